@@ -1,0 +1,1 @@
+"""The WSD language: one diagram model, its parser, emitter, diff and lint."""
