@@ -2,4 +2,50 @@
 
 from __future__ import annotations
 
-from tracer.cli.app import main  # noqa: F401
+import sys
+from pathlib import Path
+
+import click
+
+from tracer.cli.app import main
+from tracer.lint import lint_anchors
+from tracer.problems import TracerError
+from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified
+from tracer.wsd.parse import parse_file
+
+_FILE = click.Path(path_type=Path, dir_okay=True)
+
+
+@main.command()
+@click.argument("a", type=_FILE)
+@click.argument("b", type=_FILE)
+@click.option("--stat", is_flag=True, help="Per-kind counts instead of the steps.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+@click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
+def diff(a: Path, b: Path, stat: bool, as_json: bool, color: bool | None) -> None:
+    """Compare two diagrams step by step: exit 0 same, 1 different, 2 trouble."""
+    if stat and as_json:
+        raise click.UsageError("--stat and --json do not go together; pick one")
+    result = diff_diagrams(parse_file(a).diagram, parse_file(b).diagram)
+    if as_json:
+        click.echo(format_json(result, str(a), str(b)), nl=False)
+    elif stat:
+        click.echo(format_stat(result, str(a), str(b)), nl=False)
+    else:
+        paint = color if color is not None else sys.stdout.isatty()
+        click.echo(format_unified(result, str(a), str(b), color=paint), nl=False, color=paint)
+    sys.exit(0 if result.same else 1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=_FILE)
+@click.option("--source", "tree", required=True, type=click.Path(path_type=Path),
+              help="Root of the source tree the anchors point into.")
+def lint(files: tuple[Path, ...], tree: Path) -> None:
+    """Check each anchor comment against the source tree: exit 1 on problems."""
+    if not tree.is_dir():
+        raise TracerError(f"{tree}: no such directory; give --source the root of a source tree")
+    problems = [p for f in files for p in lint_anchors(parse_file(f).diagram, str(f), tree)]
+    for problem in problems:
+        click.echo(str(problem))
+    sys.exit(1 if problems else 0)
