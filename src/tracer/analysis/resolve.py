@@ -1,0 +1,231 @@
+"""Resolve chains (`self.compute_api.pause`) to what they name in a tree.
+
+A `Ref` names a module, class, instance of a class, function or method by
+its dotted qualified name; `external` for names outside the tree. Where
+static analysis cannot know (factories, configured drivers) the rules'
+bindings answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Literal
+
+from tracer.index.model import ClassDef, Function, Module, Return
+from tracer.index.tree import SourceTree
+from tracer.rules import Rules
+
+Kind = Literal["module", "class", "instance", "function", "method", "external", "super"]
+MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: Kind
+    name: str
+    via: str = field(default="", compare=False)
+
+    @property
+    def owner(self) -> str:
+        """For a method: the class that defines it."""
+        return self.name.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a chain is read: a module, maybe a class, local names' refs."""
+
+    module: str
+    cls: str | None = None
+    env: tuple[tuple[str, Ref], ...] = ()
+
+    def local(self, name: str) -> Ref | None:
+        return dict(self.env).get(name)
+
+
+class Resolver:
+    def __init__(self, tree: SourceTree, rules: Rules, options: dict[str, str] | None = None) -> None:
+        self.tree = tree
+        self.rules = rules
+        self.options = options or {}
+
+    # definitions ---------------------------------------------------------
+    def module_of(self, qualname: str) -> tuple[Module, str] | None:
+        """The longest module prefix of a qualname in the tree, and the rest."""
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            mod = self.tree.module(".".join(parts[:i]))
+            if mod is not None:
+                return mod, ".".join(parts[i:])
+        return None
+
+    def find_class(self, qualname: str) -> tuple[Module, ClassDef] | None:
+        found = self.module_of(qualname)
+        if found and found[1] and "." not in found[1] and found[1] in found[0].classes:
+            return found[0], found[0].classes[found[1]]
+        return None
+
+    def find_function(self, qualname: str) -> tuple[Module, ClassDef | None, Function] | None:
+        found = self.module_of(qualname)
+        if not found or not found[1]:
+            return None
+        mod, rest = found
+        if "." not in rest:
+            fn = mod.functions.get(rest)
+            return (mod, None, fn) if fn else None
+        cls_name, meth = rest.split(".", 1)
+        cls = mod.classes.get(cls_name)
+        if cls and meth in cls.methods:
+            return mod, cls, cls.methods[meth]
+        return None
+
+    def mro(self, cls_qual: str, depth: int = 0) -> list[str]:
+        """The class and its bases, left to right, depth first, once each."""
+        found = self.find_class(cls_qual)
+        if not found or depth > MAX_DEPTH:
+            return [cls_qual] if found else []
+        mod, cls = found
+        order = [cls_qual]
+        for base in cls.bases:
+            ref = self.eval(base, Context(mod.name), depth + 1)
+            if ref and ref.kind == "class":
+                order += [c for c in self.mro(ref.name, depth + 1) if c not in order]
+        return order
+
+    def method(self, cls_qual: str, name: str, after: str | None = None) -> Ref | None:
+        chain = self.mro(cls_qual)
+        if after in chain:
+            chain = chain[chain.index(after) + 1:]
+        for qual in chain:
+            found = self.find_class(qual)
+            if found and name in found[1].methods:
+                return Ref("method", f"{qual}.{name}", "mro" if qual != cls_qual else "class")
+        return None
+
+    # evaluation ------------------------------------------------------------
+    def eval(self, chain: str, ctx: Context, depth: int = 0) -> Ref | None:
+        """What a chain refers to, or None when it cannot be known."""
+        if not chain or depth > MAX_DEPTH:
+            return None
+        parts = chain.split(".")
+        ref = self._head(parts[0], ctx, depth)
+        for part in parts[1:]:
+            if ref is None:
+                return None
+            ref = self._step(ref, part, depth)
+        return ref
+
+    def _head(self, part: str, ctx: Context, depth: int) -> Ref | None:
+        name, calls = _strip(part)
+        if name == "super" and calls and ctx.cls:
+            return Ref("super", ctx.cls, "super")
+        ref = self._name(name, ctx, depth)
+        for _ in range(calls):
+            ref = self.call_result(ref, depth) if ref else None
+        return ref
+
+    def _name(self, name: str, ctx: Context, depth: int) -> Ref | None:
+        if name == "self" and ctx.cls:
+            return Ref("instance", ctx.cls, "self")
+        if name == "cls" and ctx.cls:
+            return Ref("class", ctx.cls, "cls")
+        local = ctx.local(name)
+        if local is not None:
+            return local
+        return self.symbol(ctx.module, name, depth)
+
+    def _step(self, ref: Ref, part: str, depth: int) -> Ref | None:
+        name, calls = _strip(part)
+        out = self.attr(ref, name, depth)
+        for _ in range(calls):
+            out = self.call_result(out, depth) if out else None
+        return out
+
+    def symbol(self, module: str, name: str, depth: int = 0) -> Ref | None:
+        """A name defined or imported at module level."""
+        mod = self.tree.module(module)
+        if mod is None:
+            return None
+        if name in mod.classes:
+            return Ref("class", f"{module}.{name}", "definition")
+        if name in mod.functions:
+            return Ref("function", f"{module}.{name}", "definition")
+        if name in mod.imports:
+            return self.absolute(mod.imports[name], depth + 1)
+        if name in mod.assigns:
+            return self.eval(mod.assigns[name], Context(module), depth + 1)
+        if mod.is_package and self.tree.module(f"{module}.{name}") is not None:
+            return Ref("module", f"{module}.{name}", "submodule")
+        return None
+
+    def absolute(self, dotted: str, depth: int = 0) -> Ref:
+        found = self.module_of(dotted)
+        if found is None:
+            return Ref("external", dotted, "outside the tree")
+        mod, rest = found
+        ref: Ref | None = Ref("module", mod.name, "import")
+        for part in rest.split(".") if rest else []:
+            ref = self.attr(ref, part, depth + 1) if ref else None
+        return ref or Ref("external", dotted, "not defined in the tree")
+
+    def attr(self, ref: Ref, name: str, depth: int = 0) -> Ref | None:
+        if ref.kind == "external":
+            return Ref("external", f"{ref.name}.{name}", ref.via)
+        if ref.kind == "module":
+            return self.symbol(ref.name, name, depth + 1)
+        if ref.kind in ("instance", "class", "super"):
+            after = ref.name if ref.kind == "super" else None
+            meth = self.method(ref.name, name, after=after)
+            if meth:
+                return meth
+            return self._class_attr(ref.name, name, depth)
+        return None
+
+    def _class_attr(self, cls_qual: str, name: str, depth: int) -> Ref | None:
+        for qual in self.mro(cls_qual):
+            found = self.find_class(qual)
+            if found and name in found[1].attrs:
+                ctx = Context(found[0].name, qual)
+                ref = self.eval(found[1].attrs[name], ctx, depth + 1)
+                return Ref(ref.kind, ref.name, "self-attribute") if ref else None
+        return None
+
+    def call_result(self, ref: Ref, depth: int = 0) -> Ref | None:
+        """What calling `ref` gives: an instance, a bound result, or None."""
+        if ref.kind == "class":
+            return Ref("instance", ref.name, "constructor")
+        if ref.kind == "external":
+            return Ref("external", ref.name + "()", ref.via)
+        if ref.kind not in ("function", "method"):
+            return None
+        bound = self.binding(ref.name)
+        if bound is not None:
+            return bound
+        return self._returns(ref.name, depth)
+
+    def binding(self, qualname: str) -> Ref | None:
+        for rule in self.rules.bindings:
+            if fnmatchcase(qualname, rule.call):
+                chosen = dict(rule.choices).get(self.options.get(rule.option or "", ""), rule.returns)
+                return Ref("instance", chosen, "rule binding")
+        return None
+
+    def _returns(self, qualname: str, depth: int) -> Ref | None:
+        found = self.find_function(qualname)
+        if not found or depth > MAX_DEPTH:
+            return None
+        mod, cls, fn = found
+        ctx = Context(mod.name, f"{mod.name}.{cls.name}" if cls else None)
+        for ev in fn.events:
+            if isinstance(ev, Return) and ev.value:
+                ref = self.eval(ev.value, ctx, depth + 1)
+                if ref and ref.kind == "instance":
+                    return Ref("instance", ref.name, "return value")
+        return None
+
+
+def _strip(part: str) -> tuple[str, int]:
+    """'get_guest()' -> ('get_guest', 1); item access `[]` is dropped."""
+    calls = part.count("()")
+    return part.replace("()", "").replace("[]", ""), calls

@@ -1,0 +1,1 @@
+"""Index: what the walk needs from each module, read with LibCST."""

@@ -1,0 +1,353 @@
+"""Read one module with LibCST into an index `Module`.
+
+Expressions are reduced to chains: `self._host.get_guest(x).pause` becomes
+`self._host.get_guest().pause`; `()` marks a call's result, `[]` an item.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from typing import Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from tracer.index.model import (
+    Arg, Bind, Call, ClassDef, Decorator, Event, Function, If, Loop, Module, Raise, Return, SetAttr,
+)
+
+PY2_NAMES = ("async", "await")
+
+
+def parse_source(text: str) -> tuple[cst.Module, str | None]:
+    """Parse text; on failure retry with Python-2-era `async` names renamed.
+
+    Returns the module and a note saying what was rewritten, if anything.
+    Raises cst.ParserSyntaxError when the text still cannot be parsed.
+    """
+    try:
+        return cst.parse_module(text), None
+    except cst.ParserSyntaxError:
+        fixed, lines = rename_py2_keywords(text)
+        if not lines:
+            raise
+        return cst.parse_module(fixed), f"read 'async' used as a name on line {lines[0]}"
+
+
+def rename_py2_keywords(text: str) -> tuple[str, list[int]]:
+    """Rename `async`/`await` used as plain names to `async_`/`await_`."""
+    rows = text.splitlines(keepends=True)
+    hits: list[tuple[int, int, str]] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text, []
+    for tok, nxt in zip(tokens, tokens[1:]):
+        if tok.type == tokenize.NAME and tok.string in PY2_NAMES:
+            if not (nxt.type == tokenize.NAME and nxt.string in ("def", "for", "with")):
+                hits.append((tok.start[0], tok.start[1], tok.string))
+    for row, col, word in reversed(hits):
+        line = rows[row - 1]
+        rows[row - 1] = line[:col] + word + "_" + line[col + len(word):]
+    return "".join(rows), sorted({h[0] for h in hits})
+
+
+def build_module(name: str, path: str, is_package: bool, text: str) -> Module:
+    """Index one module's source text (raises cst.ParserSyntaxError)."""
+    tree, note = parse_source(text)
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    return _Builder(name, path, is_package, wrapper, note).module()
+
+
+class _Builder:
+    def __init__(self, name: str, path: str, is_package: bool, wrapper: MetadataWrapper,
+                 note: str | None) -> None:
+        self.name, self.path, self.is_package = name, path, is_package
+        self.tree = wrapper.module
+        self.pos = wrapper.resolve(PositionProvider)
+        self.note = note
+        self.imports: dict[str, str] = {}
+        self.functions: dict[str, Function] = {}
+        self.classes: dict[str, ClassDef] = {}
+        self.assigns: dict[str, str] = {}
+
+    def module(self) -> Module:
+        self._top(self.tree.body)
+        problems = (f"{self.path}: {self.note}",) if self.note else ()
+        return Module(self.name, self.path, self.is_package, self.imports,
+                      self.functions, self.classes, self.assigns, problems)
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.pos[node].start.line
+
+    # module level -------------------------------------------------------
+    def _top(self, body: Sequence[cst.CSTNode]) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                fn = self._function(stmt, stmt.name.value)
+                self.functions[fn.name] = fn
+            elif isinstance(stmt, cst.ClassDef):
+                self.classes[stmt.name.value] = self._class(stmt)
+            elif isinstance(stmt, (cst.If, cst.Try, cst.With)):
+                self._top(_blocks(stmt))
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self._top_small(small)
+
+    def _top_small(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            self.imports.update(_imports(small, self.name, self.is_package))
+        elif isinstance(small, cst.Assign):
+            value = chain(small.value) or ""
+            for target in small.targets:
+                if isinstance(target.target, cst.Name):
+                    self.assigns.setdefault(target.target.value, value)
+
+    # classes and functions ---------------------------------------------
+    def _class(self, node: cst.ClassDef) -> ClassDef:
+        bases = tuple(c for a in node.bases if a.keyword is None and (c := chain(a.value)))
+        methods: dict[str, Function] = {}
+        init: dict[str, str] = {}
+        other: dict[str, str] = {}
+        body: dict[str, str] = {}
+        for stmt in _flat(node.body.body):
+            if isinstance(stmt, cst.FunctionDef):
+                fn = self._function(stmt, f"{node.name.value}.{stmt.name.value}")
+                methods[fn.name] = fn
+                found = _self_attrs(stmt)
+                (init if fn.name == "__init__" else other).update(
+                    {k: v for k, v in found.items() if k not in other})
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                        body.setdefault(small.targets[0].target.value, chain(small.value) or "")
+        attrs = {**other, **body, **init}  # __init__ wins, then the class body
+        return ClassDef(node.name.value, bases, methods, attrs,
+                        self._decorators(node.decorators), self.line(node))
+
+    def _function(self, node: cst.FunctionDef, qualname: str) -> Function:
+        params = tuple(p.name.value for p in _all_params(node.params))
+        decorators = self._decorators(node.decorators)
+        is_cm = any(d.name.split(".")[-1].endswith("classmethod") for d in decorators)
+        events = tuple(self._body(_suite(node.body)))
+        line = self.line(node.name)
+        return Function(node.name.value, qualname, params, decorators, events, line, is_cm)
+
+    def _decorators(self, decorators: Sequence[cst.Decorator]) -> tuple[Decorator, ...]:
+        out = []
+        for d in decorators:
+            expr = d.decorator
+            args: tuple[Arg, ...] = ()
+            if isinstance(expr, cst.Call):
+                args = self._args(expr.args)
+                expr = expr.func
+            out.append(Decorator(chain(expr) or self.code(expr), args, self.line(d)))
+        return tuple(out)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.tree.code_for_node(node)
+
+    def _args(self, args: Sequence[cst.Arg]) -> tuple[Arg, ...]:
+        out = []
+        for a in args:
+            kw = a.keyword.value if a.keyword else None
+            lit = None
+            if isinstance(a.value, (cst.SimpleString, cst.ConcatenatedString)):
+                val = a.value.evaluated_value
+                lit = val if isinstance(val, str) else None
+            out.append(Arg(kw, " ".join(self.code(a.value).split()), lit))
+        return tuple(out)
+
+    # statements -> events ----------------------------------------------
+    def _body(self, body: Iterable[cst.CSTNode]) -> list[Event]:
+        events: list[Event] = []
+        for stmt in body:
+            events.extend(self._statement(stmt))
+        return events
+
+    def _statement(self, stmt: cst.CSTNode) -> list[Event]:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return [e for small in stmt.body for e in self._small(small)]
+        if isinstance(stmt, cst.If):
+            return self._if(stmt)
+        if isinstance(stmt, (cst.For, cst.While)):
+            head = stmt.iter if isinstance(stmt, cst.For) else stmt.test
+            label = self.code(stmt.target) + " in " + self.code(head) \
+                if isinstance(stmt, cst.For) else self.code(head)
+            return self._calls(head) + [Loop(" ".join(label.split()), tuple(self._body(_suite(stmt.body))),
+                                             self.line(stmt))]
+        if isinstance(stmt, cst.Try):
+            out = self._body(_suite(stmt.body))
+            if stmt.orelse:
+                out += self._body(_suite(stmt.orelse.body))
+            if stmt.finalbody:
+                out += self._body(_suite(stmt.finalbody.body))
+            return out
+        if isinstance(stmt, cst.With):
+            out = [e for item in stmt.items for e in self._calls(item.item)]
+            return out + self._body(_suite(stmt.body))
+        return []  # nested def/class: indexed nowhere, walked never
+
+    def _if(self, stmt: cst.If) -> list[Event]:
+        orelse: list[Event] = []
+        if isinstance(stmt.orelse, cst.If):
+            orelse = self._if(stmt.orelse)
+        elif isinstance(stmt.orelse, cst.Else):
+            orelse = self._body(_suite(stmt.orelse.body))
+        test = " ".join(self.code(stmt.test).split())
+        body = self._body(_suite(stmt.body))
+        return self._calls(stmt.test) + [If(test, tuple(body), tuple(orelse), self.line(stmt))]
+
+    def _small(self, small: cst.BaseSmallStatement) -> list[Event]:
+        if isinstance(small, cst.Raise):
+            return [Raise(self.line(small))]
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            self.imports.update(_imports(small, self.name, self.is_package))
+            return []
+        if isinstance(small, cst.Assert):
+            return []
+        if isinstance(small, cst.Return):
+            if small.value is None:
+                return []
+            return self._calls(small.value) + [Return(value_chain(small.value) or "", self.line(small))]
+        if isinstance(small, cst.Assign):
+            out = self._calls(small.value)
+            for t in small.targets:
+                out += self._assigned(t.target, small.value)
+            return out
+        if isinstance(small, (cst.AnnAssign, cst.AugAssign)) and small.value is not None:
+            return self._calls(small.value)
+        return self._calls(small)
+
+    def _assigned(self, target: cst.BaseExpression, value: cst.BaseExpression) -> list[Event]:
+        line = self.line(target)
+        if isinstance(target, cst.Attribute) and (owner := chain(target.value)):
+            return [SetAttr(owner, target.attr.value, " ".join(self.code(value).split()), line)]
+        if isinstance(target, cst.Name) and (val := value_chain(value)):
+            return [Bind(target.value, val, line)]
+        return []
+
+    def _calls(self, node: cst.CSTNode) -> list[Event]:
+        collector = _CallCollector(self)
+        node.visit(collector)
+        return list(collector.calls)
+
+
+class _CallCollector(cst.CSTVisitor):
+    """Calls in evaluation order (post-order), not inside lambdas."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.builder = builder
+        self.calls: list[Call] = []
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def leave_Call(self, node: cst.Call) -> None:
+        text = chain(node.func)
+        dotted = text is not None and "(" not in text and "[" not in text
+        self.calls.append(Call(text or "?", self.builder._args(node.args),
+                               self.builder.line(node), dotted))
+
+
+def chain(expr: cst.CSTNode) -> str | None:
+    """`a.b(x).c` -> 'a.b().c'; None for anything else (literals, operators)."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        head = chain(expr.value)
+        return f"{head}.{expr.attr.value}" if head else None
+    if isinstance(expr, cst.Call):
+        head = chain(expr.func)
+        return f"{head}()" if head else None
+    if isinstance(expr, cst.Subscript):
+        head = chain(expr.value)
+        return f"{head}[]" if head else None
+    return None
+
+
+def value_chain(expr: cst.CSTNode) -> str | None:
+    """The chain a value most likely holds: `x or API()` -> 'API()'."""
+    if isinstance(expr, cst.BooleanOperation):
+        return value_chain(expr.right) or value_chain(expr.left)
+    if isinstance(expr, cst.IfExp):
+        return value_chain(expr.body) or value_chain(expr.orelse)
+    return chain(expr)
+
+
+def _imports(node: cst.Import | cst.ImportFrom, module: str, is_package: bool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = _dotted_name(alias.name)
+            if alias.asname:
+                out[alias.asname.name.value] = full
+            else:
+                out[full.split(".")[0]] = full.split(".")[0]
+        return out
+    base = _dotted_name(node.module) if node.module else ""
+    if node.relative:
+        parts = module.split(".") if is_package else module.split(".")[:-1]
+        up = len(node.relative) - 1
+        parts = parts[: len(parts) - up] if up else parts
+        base = ".".join(p for p in [*parts, base] if p)
+    if isinstance(node.names, cst.ImportStar):
+        return out
+    for alias in node.names:
+        name = _dotted_name(alias.name)
+        local = alias.asname.name.value if alias.asname else name
+        out[local] = f"{base}.{name}" if base else name
+    return out
+
+
+def _dotted_name(node: cst.CSTNode) -> str:
+    return chain(node) or ""
+
+
+def _self_attrs(fn: cst.FunctionDef) -> dict[str, str]:
+    """`self.x = value` anywhere in a method (first one wins)."""
+    found: dict[str, str] = {}
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                tgt = t.target
+                if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) \
+                        and tgt.value.value == "self" and (val := value_chain(node.value)):
+                    found.setdefault(tgt.attr.value, val)
+
+    fn.body.visit(Visitor())
+    return found
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    out = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            out.append(star)
+    return out
+
+
+def _suite(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return body.body if isinstance(body, cst.IndentedBlock) else [body]
+
+
+def _blocks(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """Statements inside module-level if/try/with (imports guarded for py2)."""
+    out: list[cst.CSTNode] = list(_suite(stmt.body))
+    for h in getattr(stmt, "handlers", ()):
+        out += list(_suite(h.body))
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        out += _blocks(orelse)
+    elif orelse is not None:
+        out += list(_suite(orelse.body))
+    return out
+
+
+def _flat(body: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    for stmt in body:
+        out += _blocks(stmt) if isinstance(stmt, (cst.If, cst.Try)) else [stmt]
+    return out

@@ -1,0 +1,125 @@
+"""Plain, picklable records of one module: definitions and call sites.
+
+Dotted expressions are kept as strings (`self.compute_api.pause`); a call
+whose callee is not a plain dotted name (`f()()`, `x[0].y()`) keeps the
+text of its callee in `callee` with `dotted=False`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument at a call site: keyword (or None), and its value as text.
+
+    `literal` holds the value of a string literal, else None.
+    """
+
+    keyword: str | None
+    text: str
+    literal: str | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    callee: str
+    args: tuple[Arg, ...]
+    line: int
+    dotted: bool = True
+
+
+@dataclass(frozen=True)
+class SetAttr:
+    """`target.attr = value` (the value as text)."""
+
+    target: str
+    attr: str
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Bind:
+    """`name = value`, the value as a chain (`compute.API()`, `self.x`)."""
+
+    name: str
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class If:
+    """A branch: `test` as text, the body and the else part as events."""
+
+    test: str
+    body: tuple["Event", ...]
+    orelse: tuple["Event", ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Loop:
+    header: str
+    body: tuple["Event", ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Raise:
+    line: int
+
+
+@dataclass(frozen=True)
+class Return:
+    """`return value`, the value as a chain ('' when not a chain)."""
+
+    value: str
+    line: int
+
+
+Event = Union[Call, SetAttr, Bind, If, Loop, Raise, Return]
+
+
+@dataclass(frozen=True)
+class Decorator:
+    name: str
+    args: tuple[Arg, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    qualname: str  # Class.method or function, within the module
+    params: tuple[str, ...]
+    decorators: tuple[Decorator, ...]
+    events: tuple[Event, ...]
+    line: int
+    is_classmethod: bool = False
+
+
+@dataclass(frozen=True)
+class ClassDef:
+    name: str
+    bases: tuple[str, ...]
+    methods: dict[str, Function]
+    attrs: dict[str, str]  # self.x / class-level x -> value text (calls kept as text)
+    decorators: tuple[Decorator, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Module:
+    """Everything the walk needs from one file."""
+
+    name: str  # dotted module name
+    path: str  # relative to the tree, with `/`
+    is_package: bool
+    imports: dict[str, str]  # local name -> absolute dotted target
+    functions: dict[str, Function]
+    classes: dict[str, ClassDef]
+    assigns: dict[str, str]  # module-level name -> value text
+    problems: tuple[str, ...] = field(default=())

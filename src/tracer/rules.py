@@ -1,0 +1,257 @@
+"""Load and validate `rules/<project>.toml` into typed, frozen rules.
+
+Everything project-specific lives in the rules: participants by module
+pattern, factory bindings, RPC clients, notes, persistence, what to skip,
+operation discovery and aliases. A bad file is a TracerError naming
+`file:line`, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from tracer.problems import TracerError
+
+
+@dataclass(frozen=True)
+class Example:
+    """A rule's example: a module's source and the steps its `entry` draws."""
+
+    path: str
+    source: str
+    entry: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ParticipantRule:
+    name: str
+    modules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A callable whose result static analysis cannot know: `call` -> `returns`.
+
+    `choices` map a user option value (`--driver xenapi`) to another class.
+    """
+
+    call: str
+    returns: str
+    option: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RpcRule:
+    """Calls `<receiver>.cast|call(ctxt, 'method', ...)` inside `client`."""
+
+    client: str
+    service: str
+    server: str
+    cast: tuple[str, ...] = ("cast",)
+    call: tuple[str, ...] = ("call",)
+
+
+@dataclass(frozen=True)
+class NoteRule:
+    """A call (or decorator) drawn as a note; `text` may use {0} {kw} {name}."""
+
+    text: str
+    call: str | None = None
+    decorator: str | None = None
+    example: Example | None = None
+
+
+@dataclass(frozen=True)
+class PersistRule:
+    """A call drawn as a message to the database participant."""
+
+    call: str
+    text: str = "{name}"
+    example: Example | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    api_modules: tuple[str, ...]
+    action_decorator: str
+    resource_methods: tuple[tuple[str, str], ...]
+    removed_decorator: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    project: str
+    package: str
+    path: str
+    client: str
+    database: str
+    title: str
+    participants: tuple[ParticipantRule, ...]
+    bindings: tuple[Binding, ...]
+    rpc: tuple[RpcRule, ...]
+    notes: tuple[NoteRule, ...]
+    persist: tuple[PersistRule, ...]
+    skip: tuple[str, ...]
+    aliases: tuple[tuple[str, str], ...]
+    discovery: Discovery
+    digest: str = field(default="", compare=False)
+
+    def participant_of(self, module: str) -> str | None:
+        for rule in self.participants:
+            if any(fnmatchcase(module, pat) for pat in rule.modules):
+                return rule.name
+        return None
+
+    def alias(self, name: str) -> str | None:
+        return dict(self.aliases).get(name)
+
+
+def rules_dir() -> Path:
+    """`TRACER_RULES_DIR`, else the `rules/` folder of this checkout."""
+    env = os.environ.get("TRACER_RULES_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def available_projects(folder: Path | None = None) -> list[str]:
+    folder = folder or rules_dir()
+    return sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+
+
+def load_rules(project: str, folder: Path | None = None) -> Rules:
+    folder = folder or rules_dir()
+    path = folder / f"{project}.toml"
+    if not path.is_file():
+        known = ", ".join(available_projects(folder)) or "none"
+        raise TracerError(f"no rules for project '{project}' in {folder} (known: {known})")
+    return parse_rules(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_rules(text: str, path: str) -> Rules:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
+        line = m.group(1) if m else "1"
+        raise TracerError(f"{path}:{line}: not valid TOML: {str(err).split(' (at')[0]}") from None
+    return _Reader(text, path).rules(data)
+
+
+class _Reader:
+    """Builds typed rules, knowing where each entry stands for messages."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.lines = text.splitlines()
+        self.path = path
+
+    def fail(self, table: str, index: int | None, key: str, message: str) -> TracerError:
+        line = self._line_of(table, index, key)
+        entry = f"[[{table}]] #{index + 1}" if index is not None else f"[{table}]"
+        return TracerError(f"{self.path}:{line}: {entry}: '{key}' {message}")
+
+    def _line_of(self, table: str, index: int | None, key: str) -> int:
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*$")
+        starts = [i for i, l in enumerate(self.lines) if header.match(l)]
+        start = starts[index] if index is not None and index < len(starts) else (starts[0] if starts else 0)
+        for i in range(start, len(self.lines)):
+            if i > start and self.lines[i].lstrip().startswith("["):
+                break
+            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
+                return i + 1
+        return start + 1
+
+    def get(self, d: dict, table: str, index: int | None, key: str, kind: type,
+            default: Any = ...) -> Any:
+        if key not in d:
+            if default is ...:
+                raise self.fail(table, index, key, "is required")
+            return default
+        value = d[key]
+        if kind is list:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(table, index, key, "must be a list of strings")
+            return tuple(value)
+        if not isinstance(value, kind):
+            raise self.fail(table, index, key, f"must be a {kind.__name__}")
+        return value
+
+    def entries(self, data: dict, table: str, allowed: set[str]) -> list[tuple[int, dict]]:
+        items = data.get(table, [])
+        if not isinstance(items, list):
+            raise self.fail(table, None, table, "must be written as [[" + table + "]] entries")
+        for i, item in enumerate(items):
+            for key in item:
+                if key not in allowed:
+                    raise self.fail(table, i, key, f"is not a known field (known: {', '.join(sorted(allowed))})")
+        return list(enumerate(items))
+
+    def example(self, d: dict, table: str, i: int) -> Example | None:
+        ex = d.get("example")
+        if ex is None:
+            return None
+        if not isinstance(ex, dict):
+            raise self.fail(table, i, "example", "must be a table with path, source, entry, steps")
+        g = lambda k, t: self.get(ex, table, i, k, t)  # noqa: E731
+        return Example(g("path", str), g("source", str), g("entry", str), g("steps", list))
+
+    def rules(self, data: dict) -> Rules:
+        proj = data.get("project", {})
+        g = lambda k, t=str, d=...: self.get(proj, "project", None, k, t, d)  # noqa: E731
+        disc = data.get("discovery", {})
+        gd = lambda k, t=str, d=...: self.get(disc, "discovery", None, k, t, d)  # noqa: E731
+        methods = gd("resource_methods", dict, {})
+        discovery = Discovery(gd("api_modules", list), gd("action_decorator"),
+                              tuple(sorted(methods.items())), gd("removed_decorator", str, None))
+        aliases = data.get("aliases", {})
+        if not all(isinstance(v, str) for v in aliases.values()):
+            raise self.fail("aliases", None, next(iter(aliases)), "must map names to operation names")
+        return Rules(
+            project=g("name"), package=g("package"), path=self.path,
+            client=g("client", str, "client"), database=g("database", str, "database"),
+            title=g("title", str, "{op}"),
+            participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
+                                               self.get(d, "participants", i, "modules", list))
+                               for i, d in self.entries(data, "participants", {"name", "modules"})),
+            bindings=tuple(self._binding(i, d) for i, d in self.entries(
+                data, "bindings", {"call", "returns", "option", "choices"})),
+            rpc=tuple(RpcRule(self.get(d, "rpc", i, "client", str), self.get(d, "rpc", i, "service", str),
+                              self.get(d, "rpc", i, "server", str),
+                              self.get(d, "rpc", i, "cast", list, ("cast",)),
+                              self.get(d, "rpc", i, "call", list, ("call",)))
+                      for i, d in self.entries(data, "rpc", {"client", "service", "server", "cast", "call"})),
+            notes=tuple(self._note(i, d) for i, d in self.entries(
+                data, "notes", {"text", "call", "decorator", "example"})),
+            persist=tuple(PersistRule(self.get(d, "persist", i, "call", str),
+                                      self.get(d, "persist", i, "text", str, "{name}"),
+                                      self.example(d, "persist", i))
+                          for i, d in self.entries(data, "persist", {"call", "text", "example"})),
+            skip=self.get(data.get("skip", {}), "skip", None, "calls", list, ()),
+            aliases=tuple(sorted(aliases.items())),
+            discovery=discovery,
+        )
+
+    def _binding(self, i: int, d: dict) -> Binding:
+        choices = self.get(d, "bindings", i, "choices", dict, {})
+        return Binding(self.get(d, "bindings", i, "call", str), self.get(d, "bindings", i, "returns", str),
+                       self.get(d, "bindings", i, "option", str, None), tuple(sorted(choices.items())))
+
+    def _note(self, i: int, d: dict) -> NoteRule:
+        call = self.get(d, "notes", i, "call", str, None)
+        deco = self.get(d, "notes", i, "decorator", str, None)
+        if (call is None) == (deco is None):
+            raise self.fail("notes", i, "call", "or 'decorator' is required (exactly one)")
+        return NoteRule(self.get(d, "notes", i, "text", str), call, deco, self.example(d, "notes", i))
