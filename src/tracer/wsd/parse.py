@@ -26,7 +26,7 @@ from tracer.wsd.model import (
 )
 
 _NAME = r'"[^"\n]*"|[^\s:,"<>+*-][^\s:,"<>]*?'
-_ARROW = r"<-->|<->|-->>|->>|-->|->"
+_ARROW = r"<-->>|<->>|<-->|<->|-->>|->>|-->|->"
 _MESSAGE = re.compile(
     rf"^(?P<src>{_NAME})\s*(?P<arrow>{_ARROW})\s*(?P<act>[+*-]?)\s*"
     rf"(?P<dst>\"[^\"\n]*\"|[^:\"]*?)\s*(?::(?P<text>.*))?$"
@@ -219,6 +219,8 @@ class _Parser:
     def finish(self, last: int) -> Parsed:
         if self.note is not None:
             self.warn(self.note.line, "note never closed with 'end note'; closed at the end")
+            while self.note.lines and not self.note.lines[-1]:
+                self.note.lines.pop()
             self._feed_note("end note", last)
         while self.frames:
             frame = self.frames[-1]
@@ -244,14 +246,15 @@ class _Parser:
 
 
 def _unquote(name: str) -> str:
+    """A name without its quotes; a stray `"` cannot be written back, so it is dropped."""
     name = name.strip()
     if len(name) >= 2 and name[0] == name[-1] == '"':
-        return name[1:-1]
-    return name
+        name = name[1:-1]
+    return name.replace('"', "")
 
 
 def _split_names(who: str) -> tuple[str, ...]:
-    names = re.findall(r'"[^"\n]*"|[^,]+', who)
+    names = re.findall(r'\s*("[^"\n]*"|[^,]+)', who)
     return tuple(_unquote(n) for n in names if n.strip())
 
 

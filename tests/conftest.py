@@ -1,0 +1,33 @@
+"""Shared fixtures: the hand-written reference diagrams in ../shared (skipped if absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+REFERENCE = SHARED / "reference" / "openstack-workflow"
+
+
+def reference_files() -> list[Path]:
+    """All reference .wsd files, sorted; empty when the shared folder is absent."""
+    return sorted(REFERENCE.glob("*/*.wsd")) if REFERENCE.is_dir() else []
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    if not REFERENCE.is_dir():
+        pytest.skip(f"reference diagrams not found at {REFERENCE}")
+    return REFERENCE
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`reference_wsd`: one test per reference file (one skipped test if none)."""
+    if "reference_wsd" not in metafunc.fixturenames:
+        return
+    files = reference_files()
+    params = [pytest.param(f, id=f"{f.parent.name}/{f.stem}") for f in files] or [
+        pytest.param(None, marks=pytest.mark.skip(reason=f"no reference diagrams at {REFERENCE}"))
+    ]
+    metafunc.parametrize("reference_wsd", params)
