@@ -2,5 +2,6 @@
 
 from tracer.cli.app import main
 from tracer.cli import wsd_cmds  # noqa: F401  (registers diff, lint)
+from tracer.cli import render_cmds  # noqa: F401  (registers render, export)
 
 __all__ = ["main"]
