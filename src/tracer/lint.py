@@ -164,9 +164,12 @@ def _suggest(anchor: Anchor, source: SourceTree, tree_name: str) -> str:
     if anchor.func and (where := source.defining(anchor.func)):
         return f"; defined in {_best(where, anchor.path or '')}"
     path = anchor.path or ""
-    base = path.rsplit("/", 1)[-1]
-    pool = source.named(base) or source.paths
-    close = difflib.get_close_matches(path, pool, n=1, cutoff=0.5)
+    if "/" not in path:  # a bare name is compared with file names
+        names = {p.rsplit("/", 1)[-1].removesuffix(".py"): p for p in reversed(source.paths)}
+        close = difflib.get_close_matches(path.removesuffix(".py"), list(names), n=1, cutoff=0.6)
+        return f"; closest is {names[close[0]]}" if close else ""
+    pool = source.named(path.rsplit("/", 1)[-1]) or source.paths
+    close = difflib.get_close_matches(path, pool, n=1, cutoff=0.6)
     return f"; closest is {close[0]}" if close else ""
 
 

@@ -99,6 +99,7 @@ class Rules:
     client: str
     database: str
     title: str
+    fixture: str | None
     participants: tuple[ParticipantRule, ...]
     bindings: tuple[Binding, ...]
     rpc: tuple[RpcRule, ...]
@@ -222,7 +223,7 @@ class _Reader:
         return Rules(
             project=g("name"), package=g("package"), path=self.path,
             client=g("client", str, "client"), database=g("database", str, "database"),
-            title=g("title", str, "{op}"),
+            title=g("title", str, "{op}"), fixture=g("fixture", str, None),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list))
                                for i, d in self.entries(data, "participants", {"name", "modules"})),

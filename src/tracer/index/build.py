@@ -240,15 +240,22 @@ class _CallCollector(cst.CSTVisitor):
     def __init__(self, builder: _Builder) -> None:
         self.builder = builder
         self.calls: list[Call] = []
+        self.open_args = 0  # how many calls' argument lists we are inside
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self.open_args += 1
+
+    def leave_Arg(self, node: cst.Arg) -> None:
+        self.open_args -= 1
 
     def leave_Call(self, node: cst.Call) -> None:
         text = chain(node.func)
         dotted = text is not None and "(" not in text and "[" not in text
         self.calls.append(Call(text or "?", self.builder._args(node.args),
-                               self.builder.line(node), dotted))
+                               self.builder.line(node), dotted, self.open_args > 0))
 
 
 def chain(expr: cst.CSTNode) -> str | None:

@@ -25,10 +25,13 @@ class Arg:
 
 @dataclass(frozen=True)
 class Call:
+    """A call site; `nested` when it is an argument of another call."""
+
     callee: str
     args: tuple[Arg, ...]
     line: int
     dotted: bool = True
+    nested: bool = False
 
 
 @dataclass(frozen=True)

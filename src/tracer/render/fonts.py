@@ -29,8 +29,8 @@ _FALLBACKS = (
 
 
 def split_lines(text: str) -> list[str]:
-    """WSD's `\\n` escape (a backslash and an n) breaks a line."""
-    return text.replace("\\n", "\n").split("\n")
+    """WSD's `\\n` escape (a backslash and an n) breaks a line; lines are trimmed."""
+    return [ln.strip() for ln in text.replace("\\n", "\n").split("\n")]
 
 
 def _fallback_path(explicit: str | None) -> str | None:

@@ -1,0 +1,91 @@
+"""Find the operations a tree serves: REST handlers named by the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from tracer.analysis.resolve import Ref
+from tracer.index.model import ClassDef, Function, Module
+from tracer.index.tree import SourceTree
+from tracer.rules import Rules
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    path: str
+    line: int
+    handler: str        # Class.method
+    ref: Ref            # the handler method
+    removed: str | None = None  # the release that removed it, if marked so
+
+    def describe(self) -> str:
+        gone = f"  (removed in {self.removed})" if self.removed else ""
+        return f"{self.name}\t{self.path}:{self.line} {self.handler}{gone}"
+
+
+def discover(tree: SourceTree, rules: Rules) -> list[Operation]:
+    """Every handler in the API modules, sorted by name; clashing names get
+    their module as prefix (`servers.create`)."""
+    found: list[Operation] = []
+    for path in _api_files(tree.root, rules.discovery.api_modules):
+        module = tree.module(tree.module_name(path))
+        if module is not None:
+            found += _module_ops(module, rules)
+    names = [op.name for op in found]
+    unique = [op if names.count(op.name) == 1 else _qualified(op) for op in found]
+    return sorted(unique, key=lambda op: op.name)
+
+
+def _qualified(op: Operation) -> Operation:
+    module = Path(op.path).stem
+    return Operation(f"{module}.{op.name}", op.path, op.line, op.handler, op.ref, op.removed)
+
+
+def _api_files(root: Path, patterns: tuple[str, ...]) -> list[Path]:
+    files: set[Path] = set()
+    for pattern in patterns:
+        files.update(p for p in root.glob(pattern) if p.name != "__init__.py")
+    return sorted(files)
+
+
+def _module_ops(module: Module, rules: Rules) -> list[Operation]:
+    ops = []
+    stem = Path(module.path).stem
+    for cls in module.classes.values():
+        for fn in cls.methods.values():
+            name = _action_name(fn, rules) or _resource_name(cls, fn, stem, rules)
+            if name:
+                ref = Ref("method", f"{module.name}.{cls.name}.{fn.name}", "handler")
+                ops.append(Operation(name, module.path, fn.line, fn.qualname, ref, _removed(fn, rules)))
+    return ops
+
+
+def _matches(decorator: str, pattern: str) -> bool:
+    return fnmatchcase(decorator, pattern) or fnmatchcase(decorator, "*." + pattern)
+
+
+def _action_name(fn: Function, rules: Rules) -> str | None:
+    for deco in fn.decorators:
+        if _matches(deco.name, rules.discovery.action_decorator):
+            literal = next((a.literal for a in deco.args if a.literal), None)
+            if literal:
+                return literal
+    return None
+
+
+def _resource_name(cls: ClassDef, fn: Function, stem: str, rules: Rules) -> str | None:
+    template = dict(rules.discovery.resource_methods).get(fn.name)
+    if template is None or not cls.name.endswith("Controller"):
+        return None
+    return template.format(module=stem, method=fn.name)
+
+
+def _removed(fn: Function, rules: Rules) -> str | None:
+    pattern = rules.discovery.removed_decorator
+    for deco in fn.decorators if pattern else ():
+        if _matches(deco.name, pattern):
+            return next((a.literal for a in deco.args if a.literal), "an earlier release")
+    return None

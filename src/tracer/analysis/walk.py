@@ -1,0 +1,351 @@
+"""Walk an operation from its entry function into diagram statements.
+
+The walk follows calls in execution order. A call that crosses into another
+participant is a message (and the walk goes on inside); an RPC cast or call
+is a message to the service the rules name, continued in its manager; rules
+turn some calls into notes or database messages; helpers that stay inside
+one participant are inlined, or drawn as a note when nothing happens in
+them. Every function that draws something starts with an anchor comment.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+import networkx as nx
+
+from tracer.analysis.resolve import Context, Ref, Resolver
+from tracer.analysis.text import humanise, render, short_value, wsd_text
+from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, SetAttr
+from tracer.rules import NoteRule, PersistRule, RpcRule, Rules
+from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
+
+BUILTINS = set(dir(builtins))
+_CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    depth: int = 10       # nested frames followed
+    inline: int = 4       # nested helpers inlined within one participant
+    steps: int = 400      # statements drawn before the walk stops
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    where: str            # path:line
+    call: str
+    reason: str
+
+
+@dataclass
+class Frame:
+    ref: Ref
+    path: str
+    fn: Function
+    ctx: Context
+    participant: str
+    depth: int
+    inline: int
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    reanchor: bool = True
+
+    @property
+    def anchor(self) -> Comment:
+        return Comment(f"{self.path} {self.fn.name}()")
+
+
+@dataclass
+class Walk:
+    statements: list[Statement]
+    graph: nx.DiGraph
+    unresolved: list[Unresolved]
+    external: int = 0
+
+
+class Walker:
+    def __init__(self, resolver: Resolver, rules: Rules, limits: Limits = Limits()) -> None:
+        self.r = resolver
+        self.rules = rules
+        self.limits = limits
+        self.graph = nx.DiGraph()
+        self.unresolved: list[Unresolved] = []
+        self.external = 0
+        self.count = 0
+        self.stack: list[str] = []
+
+    def walk(self, entry: Ref, participant: str, message: str) -> Walk:
+        out: list[Statement] = [Message(self.rules.client, participant, message)]
+        frame = self._frame(entry, participant, {}, depth=0, inline=0)
+        if frame is not None:
+            out += self._function(frame)
+        return Walk(out, self.graph, self.unresolved, self.external)
+
+    # frames ----------------------------------------------------------------
+    def _frame(self, ref: Ref, participant: str, env: dict[str, Ref], depth: int,
+               inline: int) -> Frame | None:
+        found = self.r.find_function(ref.name)
+        if found is None:
+            return None
+        mod, cls, fn = found
+        cls_q = f"{mod.name}.{cls.name}" if cls else None
+        if ref.kind == "method" and cls_q and ref.owner != cls_q:
+            cls_q = ref.owner
+        ctx = Context(mod.name, cls_q, tuple(env.items()))
+        return Frame(ref, mod.path, fn, ctx, participant, depth, inline)
+
+    def _function(self, frame: Frame) -> list[Statement]:
+        self.stack.append(frame.ref.name)
+        out: list[Statement] = []
+        for deco in frame.fn.decorators:
+            rule = self._note_rule(deco=deco.name)
+            if rule:
+                self._emit(frame, out, Note("over", (frame.participant,),
+                                            render(rule.text, deco.args, {"name": humanise(deco.name)})))
+        self._events(frame, frame.fn.events, out)
+        self.stack.pop()
+        return out
+
+    def _emit(self, frame: Frame, out: list[Statement], *stmts: Statement) -> None:
+        if frame.reanchor:
+            out.append(frame.anchor)
+            frame.reanchor = False
+        out.extend(stmts)
+        self.count += len(stmts)
+
+    # events ------------------------------------------------------------------
+    def _events(self, frame: Frame, events: tuple[Event, ...], out: list[Statement]) -> None:
+        for ev in events:
+            if self.count >= self.limits.steps:
+                if not any(isinstance(s, Note) and "step limit" in s.text for s in out):
+                    out.append(Note("over", (frame.participant,),
+                                    f"walk stopped: step limit {self.limits.steps} reached"))
+                return
+            if isinstance(ev, SetAttr):
+                frame.changes.setdefault(ev.target, []).append(f"{ev.attr} = {short_value(ev.value)}")
+            elif isinstance(ev, Bind):
+                self._bind(frame, ev)
+            elif isinstance(ev, Call):
+                self._call(frame, ev, out)
+            elif isinstance(ev, If):
+                self._if(frame, ev, out)
+            elif isinstance(ev, Loop):
+                body = self._branch(frame, ev.body)
+                if body:
+                    self._emit(frame, out, Group("loop", (Branch(ev.header, tuple(body)),)))
+
+    def _bind(self, frame: Frame, ev: Bind) -> None:
+        ref = self.r.eval(ev.value, frame.ctx)
+        env = dict(frame.ctx.env)
+        if ref is None:
+            env.pop(ev.name, None)
+        else:
+            env[ev.name] = ref
+        frame.ctx = Context(frame.ctx.module, frame.ctx.cls, tuple(env.items()))
+
+    def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
+        if any(isinstance(e, Raise) for e in events):
+            return []  # a branch that raises handles an error: left out
+        out: list[Statement] = []
+        saved = frame.reanchor
+        frame.reanchor = False
+        self._events(frame, events, out)
+        frame.reanchor = frame.reanchor or saved
+        return out
+
+    def _if(self, frame: Frame, ev: If, out: list[Statement]) -> None:
+        body = self._branch(frame, ev.body)
+        orelse = self._branch(frame, ev.orelse)
+        if body and orelse:
+            group = Group("alt", (Branch(wsd_text(ev.test), tuple(body)), Branch("else", tuple(orelse))))
+        elif body or orelse:
+            label = ev.test if body else f"not ({ev.test})"
+            group = Group("opt", (Branch(wsd_text(label), tuple(body or orelse)),))
+        else:
+            return
+        self._emit(frame, out, group)
+
+    # calls -------------------------------------------------------------------
+    def _call(self, frame: Frame, call: Call, out: list[Statement]) -> None:
+        where = f"{frame.path}:{call.line}"
+        if self._skipped(call.callee):
+            return
+        rpc = self._rpc_rule(frame, call)
+        if rpc is not None:
+            self._rpc(frame, call, rpc, out)
+            return
+        ref = self.r.eval(call.callee, frame.ctx) if call.dotted or "(" in call.callee else None
+        name = ref.name if ref else call.callee
+        if ref is not None and ref.kind != "external" and self._skipped(ref.name):
+            return
+        note = self._note_rule(call=call.callee, qual=name)
+        if note is not None:
+            self._emit(frame, out, Note("over", (frame.participant,),
+                                        render(note.text, call.args, self._fields(call, ref))))
+            return
+        persist = self._persist_rule(call.callee, name)
+        if persist is not None:
+            self._persist(frame, call, ref, persist, out)
+            return
+        if ref is None:
+            self._unresolved(frame, call, where, out)
+        elif ref.kind == "external":
+            self.external += 1
+        elif ref.kind in ("function", "method"):
+            self._follow(frame, call, ref, out)
+
+    def _follow(self, frame: Frame, call: Call, ref: Ref, out: list[Statement]) -> None:
+        where = f"{frame.path}:{call.line}"
+        found = self.r.find_function(ref.name)
+        if found is None:
+            return
+        target = self.rules.participant_of(found[0].name) or frame.participant
+        self.graph.add_edge(frame.ref.name, ref.name, line=where, kind="call", via=ref.via)
+        if ref.name in self.stack:
+            self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again"))
+            return
+        crossing = target != frame.participant
+        if frame.depth + 1 > self.limits.depth or (not crossing and frame.inline + 1 > self.limits.inline):
+            self.unresolved.append(Unresolved(where, call.callee, "depth limit"))
+            if not call.nested:
+                self._emit(frame, out, Note("over", (frame.participant,),
+                                            humanise(found[2].name) + " (not followed: depth limit)"))
+            return
+        env = self._bind_args(frame, call, ref, found[2])
+        inner = self._frame(ref, target, env, frame.depth + 1, 0 if crossing else frame.inline + 1)
+        assert inner is not None
+        steps = self._function(inner)
+        if crossing:
+            text = humanise(found[2].name)
+            self._emit(frame, out, Message(frame.participant, target, text), *steps,
+                       Message(target, frame.participant, "done"))
+            frame.reanchor = True
+        elif steps:
+            self._emit(frame, out, *steps)
+            frame.reanchor = True
+        elif not call.nested:
+            self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
+
+    def _rpc_rule(self, frame: Frame, call: Call) -> RpcRule | None:
+        if not frame.ctx.cls or "." not in call.callee:
+            return None
+        method = call.callee.rsplit(".", 1)[1]
+        mro = self.r.mro(frame.ctx.cls)
+        for rule in self.rules.rpc:
+            if rule.client in mro and method in (*rule.cast, *rule.call):
+                return rule
+        return None
+
+    def _rpc(self, frame: Frame, call: Call, rule: RpcRule, out: list[Statement]) -> None:
+        where = f"{frame.path}:{call.line}"
+        name = next((a.literal for a in call.args if a.literal), None)
+        if name is None:
+            self.unresolved.append(Unresolved(where, call.callee, "RPC method name is not a literal"))
+            return
+        is_call = call.callee.rsplit(".", 1)[1] in rule.call
+        server = self.r.method(rule.server, name)
+        self.graph.add_edge(frame.ref.name, server.name if server else f"{rule.server}.{name}",
+                            line=where, kind="rpc-call" if is_call else "rpc-cast", via="rule rpc")
+        steps: list[Statement] = []
+        if server is None:
+            self.unresolved.append(Unresolved(where, name, f"no method {name} on {rule.server}"))
+        else:
+            env = {a.keyword: r for a in call.args if a.keyword and (r := self._arg_ref(frame, a.text))}
+            inner = self._frame(server, rule.service, env, frame.depth + 1, 0)
+            if inner is not None:
+                steps = self._function(inner)
+        self._emit(frame, out, Message(frame.participant, rule.service, name), *steps)
+        if is_call:
+            self._emit(frame, out, Message(rule.service, frame.participant, f"{name} result"))
+        frame.reanchor = True
+
+    def _persist(self, frame: Frame, call: Call, ref: Ref | None, rule: PersistRule,
+                 out: list[Statement]) -> None:
+        receiver = call.callee.rsplit(".", 1)[0] if "." in call.callee else ""
+        changes = frame.changes.pop(receiver, [])
+        fields = self._fields(call, ref)
+        fields["changes"] = "\n".join(changes) or f"save {humanise(receiver.split('.')[-1])}"
+        text = wsd_text(render(rule.text, call.args, fields))
+        db = self.rules.database
+        self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done"))
+        self.graph.add_edge(frame.ref.name, ref.name if ref else call.callee,
+                            line=f"{frame.path}:{call.line}", kind="persistence", via="rule persist")
+
+    def _unresolved(self, frame: Frame, call: Call, where: str, out: list[Statement]) -> None:
+        head = call.callee.split(".")[0].replace("()", "")
+        if head in BUILTINS and "." not in call.callee:
+            return
+        reason = self._why(frame, call)
+        self.unresolved.append(Unresolved(where, call.callee, reason))
+        local = head in frame.fn.params or frame.ctx.local(head) is not None or head == "self"
+        if local and not call.nested and "." in call.callee:
+            self._emit(frame, out, Note("over", (frame.participant,), call.callee.replace("()", "") + "()"))
+
+    def _why(self, frame: Frame, call: Call) -> str:
+        parts = call.callee.split(".")
+        method = parts[-1]
+        if method in ("cast", "call") and len(call.args) >= 2:
+            return "no rule for this RPC client"
+        for i in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:i])
+            if self.r.eval(prefix, frame.ctx) is not None:
+                break
+            if prefix.endswith("()") and self.r.eval(prefix[:-2], frame.ctx) is not None:
+                return f"unknown factory: what {prefix} returns"
+        else:
+            if parts[0] in frame.fn.params:
+                return f"parameter '{parts[0]}' of unknown type"
+            return f"unknown name '{parts[0]}'"
+        return f"dynamic attribute: {'.'.join(parts[:i + 1])}"
+
+    # helpers -------------------------------------------------------------------
+    def _bind_args(self, frame: Frame, call: Call, ref: Ref, fn: Function) -> dict[str, Ref]:
+        params = list(fn.params)
+        if ref.kind == "method" and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        env: dict[str, Ref] = {}
+        positional = [a for a in call.args if a.keyword is None]
+        for param, arg in zip(params, positional):
+            if (r := self._arg_ref(frame, arg.text)) is not None:
+                env[param] = r
+        for arg in call.args:
+            if arg.keyword in params and (r := self._arg_ref(frame, arg.text)) is not None:
+                env[arg.keyword] = r
+        return env
+
+    def _arg_ref(self, frame: Frame, text: str) -> Ref | None:
+        if not _CHAIN.match(text):
+            return None
+        ref = self.r.eval(text, frame.ctx)
+        return ref if ref is not None and ref.kind != "external" else None
+
+    def _fields(self, call: Call, ref: Ref | None) -> dict[str, str]:
+        name = call.callee.rsplit(".", 1)[-1].replace("()", "")
+        cls = None
+        if ref is not None and ref.kind == "method":
+            cls = ref.owner.rsplit(".", 1)[-1]
+        elif "." in call.callee:
+            owner = call.callee.rsplit(".", 1)[0].split(".")[-1]
+            cls = owner if owner[:1].isupper() else None
+        return {"name": humanise(name, cls), "class": humanise(cls or "object")}
+
+    def _skipped(self, name: str) -> bool:
+        return any(fnmatchcase(name, pat) for pat in self.rules.skip)
+
+    def _note_rule(self, call: str = "", qual: str = "", deco: str = "") -> NoteRule | None:
+        for rule in self.rules.notes:
+            if deco and rule.decorator and (fnmatchcase(deco, rule.decorator)
+                                            or fnmatchcase(deco.rsplit(".", 1)[-1], rule.decorator)):
+                return rule
+            if call and rule.call and (fnmatchcase(call, rule.call) or fnmatchcase(qual, rule.call)):
+                return rule
+        return None
+
+    def _persist_rule(self, call: str, qual: str) -> PersistRule | None:
+        for rule in self.rules.persist:
+            if fnmatchcase(call, rule.call) or fnmatchcase(qual, rule.call):
+                return rule
+        return None

@@ -1,0 +1,59 @@
+"""The whole flow for one project: rules -> tree -> index -> walk -> diagram."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracer.analysis.discover import Operation, discover
+from tracer.analysis.resolve import Resolver
+from tracer.analysis.sequence import to_diagram
+from tracer.analysis.walk import Limits, Walk, Walker
+from tracer.index.tree import SourceTree
+from tracer.problems import TracerError
+from tracer.rules import Rules
+from tracer.wsd.model import Diagram
+
+
+@dataclass
+class Draft:
+    operation: Operation
+    diagram: Diagram
+    walk: Walk
+    problems: list[str]
+
+
+class Project:
+    """A project's rules bound to one source tree, indexed lazily."""
+
+    def __init__(self, rules: Rules, root: Path, options: dict[str, str] | None = None) -> None:
+        self.rules = rules
+        self.tree = SourceTree(root)
+        self.resolver = Resolver(self.tree, rules, options)
+        self._ops: list[Operation] | None = None
+
+    def operations(self) -> list[Operation]:
+        if self._ops is None:
+            self._ops = discover(self.tree, self.rules)
+        return self._ops
+
+    def find(self, name: str) -> Operation:
+        ops = {op.name: op for op in self.operations()}
+        target = self.rules.alias(name) or name
+        if target in ops:
+            return ops[target]
+        close = difflib.get_close_matches(name, [*ops, *dict(self.rules.aliases)], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; `trace ops " + self.rules.project + "` lists them"
+        raise TracerError(f"no operation '{name}' in {self.rules.project}{hint}")
+
+    def draft(self, name: str, limits: Limits = Limits()) -> Draft:
+        op = self.find(name)
+        if op.removed:
+            raise TracerError(f"operation '{name}' ({op.handler}, {op.path}:{op.line}) was removed "
+                              f"in {op.removed}: this tree only answers it with an error", exit_code=1)
+        entry = self.rules.participant_of(self.tree.module_name(self.tree.root / op.path))
+        walk = Walker(self.resolver, self.rules, limits).walk(op.ref, entry or "api", name)
+        title = self.rules.title.format(op=name)
+        diagram = to_diagram(title, walk.statements, self.rules.client)
+        return Draft(op, diagram, walk, list(self.tree.problems))

@@ -1,0 +1,43 @@
+"""Find the source tree to trace: --source, an environment variable, or the
+bundled fixture named by the rules."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracer.problems import TracerError
+from tracer.rules import Rules
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@dataclass(frozen=True)
+class Located:
+    root: Path
+    how: str   # said once on stderr: which tree is traced and why
+
+
+def locate(rules: Rules, source: Path | None) -> Located:
+    env = f"TRACER_{rules.project.upper()}_SOURCE"
+    if source is not None:
+        found = Located(source, f"tracing {rules.project} from {source}")
+    elif os.environ.get(env):
+        found = Located(Path(os.environ[env]), f"tracing {rules.project} from {os.environ[env]} (${env})")
+    elif rules.fixture:
+        found = Located(FIXTURES / rules.fixture,
+                        f"tracing {rules.project} from the bundled fixture fixtures/{rules.fixture} "
+                        f"(pass --source TREE or set ${env} for a real tree)")
+    else:
+        raise TracerError(f"no source tree for {rules.project}: pass --source TREE or set ${env}")
+    check_tree(found.root, rules.package)
+    return found
+
+
+def check_tree(root: Path, package: str) -> None:
+    if not root.is_dir():
+        raise TracerError(f"{root}: no such directory; pass --source a directory that holds {package}/")
+    if not (root / package / "__init__.py").is_file():
+        raise TracerError(f"{root}: no '{package}/' package in this tree; pass --source the directory "
+                          f"that holds {package}/ (a git checkout or an unpacked sdist)")
