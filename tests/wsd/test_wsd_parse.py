@@ -93,6 +93,14 @@ def test_multiline_note_and_ref_block() -> None:
     assert (note.line, ref.line) == (1, 5)
 
 
+def test_note_missing_its_colon_does_not_swallow_the_file() -> None:
+    parsed = parse_text("note over A check policy\nA->B: x\n", "d.wsd")
+    assert parsed.diagram.statements[1] == Message("A", "B", "x")
+    assert [str(p) for p in parsed.problems] == [
+        "d.wsd:1: unknown statement 'note over A check policy', kept as is"
+    ]
+
+
 def test_nested_groups_and_else_branches() -> None:
     text = dedent("""\
         alt if a

@@ -169,7 +169,7 @@ def _hunk_header(entries: tuple[Entry, ...], start: int, stop: int) -> str:
     a_lines = [e.a.line for e in chunk if e.a]
     b_lines = [e.b.line for e in chunk if e.b]
     first = next(e for e in chunk if e.op != "equal")
-    anchor = (first.b or first.a).anchor if (first.b or first.a) else None
+    anchor = (first.b or first.a).anchor  # type: ignore[union-attr]
     where = f"-{_span(a_lines)} +{_span(b_lines)}"
     return f"@@ {where} @@ {anchor}" if anchor else f"@@ {where} @@"
 

@@ -149,6 +149,10 @@ class _Parser:
         m = _NOTE.match(line)
         if not m:
             return False
+        if not _split_names(m["who"]):
+            return False
+        if m["text"] is None and _has_spaced_name(m["who"]):
+            return False  # `note over A check x`: a missing ':', not a block to read to the end
         if m["text"] is None:
             self.note = _NoteBlock(m, n)
         else:
@@ -251,6 +255,11 @@ def _unquote(name: str) -> str:
     if len(name) >= 2 and name[0] == name[-1] == '"':
         name = name[1:-1]
     return name.replace('"', "")
+
+
+def _has_spaced_name(who: str) -> bool:
+    return any(not n.startswith('"') and len(n.split()) > 1
+               for n in re.findall(r'\s*("[^"\n]*"|[^,]+)', who))
 
 
 def _split_names(who: str) -> tuple[str, ...]:
