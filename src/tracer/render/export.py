@@ -150,10 +150,12 @@ _MERMAID_BLOCKS = {"alt": "else", "par": "and", "critical": "option", "opt": Non
                    "loop": None, "break": None}
 
 
+_ENTITIES = {"#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;"}
+
+
 def mermaid_text(text: str) -> str:
     """Text safe in a Mermaid label: entity codes for `#` and `;`, no bare `end`."""
-    text = text.replace("#", "#35;").replace(";", "#59;")
-    text = text.replace("<", "#lt;").replace(">", "#gt;")
+    text = re.sub(r"[#;<>]", lambda m: _ENTITIES[m[0]], text)
     text = re.sub(r"\bend\b", lambda m: f"#{ord(m[0][0])};{m[0][1:]}", text, flags=re.IGNORECASE)
     return text.replace("\\n", "<br/>").replace("\n", "<br/>").strip() or " "
 
