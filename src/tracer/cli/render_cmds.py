@@ -67,12 +67,16 @@ def render_cmd(paths: tuple[Path, ...], output: Path, format_: str, renderer: st
         online=OnlineOptions(online_url, style, apikey, timeout),
     )
     jobs = find_jobs(paths or (Path("diagrams"),), output, opts.formats)
-    if len(jobs) >= _BAR_FROM and sys.stderr.isatty():
+    if _show_bar(len(jobs)):
         with click.progressbar(length=len(jobs), label="rendering", file=sys.stderr) as bar:
             outcomes = run(jobs, opts, lambda o: bar.update(1))
     else:
         outcomes = run(jobs, opts)
     _report(outcomes, quiet)
+
+
+def _show_bar(files: int) -> bool:
+    return files >= _BAR_FROM and sys.stderr.isatty()
 
 
 def _report(outcomes: list[Outcome], quiet: bool) -> None:
