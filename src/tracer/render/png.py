@@ -116,5 +116,5 @@ def render_png(lay: Layout, scale: float = 1.0, fallback_font: str | None = None
             painter.text(shape)
     out = io.BytesIO()
     dpi = round(72 * scale)
-    painter.image.save(out, format="PNG", optimize=False, dpi=(dpi, dpi))
+    painter.image.save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()
