@@ -39,8 +39,12 @@ class Project:
         return self._ops
 
     def find(self, name: str) -> Operation:
-        ops = {op.name: op for op in self.operations()}
         target = self.rules.alias(name) or name
+        if self._ops is None:  # a quick look first: only the files naming it
+            quick = {op.name: op for op in discover(self.tree, self.rules, only=target)}
+            if target in quick:
+                return quick[target]
+        ops = {op.name: op for op in self.operations()}
         if target in ops:
             return ops[target]
         close = difflib.get_close_matches(name, [*ops, *dict(self.rules.aliases)], n=1)

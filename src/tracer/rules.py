@@ -36,8 +36,12 @@ class Example:
 
 @dataclass(frozen=True)
 class ParticipantRule:
+    """Modules that run in one participant; `opaque` for another service,
+    drawn as messages to it but never walked into."""
+
     name: str
     modules: tuple[str, ...]
+    opaque: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,14 @@ class PersistRule:
 
 
 @dataclass(frozen=True)
+class Registry:
+    """A module whose attributes are filled at run time from its submodules
+    (`objects.Instance` registered from nova/objects/instance.py)."""
+
+    module: str
+
+
+@dataclass(frozen=True)
 class Discovery:
     api_modules: tuple[str, ...]
     action_decorator: str
@@ -102,10 +114,12 @@ class Rules:
     fixture: str | None
     participants: tuple[ParticipantRule, ...]
     bindings: tuple[Binding, ...]
+    registries: tuple[Registry, ...]
     rpc: tuple[RpcRule, ...]
     notes: tuple[NoteRule, ...]
     persist: tuple[PersistRule, ...]
     skip: tuple[str, ...]
+    skip_unknown: tuple[str, ...]
     aliases: tuple[tuple[str, str], ...]
     discovery: Discovery
     digest: str = field(default="", compare=False)
@@ -115,6 +129,9 @@ class Rules:
             if any(fnmatchcase(module, pat) for pat in rule.modules):
                 return rule.name
         return None
+
+    def is_opaque(self, participant: str) -> bool:
+        return any(r.opaque for r in self.participants if r.name == participant)
 
     def alias(self, name: str) -> str | None:
         return dict(self.aliases).get(name)
@@ -225,10 +242,13 @@ class _Reader:
             client=g("client", str, "client"), database=g("database", str, "database"),
             title=g("title", str, "{op}"), fixture=g("fixture", str, None),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
-                                               self.get(d, "participants", i, "modules", list))
-                               for i, d in self.entries(data, "participants", {"name", "modules"})),
+                                               self.get(d, "participants", i, "modules", list),
+                                               self.get(d, "participants", i, "opaque", bool, False))
+                               for i, d in self.entries(data, "participants", {"name", "modules", "opaque"})),
             bindings=tuple(self._binding(i, d) for i, d in self.entries(
                 data, "bindings", {"call", "returns", "option", "choices"})),
+            registries=tuple(Registry(self.get(d, "registries", i, "module", str))
+                             for i, d in self.entries(data, "registries", {"module"})),
             rpc=tuple(RpcRule(self.get(d, "rpc", i, "client", str), self.get(d, "rpc", i, "service", str),
                               self.get(d, "rpc", i, "server", str),
                               self.get(d, "rpc", i, "cast", list, ("cast",)),
@@ -241,6 +261,7 @@ class _Reader:
                                       self.example(d, "persist", i))
                           for i, d in self.entries(data, "persist", {"call", "text", "example"})),
             skip=self.get(data.get("skip", {}), "skip", None, "calls", list, ()),
+            skip_unknown=self.get(data.get("skip", {}), "skip", None, "unknown", list, ()),
             aliases=tuple(sorted(aliases.items())),
             discovery=discovery,
         )

@@ -26,17 +26,28 @@ class Operation:
         return f"{self.name}\t{self.path}:{self.line} {self.handler}{gone}"
 
 
-def discover(tree: SourceTree, rules: Rules) -> list[Operation]:
+def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Operation]:
     """Every handler in the API modules, sorted by name; clashing names get
-    their module as prefix (`servers.create`)."""
+    their module as prefix (`servers.create`). With `only`, just the files
+    whose text mentions that name are read (a quick scan, no parse)."""
     found: list[Operation] = []
     for path in _api_files(tree.root, rules.discovery.api_modules):
+        if only is not None and not _mentions(path, only):
+            continue
         module = tree.module(tree.module_name(path))
         if module is not None:
             found += _module_ops(module, rules)
     names = [op.name for op in found]
     unique = [op if names.count(op.name) == 1 else _qualified(op) for op in found]
     return sorted(unique, key=lambda op: op.name)
+
+
+def _mentions(path: Path, name: str) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # let the index report it
+    return any(part in text for part in name.split("."))
 
 
 def _qualified(op: Operation) -> Operation:

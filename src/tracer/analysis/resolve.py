@@ -157,6 +157,10 @@ class Resolver:
             return self.eval(mod.assigns[name], Context(module), depth + 1)
         if mod.is_package and self.tree.module(f"{module}.{name}") is not None:
             return Ref("module", f"{module}.{name}", "submodule")
+        if any(reg.module == module for reg in self.rules.registries):
+            definer = self.tree.find_definer(module, name)
+            ref = self.symbol(definer, name, depth + 1) if definer else None
+            return Ref(ref.kind, ref.name, "rule registry") if ref else None
         return None
 
     def absolute(self, dotted: str, depth: int = 0) -> Ref:

@@ -32,8 +32,14 @@ def short_value(text: str) -> str:
     return _QUALIFIED.sub(r"\1", " ".join(text.split()))
 
 
+MAX_VALUE = 48
+
+
 def arg_value(arg: Arg) -> str:
-    return arg.literal if arg.literal is not None else short_value(arg.text)
+    """An argument for a note: literals unquoted, names shortened, long
+    values cut (`[None, REBOOTING, ...]`)."""
+    text = arg.literal if arg.literal is not None else short_value(arg.text)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3].rstrip(" ,") + "..."
 
 
 def render(template: str, args: tuple[Arg, ...], fields: dict[str, str]) -> str:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import builtins
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
 import networkx as nx
 
 from tracer.analysis.resolve import Context, Ref, Resolver
 from tracer.analysis.text import humanise, render, short_value, wsd_text
-from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, SetAttr
+from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
 from tracer.rules import NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
@@ -30,15 +30,18 @@ _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 @dataclass(frozen=True)
 class Limits:
     depth: int = 10       # nested frames followed
-    inline: int = 4       # nested helpers inlined within one participant
+    inline: int = 2       # nested helpers inlined within one participant
     steps: int = 400      # statements drawn before the walk stops
 
 
 @dataclass(frozen=True)
 class Unresolved:
+    """A call the walk did not follow: unresolved, or stopped by a limit."""
+
     where: str            # path:line
     call: str
     reason: str
+    limit: bool = False
 
 
 @dataclass
@@ -50,8 +53,11 @@ class Frame:
     participant: str
     depth: int
     inline: int
-    changes: dict[str, list[str]] = field(default_factory=dict)
+    changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # obj -> field -> values
+    locals: set[str] = field(default_factory=set)
+    aliases: dict[str, str] = field(default_factory=dict)  # local -> the chain it holds
     reanchor: bool = True
+    started: bool = False
 
     @property
     def anchor(self) -> Comment:
@@ -64,6 +70,36 @@ class Walk:
     graph: nx.DiGraph
     unresolved: list[Unresolved]
     external: int = 0
+
+
+def _change(fields: dict[str, list[str]], name: str, value: str) -> None:
+    """Record `obj.name = value`; values set on other paths are kept as 'or'."""
+    values = fields.setdefault(name, [])
+    if value not in values:
+        values.append(value)
+
+
+def _has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
+    for step in steps:
+        if isinstance(step, Message):
+            return True
+        if isinstance(step, Group) and any(_has_message(b.steps) for b in step.branches):
+            return True
+    return False
+
+
+def _returns(events: tuple[Event, ...]) -> bool:
+    return bool(events) and isinstance(events[-1], Return)
+
+
+def _value(text: str) -> str:
+    """An assigned value for a message: constants by their last name, calls
+    by their callee (`self._get_power_state(ctx, i)` -> `_get_power_state()`)."""
+    if "(" in text:
+        head = text.split("(", 1)[0].strip()
+        if _CHAIN.match(head):
+            return head.rsplit(".", 1)[-1] + "()"
+    return short_value(text)
 
 
 class Walker:
@@ -110,22 +146,34 @@ class Walker:
         return out
 
     def _emit(self, frame: Frame, out: list[Statement], *stmts: Statement) -> None:
-        if frame.reanchor:
+        """Append steps under this function's anchor. When the steps open with
+        a helper's anchor, one anchor is enough: the function's own when it
+        has drawn nothing yet, else the helper's."""
+        if not stmts:
+            return
+        lead = isinstance(stmts[0], Comment)
+        if frame.reanchor and not (lead and frame.started):
             out.append(frame.anchor)
-            frame.reanchor = False
+            stmts = stmts[1:] if lead else stmts
+        frame.reanchor = False
+        frame.started = True
         out.extend(stmts)
         self.count += len(stmts)
 
     # events ------------------------------------------------------------------
     def _events(self, frame: Frame, events: tuple[Event, ...], out: list[Statement]) -> None:
-        for ev in events:
+        for i, ev in enumerate(events):
+            if isinstance(ev, If) and _returns(ev.body) and not ev.orelse and events[i + 1:]:
+                # `if c: ...; return` then more: the rest runs only when not c
+                self._if(frame, replace(ev, orelse=events[i + 1:]), out)
+                return
             if self.count >= self.limits.steps:
                 if not any(isinstance(s, Note) and "step limit" in s.text for s in out):
                     out.append(Note("over", (frame.participant,),
                                     f"walk stopped: step limit {self.limits.steps} reached"))
                 return
             if isinstance(ev, SetAttr):
-                frame.changes.setdefault(ev.target, []).append(f"{ev.attr} = {short_value(ev.value)}")
+                _change(frame.changes.setdefault(ev.target, {}), ev.attr, _value(ev.value))
             elif isinstance(ev, Bind):
                 self._bind(frame, ev)
             elif isinstance(ev, Call):
@@ -138,6 +186,11 @@ class Walker:
                     self._emit(frame, out, Group("loop", (Branch(ev.header, tuple(body)),)))
 
     def _bind(self, frame: Frame, ev: Bind) -> None:
+        frame.locals.add(ev.name)
+        if "(" not in ev.value and "." in ev.value:
+            frame.aliases[ev.name] = ev.value  # `rpc_method = cctxt.cast`
+        else:
+            frame.aliases.pop(ev.name, None)
         ref = self.r.eval(ev.value, frame.ctx)
         env = dict(frame.ctx.env)
         if ref is None:
@@ -171,16 +224,23 @@ class Walker:
     # calls -------------------------------------------------------------------
     def _call(self, frame: Frame, call: Call, out: list[Statement]) -> None:
         where = f"{frame.path}:{call.line}"
-        if self._skipped(call.callee):
-            return
+        if call.callee in frame.aliases:
+            call = replace(call, callee=frame.aliases[call.callee])
         rpc = self._rpc_rule(frame, call)
         if rpc is not None:
             self._rpc(frame, call, rpc, out)
             return
-        ref = self.r.eval(call.callee, frame.ctx) if call.dotted or "(" in call.callee else None
-        name = ref.name if ref else call.callee
-        if ref is not None and ref.kind != "external" and self._skipped(ref.name):
+        if call.callee in frame.fn.nested:
+            self._nested(frame, frame.fn.nested[call.callee], out)
             return
+        ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
+        in_tree = ref is not None and ref.kind in ("function", "method", "class")
+        # skip patterns name what resolved by its qualified name, the rest by its text
+        if self._skipped(ref.name if in_tree else call.callee, self.rules.skip):
+            return
+        if not in_tree and self._skipped(call.callee, self.rules.skip_unknown):
+            return
+        name = ref.name if ref else call.callee
         note = self._note_rule(call=call.callee, qual=name)
         if note is not None:
             self._emit(frame, out, Note("over", (frame.participant,),
@@ -202,32 +262,60 @@ class Walker:
         found = self.r.find_function(ref.name)
         if found is None:
             return
-        target = self.rules.participant_of(found[0].name) or frame.participant
+        target = self._receiver_participant(frame, call) or \
+            self.rules.participant_of(found[0].name) or frame.participant
         self.graph.add_edge(frame.ref.name, ref.name, line=where, kind="call", via=ref.via)
         if ref.name in self.stack:
-            self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again"))
+            self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
+            return
+        if frame.depth + 1 > self.limits.depth:
+            self.unresolved.append(Unresolved(where, call.callee, "depth limit", True))
+            self._emit(frame, out, Note("over", (frame.participant,),
+                                        humanise(found[2].name) + " (not followed: depth limit)"))
             return
         crossing = target != frame.participant
-        if frame.depth + 1 > self.limits.depth or (not crossing and frame.inline + 1 > self.limits.inline):
-            self.unresolved.append(Unresolved(where, call.callee, "depth limit"))
-            if not call.nested:
-                self._emit(frame, out, Note("over", (frame.participant,),
-                                            humanise(found[2].name) + " (not followed: depth limit)"))
-            return
         env = self._bind_args(frame, call, ref, found[2])
         inner = self._frame(ref, target, env, frame.depth + 1, 0 if crossing else frame.inline + 1)
         assert inner is not None
-        steps = self._function(inner)
+        count = self.count
+        steps = [] if self.rules.is_opaque(target) else self._function(inner)
         if crossing:
-            text = humanise(found[2].name)
-            self._emit(frame, out, Message(frame.participant, target, text), *steps,
+            self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name)), *steps,
                        Message(target, frame.participant, "done"))
             frame.reanchor = True
+        elif inner.inline > self.limits.inline and not _has_message(steps):
+            # a helper deep inside one participant that sends nothing: one note
+            self.count = count
+            self.unresolved.append(Unresolved(where, call.callee, "inline limit: drawn as a note", True))
+            if not call.nested:
+                self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
         elif steps:
             self._emit(frame, out, *steps)
             frame.reanchor = True
         elif not call.nested:
             self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
+
+    def _nested(self, frame: Frame, fn: Function, out: list[Statement]) -> None:
+        """A function defined inside the current one and called there."""
+        if fn.qualname in self.stack:
+            return
+        inner = replace(frame, ref=Ref("function", f"{frame.ref.name}.{fn.name}", "nested def"), fn=fn,
+                        changes={}, locals=set(frame.locals), aliases=dict(frame.aliases),
+                        reanchor=True, started=False)
+        steps = self._function(inner)
+        if steps:
+            self._emit(frame, out, *steps)
+            frame.reanchor = True
+
+    def _receiver_participant(self, frame: Frame, call: Call) -> str | None:
+        """The participant of the object a method is called on (`self.network_api`
+        is neutron's even where the method is inherited from a base module)."""
+        if "." not in call.callee:
+            return None
+        recv = self.r.eval(call.callee.rsplit(".", 1)[0], frame.ctx)
+        if recv is None or recv.kind not in ("instance", "class") or recv.via == "self":
+            return None
+        return self.rules.participant_of(recv.name.rsplit(".", 1)[0])
 
     def _rpc_rule(self, frame: Frame, call: Call) -> RpcRule | None:
         if not frame.ctx.cls or "." not in call.callee:
@@ -265,9 +353,10 @@ class Walker:
     def _persist(self, frame: Frame, call: Call, ref: Ref | None, rule: PersistRule,
                  out: list[Statement]) -> None:
         receiver = call.callee.rsplit(".", 1)[0] if "." in call.callee else ""
-        changes = frame.changes.pop(receiver, [])
+        changes = frame.changes.pop(receiver, {})
         fields = self._fields(call, ref)
-        fields["changes"] = "\n".join(changes) or f"save {humanise(receiver.split('.')[-1])}"
+        listed = "\n".join(f"{k} = {' or '.join(v)}" for k, v in changes.items())
+        fields["changes"] = listed or f"save {humanise(receiver.split('.')[-1])}"
         text = wsd_text(render(rule.text, call.args, fields))
         db = self.rules.database
         self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done"))
@@ -280,7 +369,7 @@ class Walker:
             return
         reason = self._why(frame, call)
         self.unresolved.append(Unresolved(where, call.callee, reason))
-        local = head in frame.fn.params or frame.ctx.local(head) is not None or head == "self"
+        local = head in frame.fn.params or head in frame.locals or head == "self"
         if local and not call.nested and "." in call.callee:
             self._emit(frame, out, Note("over", (frame.participant,), call.callee.replace("()", "") + "()"))
 
@@ -298,6 +387,8 @@ class Walker:
         else:
             if parts[0] in frame.fn.params:
                 return f"parameter '{parts[0]}' of unknown type"
+            if parts[0] in frame.locals:
+                return f"local '{parts[0]}' of unknown type"
             return f"unknown name '{parts[0]}'"
         return f"dynamic attribute: {'.'.join(parts[:i + 1])}"
 
@@ -323,17 +414,18 @@ class Walker:
         return ref if ref is not None and ref.kind != "external" else None
 
     def _fields(self, call: Call, ref: Ref | None) -> dict[str, str]:
+        """{name} and {class} for templates; the class as the code names it
+        (`objects.Instance.get_by_uuid` -> Instance), else the defining one."""
         name = call.callee.rsplit(".", 1)[-1].replace("()", "")
-        cls = None
-        if ref is not None and ref.kind == "method":
+        owner = call.callee.rsplit(".", 1)[0].split(".")[-1] if "." in call.callee else ""
+        cls = owner if owner[:1].isupper() else None
+        if cls is None and ref is not None and ref.kind == "method":
             cls = ref.owner.rsplit(".", 1)[-1]
-        elif "." in call.callee:
-            owner = call.callee.rsplit(".", 1)[0].split(".")[-1]
-            cls = owner if owner[:1].isupper() else None
         return {"name": humanise(name, cls), "class": humanise(cls or "object")}
 
-    def _skipped(self, name: str) -> bool:
-        return any(fnmatchcase(name, pat) for pat in self.rules.skip)
+    @staticmethod
+    def _skipped(name: str, patterns: tuple[str, ...]) -> bool:
+        return any(fnmatchcase(name, pat) for pat in patterns)
 
     def _note_rule(self, call: str = "", qual: str = "", deco: str = "") -> NoteRule | None:
         for rule in self.rules.notes:

@@ -97,7 +97,9 @@ def explain(project: str, operation: str, source: Path | None, driver: str | Non
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")
     for caller, callee, data in graph.edges(data=True):
         click.echo(f"  {data['line']}: {caller} -> {callee}  [{data['kind']}, {data['via']}]")
-    click.echo(f"unresolved: {len(draft.walk.unresolved)}")
-    for item in draft.walk.unresolved:
-        click.echo(f"  {item.where}: {item.call}: {item.reason}")
+    for title, limit in (("unresolved", False), ("not followed (limits)", True)):
+        items = [u for u in draft.walk.unresolved if u.limit == limit]
+        click.echo(f"{title}: {len(items)}")
+        for item in items:
+            click.echo(f"  {item.where}: {item.call}: {item.reason}")
     click.echo(f"calls outside the tree (libraries): {draft.walk.external}")

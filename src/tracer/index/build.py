@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import tokenize
-from typing import Iterable, Sequence
+from dataclasses import fields
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
+from tracer.index.lines import start_lines
 from tracer.index.model import (
     Arg, Bind, Call, ClassDef, Decorator, Event, Function, If, Loop, Module, Raise, Return, SetAttr,
 )
@@ -56,16 +58,15 @@ def rename_py2_keywords(text: str) -> tuple[str, list[int]]:
 def build_module(name: str, path: str, is_package: bool, text: str) -> Module:
     """Index one module's source text (raises cst.ParserSyntaxError)."""
     tree, note = parse_source(text)
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    return _Builder(name, path, is_package, wrapper, note).module()
+    return _Builder(name, path, is_package, tree, note).module()
 
 
 class _Builder:
-    def __init__(self, name: str, path: str, is_package: bool, wrapper: MetadataWrapper,
+    def __init__(self, name: str, path: str, is_package: bool, tree: cst.Module,
                  note: str | None) -> None:
         self.name, self.path, self.is_package = name, path, is_package
-        self.tree = wrapper.module
-        self.pos = wrapper.resolve(PositionProvider)
+        self.tree = tree
+        self.starts = start_lines(tree)
         self.note = note
         self.imports: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
@@ -79,7 +80,13 @@ class _Builder:
                       self.functions, self.classes, self.assigns, problems)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self.pos[node].start.line
+        """The line a node starts on: its own, or its first recorded child's."""
+        if not isinstance(node, cst.Decorator) and id(node) in self.starts:
+            return self.starts[id(node)]
+        for child in _kids(node):
+            if (found := self.line(child)):
+                return found
+        return 0
 
     # module level -------------------------------------------------------
     def _top(self, body: Sequence[cst.CSTNode]) -> None:
@@ -132,7 +139,9 @@ class _Builder:
         is_cm = any(d.name.split(".")[-1].endswith("classmethod") for d in decorators)
         events = tuple(self._body(_suite(node.body)))
         line = self.line(node.name)
-        return Function(node.name.value, qualname, params, decorators, events, line, is_cm)
+        nested = {n.name.value: self._function(n, f"{qualname}.{n.name.value}")
+                  for n in _suite(node.body) if isinstance(n, cst.FunctionDef)}
+        return Function(node.name.value, qualname, params, decorators, events, line, is_cm, nested)
 
     def _decorators(self, decorators: Sequence[cst.Decorator]) -> tuple[Decorator, ...]:
         out = []
@@ -209,7 +218,7 @@ class _Builder:
             return []
         if isinstance(small, cst.Return):
             if small.value is None:
-                return []
+                return [Return("", self.line(small))]
             return self._calls(small.value) + [Return(value_chain(small.value) or "", self.line(small))]
         if isinstance(small, cst.Assign):
             out = self._calls(small.value)
@@ -229,33 +238,42 @@ class _Builder:
         return []
 
     def _calls(self, node: cst.CSTNode) -> list[Event]:
-        collector = _CallCollector(self)
-        node.visit(collector)
-        return list(collector.calls)
+        out: list[Event] = []
+        for call, nested in _iter_calls(node):
+            text = chain(call.func)
+            dotted = text is not None and "(" not in text and "[" not in text
+            out.append(Call(text or "?", self._args(call.args), self.line(call), dotted, nested))
+        return out
 
 
-class _CallCollector(cst.CSTVisitor):
-    """Calls in evaluation order (post-order), not inside lambdas."""
+def _kids(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Direct children in field order (cheaper than LibCST's `children`)."""
+    for name in _field_names(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (v for v in value if isinstance(v, cst.CSTNode))
 
-    def __init__(self, builder: _Builder) -> None:
-        self.builder = builder
-        self.calls: list[Call] = []
-        self.open_args = 0  # how many calls' argument lists we are inside
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+@lru_cache(maxsize=None)
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self.open_args += 1
 
-    def leave_Arg(self, node: cst.Arg) -> None:
-        self.open_args -= 1
-
-    def leave_Call(self, node: cst.Call) -> None:
-        text = chain(node.func)
-        dotted = text is not None and "(" not in text and "[" not in text
-        self.calls.append(Call(text or "?", self.builder._args(node.args),
-                               self.builder.line(node), dotted, self.open_args > 0))
+def _iter_calls(node: cst.CSTNode, nested: bool = False) -> Iterator[tuple[cst.Call, bool]]:
+    """Calls in evaluation order (post-order), not inside lambdas or defs;
+    `nested` when the call is an argument of another call."""
+    if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        return
+    if isinstance(node, cst.Call):
+        yield from _iter_calls(node.func, nested)
+        for arg in node.args:
+            yield from _iter_calls(arg, True)
+        yield node, nested
+        return
+    for kid in _kids(node):
+        yield from _iter_calls(kid, nested)
 
 
 def chain(expr: cst.CSTNode) -> str | None:
@@ -315,17 +333,23 @@ def _dotted_name(node: cst.CSTNode) -> str:
 def _self_attrs(fn: cst.FunctionDef) -> dict[str, str]:
     """`self.x = value` anywhere in a method (first one wins)."""
     found: dict[str, str] = {}
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for t in node.targets:
-                tgt = t.target
-                if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) \
-                        and tgt.value.value == "self" and (val := value_chain(node.value)):
-                    found.setdefault(tgt.attr.value, val)
-
-    fn.body.visit(Visitor())
+    for node in _iter_assigns(fn.body):
+        for t in node.targets:
+            tgt = t.target
+            if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) \
+                    and tgt.value.value == "self" and (val := value_chain(node.value)):
+                found.setdefault(tgt.attr.value, val)
     return found
+
+
+def _iter_assigns(node: cst.CSTNode) -> Iterator[cst.Assign]:
+    if isinstance(node, cst.Assign):
+        yield node
+    elif isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.BaseSuite,
+                           cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)) \
+            and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        for kid in _kids(node):
+            yield from _iter_assigns(kid)
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:

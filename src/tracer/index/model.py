@@ -102,6 +102,7 @@ class Function:
     events: tuple[Event, ...]
     line: int
     is_classmethod: bool = False
+    nested: dict[str, "Function"] = field(default_factory=dict)  # defs inside it
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -49,6 +50,24 @@ class SourceTree:
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+    def find_definer(self, package: str, name: str) -> str | None:
+        """The first module under a package (by path) that defines `name` at
+        top level (`class Name` or `Name = ...`), found by a text scan."""
+        found = self.module_file(package)
+        if found is None or not found[1]:
+            return None
+        pattern = re.compile(rf"^(?:class {re.escape(name)}\b|{re.escape(name)}\s*=)", re.MULTILINE)
+        for path in sorted(found[0].parent.rglob("*.py")):
+            if "tests" in path.parts:
+                continue
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if pattern.search(text):
+                return self.module_name(path)
+        return None
 
     def _load(self, name: str) -> Module | None:
         found = self.module_file(name)
