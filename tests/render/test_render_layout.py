@@ -220,3 +220,14 @@ def test_group_built_in_the_model_directly() -> None:
     result = layout(diagram)
     assert problems(result) == []
     assert any(isinstance(s, Box) and s.kind == "frame" and s.line == 1 for s in result.shapes)
+
+
+@pytest.mark.parametrize("text", [
+    "title only", "# just a comment", "note over A: alone", "A->A: self only", "alt x\nend",
+    "note left of A: left\nnote right of A: right", "deactivate A\nactivate A", "A->B:\nB-->A:",
+    "ref over A", "alt\nelse a very long else label that is wider than the frame\nend",
+])
+def test_edge_cases_lay_out(text: str) -> None:
+    result = lay(text + "\n")
+    assert problems(result) == []
+    assert result.width > 0 and result.height > 0

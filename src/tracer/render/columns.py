@@ -105,6 +105,8 @@ class Columns:
 
     def note_width(self, note: Note) -> float:
         w = self.face.measure(note.text)[0] + 2 * self.sp.note_pad_x
+        if note.kind == "ref":  # its "ref" tag sits on a line of its own
+            w = max(w, self.face.width("ref") + 2 * self.sp.note_pad_x)
         idx = [self.index[p] for p in note.participants]
         return max(w, 2 * max(self.allow[k] for k in idx) + 2 * self.sp.note_pad_x)
 

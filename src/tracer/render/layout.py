@@ -150,15 +150,16 @@ class _Builder:
         sp = self.sp
         top = self.y + sp.row_gap
         w = self.cols.note_width(note)
-        xs = sorted(self.x[p] for p in note.participants)
+        who = sorted(note.participants, key=self.x.__getitem__)
+        xs = [self.x[p] for p in who]
         label = note.text
         h = self.face.measure(label)[1] + 2 * sp.note_pad_y
         if note.kind == "ref":
             h += self.face.line_height + 2
         if note.position == "left of":
-            left = xs[0] - self._allow(note.participants[0]) - sp.note_gap - w
+            left = xs[0] - self._allow(who[0]) - sp.note_gap - w
         elif note.position == "right of":
-            left = xs[-1] + self._allow(note.participants[-1]) + sp.note_gap
+            left = xs[-1] + self._allow(who[-1]) + sp.note_gap
         else:
             span = xs[-1] - xs[0] + (2 * sp.note_ext if len(set(xs)) > 1 else 0)
             w = max(w, span)
@@ -213,6 +214,9 @@ class _Builder:
         tab_w = self.face.measure(kind)[0] + 2 * 6
         label_w = self.face.measure(f"[{label}]")[0] + 2 * 6 if label else 0.0
         x1 = max(x1, x0 + tab_w + label_w + sp.frame_pad)
+        for _, text, _ in separators:
+            if text:
+                x1 = max(x1, x0 + 6 + self.face.measure(f"[{text}]")[0] + sp.frame_pad)
         self.add(Box("frame", Rect(x0, top, x1 - x0, self.y - top), group.line, (), self.anchor))
         self.add(Box("tab", Rect(x0, top, tab_w, header - 2), group.line, (), self.anchor))
         self.text("group", x0 + 6, top + 2, kind, "left", group.line)
