@@ -118,3 +118,20 @@ def test_reference_pngs_open(path: Path) -> None:
     with Image.open(io.BytesIO(data)) as im:
         im.load()
         assert im.width > 300 and im.height > 300
+
+
+def test_svg_embeds_the_measuring_font_and_holds_lines_to_measured_widths() -> None:
+    import base64
+    import re
+
+    from tracer.render.fonts import load_fonts
+
+    text = render_svg(layout(parse_text(SAMPLE).diagram))
+    face = re.search(r"@font-face\{font-family:(\w+);src:url\(data:font/ttf;base64,([^)]+)\)", text)
+    assert face and base64.b64decode(face[2]).startswith(b"\x00\x01\x00\x00")
+    root = ET.fromstring(text.encode())
+    assert root.get("font-family").startswith(face[1])
+    span = next(s for s in root.iter(f"{SVG}tspan") if s.text == "check policy")
+    assert float(span.get("textLength")) == pytest.approx(load_fonts().body.width("check policy"), abs=0.1)
+    plain = render_svg(layout(parse_text(SAMPLE).diagram), embed_font=False)
+    assert "@font-face" not in plain and len(plain) < len(text) - 10000

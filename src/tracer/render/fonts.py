@@ -20,7 +20,7 @@ from PIL import ImageFont
 FreeType = ImageFont.FreeTypeFont
 
 # What the SVG asks for: the measuring face first, then look-alikes.
-FONT_FAMILY = "Aileron, 'DejaVu Sans', 'Helvetica Neue', Helvetica, Arial, sans-serif"
+FONT_FAMILY = "Aileron, 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif"
 
 _FALLBACKS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",

@@ -7,6 +7,7 @@ under an anchor comment link to the source it describes.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -14,6 +15,9 @@ from tracer.render import style
 from tracer.render.fonts import FONT_FAMILY, Fonts, load_fonts
 from tracer.render.shapes import Arrow, Box, Layout, Rule, Shape, Text
 from tracer.wsd.model import Anchor
+
+
+EMBEDDED_FAMILY = "TracerAileron"
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ def _text(text: Text, fonts: Fonts, links: SourceLinks | None) -> str:
     anchor = ' text-anchor="middle"' if centred else ""
     size = f' font-size="{_num(face.size)}"' if text.title_face else ""
     spans = "".join(
-        f'<tspan x="{_num(x)}" y="{_num(r.y + face.ascent + k * face.line_height)}">{escape(ln)}</tspan>'
+        f'<tspan x="{_num(x)}" y="{_num(r.y + face.ascent + k * face.line_height)}"'
+        f'{_fit(face.width(ln))}>{escape(ln)}</tspan>'
         for k, ln in enumerate(text.lines)
     )
     out = f'<text class="{text.kind}"{_line_attr(text.line)}{anchor}{size}>{spans}</text>'
@@ -109,6 +114,13 @@ def _text(text: Text, fonts: Fonts, links: SourceLinks | None) -> str:
     if url:
         out = f"<a href={quoteattr(url)}><title>{escape(str(text.anchor))}</title>{out}</a>"
     return out
+
+
+def _fit(width: float) -> str:
+    """Hold a line to its measured width, whatever font the viewer falls back to."""
+    if width <= 0:
+        return ""
+    return f' textLength="{_num(width)}" lengthAdjust="spacingAndGlyphs"'
 
 
 def _shape(shape: Shape, fonts: Fonts, links: SourceLinks | None) -> str:
@@ -121,15 +133,23 @@ def _shape(shape: Shape, fonts: Fonts, links: SourceLinks | None) -> str:
     return _text(shape, fonts, links)
 
 
-def render_svg(lay: Layout, links: SourceLinks | None = None) -> str:
+def _font_face(fonts: Fonts) -> str:
+    """The measuring font itself (Aileron, public domain, 13 KB), so viewers draw the same widths."""
+    data = base64.b64encode(fonts.body.main.font_bytes).decode("ascii")
+    return (f"<style>@font-face{{font-family:{EMBEDDED_FAMILY};"
+            f"src:url(data:font/ttf;base64,{data}) format('truetype');}}</style>")
+
+
+def render_svg(lay: Layout, links: SourceLinks | None = None, embed_font: bool = True) -> str:
     """The whole SVG document as text."""
     fonts = load_fonts()
     w, h = _num(lay.width), _num(lay.height)
     head = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-        f'font-family={quoteattr(FONT_FAMILY)} font-size="{_num(fonts.body.size)}" fill="{style.TEXT_COLOUR}">',
+        f'font-family={quoteattr(EMBEDDED_FAMILY + ", " + FONT_FAMILY)} font-size="{_num(fonts.body.size)}" fill="{style.TEXT_COLOUR}">',
         f"<title>{escape(lay.title or 'sequence diagram')}</title>",
+        *([_font_face(fonts)] if embed_font else []),
         f'<rect width="100%" height="100%" fill="{style.BACKGROUND}"/>',
     ]
     body = [_shape(s, fonts, links) for s in lay.shapes]
