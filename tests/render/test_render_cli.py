@@ -125,7 +125,10 @@ def test_source_links_in_svg(tmp_path: Path) -> None:
     root = tree(tmp_path, {"a.wsd": "# nova/compute/api.py pause()\nA->B: hello\n"})
     out = tmp_path / "o"
     render(str(root), "-o", str(out), "--source-url", "https://x/{tag}/{path}?f={func}", "--tag", "12.0.0")
-    assert 'href="https://x/12.0.0/nova/compute/api.py?f=pause"' in (out / "a.svg").read_text()
+    svg = (out / "a.svg").read_text()
+    assert 'href="https://x/12.0.0/nova/compute/api.py?f=pause"' in svg and "@font-face" in svg
+    render(str(root), "-o", str(out), "--force", "--no-embed-font")
+    assert "@font-face" not in (out / "a.svg").read_text()
 
 
 def test_atomic_write_leaves_no_temp_files(tmp_path: Path) -> None:

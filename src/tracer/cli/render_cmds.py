@@ -52,10 +52,12 @@ def _warn(problem: Problem) -> None:
               help="Seconds to wait for the online renderer.")
 @click.option("--source-url", help="Link anchors in SVGs: template with {path} {func} {tag} {line}.")
 @click.option("--tag", default="", help="Value of {tag} in --source-url.")
+@click.option("--embed-font/--no-embed-font", default=True, show_default=True,
+              help="Embed the measuring font (13 KB) in SVGs so viewers match its widths.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print parser warnings.")
 def render_cmd(paths: tuple[Path, ...], output: Path, format_: str, renderer: str, force: bool,
                scale: float, style: str, online_url: str, apikey: str | None, timeout: float,
-               source_url: str | None, tag: str, quiet: bool) -> None:
+               source_url: str | None, tag: str, embed_font: bool, quiet: bool) -> None:
     """Draw .wsd files (or folders of them, default diagrams/) as SVG or PNG.
 
     Outputs mirror the input tree under OUTPUT: diagrams/nova/pause.wsd ->
@@ -63,7 +65,7 @@ def render_cmd(paths: tuple[Path, ...], output: Path, format_: str, renderer: st
     """
     opts = RenderOptions(
         formats=_formats(format_, renderer), renderer=renderer, force=force,  # type: ignore[arg-type]
-        scale=scale, links=SourceLinks(source_url, tag) if source_url else None,
+        scale=scale, links=SourceLinks(source_url, tag) if source_url else None, embed_font=embed_font,
         online=OnlineOptions(online_url, style, apikey, timeout),
     )
     jobs = find_jobs(paths or (Path("diagrams"),), output, opts.formats)

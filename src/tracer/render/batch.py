@@ -29,6 +29,7 @@ class RenderOptions:
     force: bool = False
     scale: float = 1.0
     links: SourceLinks | None = None
+    embed_font: bool = True
     online: OnlineOptions = field(default_factory=OnlineOptions)
 
 
@@ -91,7 +92,7 @@ def _umask() -> int:
 def draw_offline(diagram: Diagram, fmt: str, opts: RenderOptions) -> bytes:
     lay = layout(diagram)
     if fmt == "svg":
-        return render_svg(lay, opts.links).encode("utf-8")
+        return render_svg(lay, opts.links, opts.embed_font).encode("utf-8")
     if fmt == "png":
         return render_png(lay, opts.scale)
     raise TracerError(f"offline renderer draws svg and png, not {fmt}; try --renderer online", 2)
