@@ -47,7 +47,10 @@ class Project:
         ops = {op.name: op for op in self.operations()}
         if target in ops:
             return ops[target]
-        close = difflib.get_close_matches(name, [*ops, *dict(self.rules.aliases)], n=1)
+        if target != name:
+            raise TracerError(f"'{name}' is an alias of '{target}', which this {self.rules.project} tree "
+                              f"does not serve (`trace ops {self.rules.project}` lists what it does)")
+        close = difflib.get_close_matches(name, [n for n in [*ops, *dict(self.rules.aliases)] if n != name], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else "; `trace ops " + self.rules.project + "` lists them"
         raise TracerError(f"no operation '{name}' in {self.rules.project}{hint}")
 

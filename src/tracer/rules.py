@@ -101,6 +101,7 @@ class Discovery:
     action_decorator: str
     resource_methods: tuple[tuple[str, str], ...]
     removed_decorator: str | None = None
+    prefer: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,8 @@ class _Reader:
         gd = lambda k, t=str, d=...: self.get(disc, "discovery", None, k, t, d)  # noqa: E731
         methods = gd("resource_methods", dict, {})
         discovery = Discovery(gd("api_modules", list), gd("action_decorator"),
-                              tuple(sorted(methods.items())), gd("removed_decorator", str, None))
+                              tuple(sorted(methods.items())), gd("removed_decorator", str, None),
+                              gd("prefer", list, ()))
         aliases = data.get("aliases", {})
         if not all(isinstance(v, str) for v in aliases.values()):
             raise self.fail("aliases", None, next(iter(aliases)), "must map names to operation names")

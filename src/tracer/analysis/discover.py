@@ -37,9 +37,20 @@ def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Op
         module = tree.module(tree.module_name(path))
         if module is not None:
             found += _module_ops(module, rules)
-    names = [op.name for op in found]
-    unique = [op if names.count(op.name) == 1 else _qualified(op) for op in found]
-    return sorted(unique, key=lambda op: op.name)
+    return sorted(_disambiguate(found, rules.discovery.prefer), key=lambda op: op.name)
+
+
+def _disambiguate(ops: list[Operation], prefer: tuple[str, ...]) -> list[Operation]:
+    """Clashing names get their module as prefix, except in a preferred module
+    (the rules name it: Nova's servers.py keeps `reboot`)."""
+    names = [op.name for op in ops]
+    out = []
+    for op in ops:
+        clash = names.count(op.name) > 1
+        preferred = any(fnmatchcase(op.path, pat) for pat in prefer) and \
+            sum(1 for o in ops if o.name == op.name and any(fnmatchcase(o.path, p) for p in prefer)) == 1
+        out.append(_qualified(op) if clash and not preferred else op)
+    return out
 
 
 def _mentions(path: Path, name: str) -> bool:

@@ -30,7 +30,7 @@ _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 @dataclass(frozen=True)
 class Limits:
     depth: int = 10       # nested frames followed
-    inline: int = 2       # nested helpers inlined within one participant
+    inline: int = 1       # nested helpers inlined within one participant
     steps: int = 400      # statements drawn before the walk stops
 
 
@@ -79,13 +79,50 @@ def _change(fields: dict[str, list[str]], name: str, value: str) -> None:
         values.append(value)
 
 
-def _has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
+def _common_ends(a: list[Statement], b: list[Statement]) -> tuple[list[Statement], ...]:
+    """Split two branches into a shared head, what differs, and a shared tail,
+    so that steps both branches take are drawn once, outside the group."""
+    if not a or not b:
+        return [], a, b, []
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    m = 0
+    while m < min(len(a), len(b)) - n and a[-1 - m] == b[-1 - m]:
+        m += 1
+    while m and len(a) - m - 1 >= 0 and _is_reply(a[len(a) - m - 1], a[len(a) - m]):
+        m -= 1  # keep a reply with the message it answers
+    while n and n < len(a) and _is_reply(a[n - 1], a[n]):
+        n -= 1
+    return a[:n], a[n:len(a) - m], b[n:len(b) - m], a[len(a) - m:]
+
+
+def _is_reply(first: Statement, second: Statement) -> bool:
+    return isinstance(first, Message) and isinstance(second, Message) and \
+        (first.source, first.target) == (second.target, second.source)
+
+
+def _messages_only(steps: list[Statement] | tuple[Statement, ...], participant: str) -> list[Statement]:
+    """Steps without the notes over `participant`: what a deep helper sends,
+    and all that happens in the participants it reaches."""
+    kept: list[Statement] = []
     for step in steps:
-        if isinstance(step, Message):
-            return True
-        if isinstance(step, Group) and any(_has_message(b.steps) for b in step.branches):
-            return True
-    return False
+        if isinstance(step, Group):
+            branches = tuple(Branch(b.label, tuple(_messages_only(b.steps, participant)))
+                             for b in step.branches)
+            if any(b.steps for b in branches):
+                step = Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt" \
+                    else Group("opt", branches)
+                kept.append(step)
+        elif not (isinstance(step, Note) and step.participants == (participant,)):
+            kept.append(step)
+    # an anchor with no step after it (before the next anchor) says nothing
+    return [s for i, s in enumerate(kept)
+            if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
+
+
+def _size(steps: list[Statement] | tuple[Statement, ...]) -> int:
+    return sum(1 + sum(_size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
 
 
 def _returns(events: tuple[Event, ...]) -> bool:
@@ -212,8 +249,17 @@ class Walker:
     def _if(self, frame: Frame, ev: If, out: list[Statement]) -> None:
         body = self._branch(frame, ev.body)
         orelse = self._branch(frame, ev.orelse)
+        head, body, orelse, tail = _common_ends(body, orelse)
+        if head:
+            self._emit(frame, out, *head)
+        self._group(frame, ev, body, orelse, out)
+        if tail:
+            self._emit(frame, out, *tail)
+
+    def _group(self, frame: Frame, ev: If, body: list[Statement], orelse: list[Statement],
+               out: list[Statement]) -> None:
         if body and orelse:
-            group = Group("alt", (Branch(wsd_text(ev.test), tuple(body)), Branch("else", tuple(orelse))))
+            group = Group("alt", (Branch(wsd_text(ev.test), tuple(body)), Branch("", tuple(orelse))))
         elif body or orelse:
             label = ev.test if body else f"not ({ev.test})"
             group = Group("opt", (Branch(wsd_text(label), tuple(body or orelse)),))
@@ -283,11 +329,15 @@ class Walker:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name)), *steps,
                        Message(target, frame.participant, "done"))
             frame.reanchor = True
-        elif inner.inline > self.limits.inline and not _has_message(steps):
-            # a helper deep inside one participant that sends nothing: one note
-            self.count = count
-            self.unresolved.append(Unresolved(where, call.callee, "inline limit: drawn as a note", True))
-            if not call.nested:
+        elif inner.inline > self.limits.inline:
+            # a helper deep inside one participant: only the messages it sends
+            kept = _messages_only(steps, frame.participant)
+            self.count = count + _size(kept)
+            self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
+            if kept:
+                self._emit(frame, out, *kept)
+                frame.reanchor = True
+            elif not call.nested:
                 self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
         elif steps:
             self._emit(frame, out, *steps)

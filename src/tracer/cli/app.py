@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -22,6 +23,14 @@ class TracerGroup(click.Group):
         except TracerError as err:
             click.echo(f"trace: {err}", err=True)
             sys.exit(err.exit_code)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as err:  # a bug: one line, the traceback on request
+            if os.environ.get("TRACER_DEBUG"):
+                raise
+            click.echo(f"trace: internal error: {type(err).__name__}: {err} "
+                       "(a bug: please report it; TRACER_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(3)
 
     def get_command(self, ctx: click.Context, name: str):
         cmd = super().get_command(ctx, name)
