@@ -26,12 +26,14 @@ from tracer.problems import TracerError
 
 @dataclass(frozen=True)
 class Example:
-    """A rule's example: a module's source and the steps its `entry` draws."""
+    """A rule's example: a module's source and the steps its `entry` draws;
+    `more` holds other modules the example needs (path -> source)."""
 
     path: str
     source: str
     entry: str
     steps: tuple[str, ...]
+    more: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ParticipantRule:
     name: str
     modules: tuple[str, ...]
     opaque: bool = False
+    example: Example | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Binding:
     returns: str
     option: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
+    example: Example | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class RpcRule:
     server: str
     cast: tuple[str, ...] = ("cast",)
     call: tuple[str, ...] = ("call",)
+    example: Example | None = None
 
 
 @dataclass(frozen=True)
@@ -224,8 +229,12 @@ class _Reader:
             return None
         if not isinstance(ex, dict):
             raise self.fail(table, i, "example", "must be a table with path, source, entry, steps")
-        g = lambda k, t: self.get(ex, table, i, k, t)  # noqa: E731
-        return Example(g("path", str), g("source", str), g("entry", str), g("steps", list))
+        g = lambda k, t, d=...: self.get(ex, table, i, k, t, d)  # noqa: E731
+        more = g("more", dict, {})
+        if not all(isinstance(v, str) for v in more.values()):
+            raise self.fail(table, i, "example", "'more' must map paths to source text")
+        return Example(g("path", str), g("source", str), g("entry", str), g("steps", list),
+                       tuple(sorted(more.items())))
 
     def rules(self, data: dict) -> Rules:
         proj = data.get("project", {})
@@ -245,17 +254,21 @@ class _Reader:
             title=g("title", str, "{op}"), fixture=g("fixture", str, None),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list),
-                                               self.get(d, "participants", i, "opaque", bool, False))
-                               for i, d in self.entries(data, "participants", {"name", "modules", "opaque"})),
+                                               self.get(d, "participants", i, "opaque", bool, False),
+                                               self.example(d, "participants", i))
+                               for i, d in self.entries(data, "participants",
+                                                        {"name", "modules", "opaque", "example"})),
             bindings=tuple(self._binding(i, d) for i, d in self.entries(
-                data, "bindings", {"call", "returns", "option", "choices"})),
+                data, "bindings", {"call", "returns", "option", "choices", "example"})),
             registries=tuple(Registry(self.get(d, "registries", i, "module", str))
                              for i, d in self.entries(data, "registries", {"module"})),
             rpc=tuple(RpcRule(self.get(d, "rpc", i, "client", str), self.get(d, "rpc", i, "service", str),
                               self.get(d, "rpc", i, "server", str),
                               self.get(d, "rpc", i, "cast", list, ("cast",)),
-                              self.get(d, "rpc", i, "call", list, ("call",)))
-                      for i, d in self.entries(data, "rpc", {"client", "service", "server", "cast", "call"})),
+                              self.get(d, "rpc", i, "call", list, ("call",)),
+                              self.example(d, "rpc", i))
+                      for i, d in self.entries(data, "rpc", {"client", "service", "server", "cast", "call",
+                                                             "example"})),
             notes=tuple(self._note(i, d) for i, d in self.entries(
                 data, "notes", {"text", "call", "decorator", "example"})),
             persist=tuple(PersistRule(self.get(d, "persist", i, "call", str),
@@ -271,7 +284,8 @@ class _Reader:
     def _binding(self, i: int, d: dict) -> Binding:
         choices = self.get(d, "bindings", i, "choices", dict, {})
         return Binding(self.get(d, "bindings", i, "call", str), self.get(d, "bindings", i, "returns", str),
-                       self.get(d, "bindings", i, "option", str, None), tuple(sorted(choices.items())))
+                       self.get(d, "bindings", i, "option", str, None), tuple(sorted(choices.items())),
+                       self.example(d, "bindings", i))
 
     def _note(self, i: int, d: dict) -> NoteRule:
         call = self.get(d, "notes", i, "call", str, None)

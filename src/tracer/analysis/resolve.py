@@ -182,7 +182,7 @@ class Resolver:
             after = ref.name if ref.kind == "super" else None
             meth = self.method(ref.name, name, after=after)
             if meth:
-                return meth
+                return Ref(meth.kind, meth.name, f"{ref.via}, {meth.via}" if ref.via else meth.via)
             return self._class_attr(ref.name, name, depth)
         return None
 
@@ -192,7 +192,7 @@ class Resolver:
             if found and name in found[1].attrs:
                 ctx = Context(found[0].name, qual)
                 ref = self.eval(found[1].attrs[name], ctx, depth + 1)
-                return Ref(ref.kind, ref.name, "self-attribute") if ref else None
+                return Ref(ref.kind, ref.name, f"self-attribute ({ref.via})") if ref else None
         return None
 
     def call_result(self, ref: Ref, depth: int = 0) -> Ref | None:

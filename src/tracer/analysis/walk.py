@@ -135,7 +135,8 @@ def _value(text: str) -> str:
     if "(" in text:
         head = text.split("(", 1)[0].strip()
         if _CHAIN.match(head):
-            return head.rsplit(".", 1)[-1] + "()"
+            parts = [p for p in head.split(".") if p != "self"]
+            return ".".join(parts[-2:]) + "()"
     return short_value(text)
 
 
@@ -220,7 +221,8 @@ class Walker:
             elif isinstance(ev, Loop):
                 body = self._branch(frame, ev.body)
                 if body:
-                    self._emit(frame, out, Group("loop", (Branch(ev.header, tuple(body)),)))
+                    self._emit(frame, out, Group("loop", (Branch(wsd_text(ev.header), tuple(body)),)))
+                    frame.reanchor = any(isinstance(s, Comment) for s in body)
 
     def _bind(self, frame: Frame, ev: Bind) -> None:
         frame.locals.add(ev.name)
@@ -237,13 +239,14 @@ class Walker:
         frame.ctx = Context(frame.ctx.module, frame.ctx.cls, tuple(env.items()))
 
     def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
+        """A branch's steps; the anchor state is left as it was before."""
         if any(isinstance(e, Raise) for e in events):
             return []  # a branch that raises handles an error: left out
         out: list[Statement] = []
         saved = frame.reanchor
         frame.reanchor = False
         self._events(frame, events, out)
-        frame.reanchor = frame.reanchor or saved
+        frame.reanchor = saved
         return out
 
     def _if(self, frame: Frame, ev: If, out: list[Statement]) -> None:
@@ -255,6 +258,8 @@ class Walker:
         self._group(frame, ev, body, orelse, out)
         if tail:
             self._emit(frame, out, *tail)
+        # after a helper's section, the next step needs this function's anchor again
+        frame.reanchor = frame.reanchor or any(isinstance(s, Comment) for s in (*head, *body, *orelse, *tail))
 
     def _group(self, frame: Frame, ev: If, body: list[Statement], orelse: list[Statement],
                out: list[Statement]) -> None:
@@ -313,6 +318,8 @@ class Walker:
         self.graph.add_edge(frame.ref.name, ref.name, line=where, kind="call", via=ref.via)
         if ref.name in self.stack:
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
+            self._emit(frame, out, Note("over", (frame.participant,),
+                                        humanise(found[2].name) + " (recursive call: not followed)"))
             return
         if frame.depth + 1 > self.limits.depth:
             self.unresolved.append(Unresolved(where, call.callee, "depth limit", True))
@@ -421,7 +428,7 @@ class Walker:
         self.unresolved.append(Unresolved(where, call.callee, reason))
         local = head in frame.fn.params or head in frame.locals or head == "self"
         if local and not call.nested and "." in call.callee:
-            self._emit(frame, out, Note("over", (frame.participant,), call.callee.replace("()", "") + "()"))
+            self._emit(frame, out, Note("over", (frame.participant,), call.callee + "()"))
 
     def _why(self, frame: Frame, call: Call) -> str:
         parts = call.callee.split(".")

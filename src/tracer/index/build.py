@@ -7,6 +7,7 @@ Expressions are reduced to chains: `self._host.get_guest(x).pause` becomes
 from __future__ import annotations
 
 import io
+import keyword
 import tokenize
 from dataclasses import fields
 from functools import lru_cache
@@ -46,13 +47,19 @@ def rename_py2_keywords(text: str) -> tuple[str, list[int]]:
     except (tokenize.TokenError, SyntaxError):
         return text, []
     for tok, nxt in zip(tokens, tokens[1:]):
-        if tok.type == tokenize.NAME and tok.string in PY2_NAMES:
-            if not (nxt.type == tokenize.NAME and nxt.string in ("def", "for", "with")):
-                hits.append((tok.start[0], tok.start[1], tok.string))
+        if tok.type == tokenize.NAME and tok.string in PY2_NAMES and _used_as_name(nxt):
+            hits.append((tok.start[0], tok.start[1], tok.string))
     for row, col, word in reversed(hits):
         line = rows[row - 1]
         rows[row - 1] = line[:col] + word + "_" + line[col + len(word):]
     return "".join(rows), sorted({h[0] for h in hits})
+
+
+def _used_as_name(following: tokenize.TokenInfo) -> bool:
+    """`async=False`, `async and x`, `(async)`: a name; `async def`, `await f()`: a keyword."""
+    if following.type == tokenize.NAME:
+        return keyword.iskeyword(following.string) and following.string not in ("def", "for", "with", "lambda")
+    return following.type in (tokenize.OP, tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT)
 
 
 def build_module(name: str, path: str, is_package: bool, text: str) -> Module:
@@ -123,8 +130,10 @@ class _Builder:
                 fn = self._function(stmt, f"{node.name.value}.{stmt.name.value}")
                 methods[fn.name] = fn
                 found = _self_attrs(stmt)
-                (init if fn.name == "__init__" else other).update(
-                    {k: v for k, v in found.items() if k not in other})
+                if fn.name == "__init__":
+                    init.update(found)
+                else:
+                    other.update({k: v for k, v in found.items() if k not in other})
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):

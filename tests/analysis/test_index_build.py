@@ -1,0 +1,157 @@
+"""The LibCST index of one module: imports, definitions, events, lines."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from tracer.index.build import build_module, rename_py2_keywords
+from tracer.index.model import Bind, Call, If, Loop, Raise, Return, SetAttr
+
+
+def index(source: str, name: str = "pkg.mod", is_package: bool = False):
+    return build_module(name, name.replace(".", "/") + ".py", is_package, textwrap.dedent(source))
+
+
+def test_imports_absolute_relative_and_aliased():
+    mod = index("""
+        import os.path
+        import oslo_messaging as messaging
+        from nova import objects
+        from nova.compute import api as compute_api
+        from . import sibling
+        from .. import top
+        from .rpcapi import ComputeAPI as RPC
+    """, name="nova.compute.manager")
+    assert mod.imports == {
+        "os": "os", "messaging": "oslo_messaging", "objects": "nova.objects",
+        "compute_api": "nova.compute.api", "sibling": "nova.compute.sibling",
+        "top": "nova.top", "RPC": "nova.compute.rpcapi.ComputeAPI",
+    }
+
+
+def test_relative_import_inside_a_package_init():
+    mod = index("from .api import API\n", name="nova.compute", is_package=True)
+    assert mod.imports == {"API": "nova.compute.api.API"}
+
+
+def test_calls_in_evaluation_order_with_nested_flag():
+    mod = index("""
+        def f(self):
+            self.a(self.b(x), c())
+            y = self.d().e()
+    """)
+    calls = [(e.callee, e.nested) for e in mod.functions["f"].events if isinstance(e, Call)]
+    assert calls == [("self.b", True), ("c", True), ("self.a", False),
+                     ("self.d", False), ("self.d().e", False)]
+
+
+def test_attribute_sets_binds_returns_and_raises_keep_their_lines():
+    mod = index("""
+        class API(object):
+            def pause(self, context, instance):
+                instance.task_state = task_states.PAUSING
+                cctxt = self.client.prepare(server=host)
+                if not instance:
+                    raise ValueError()
+                return cctxt
+    """)
+    fn = mod.classes["API"].methods["pause"]
+    assert fn.line == 3 and fn.params == ("self", "context", "instance")
+    set_attr, prepare, bind, branch, ret = fn.events
+    assert set_attr == SetAttr("instance", "task_state", "task_states.PAUSING", 4)
+    assert isinstance(prepare, Call) and prepare.callee == "self.client.prepare" and prepare.line == 5
+    assert bind == Bind("cctxt", "self.client.prepare()", 5)
+    assert isinstance(branch, If) and branch.test == "not instance" and branch.body == (Raise(7),)
+    assert ret == Return("cctxt", 8)
+
+
+def test_decorators_with_arguments_and_classmethods():
+    mod = index("""
+        class Instance(object):
+            @check_instance_state(vm_state=[vm_states.ACTIVE])
+            @wsgi.action('pause')
+            def pause(self):
+                pass
+
+            @base.remotable_classmethod
+            def get_by_uuid(cls, context, uuid):
+                pass
+    """)
+    pause = mod.classes["Instance"].methods["pause"]
+    names = [d.name for d in pause.decorators]
+    assert names == ["check_instance_state", "wsgi.action"]
+    assert pause.decorators[1].args[0].literal == "pause"
+    assert pause.decorators[0].args[0].keyword == "vm_state"
+    assert mod.classes["Instance"].methods["get_by_uuid"].is_classmethod
+
+
+def test_self_attributes_prefer_init_and_see_through_or():
+    mod = index("""
+        class Manager(Base):
+            driver = None
+
+            def start(self):
+                self.driver = other()
+
+            def __init__(self, network_api=None):
+                self.network_api = network_api or network.API()
+                self.driver = driver.load_compute_driver(None)
+    """)
+    cls = mod.classes["Manager"]
+    assert cls.bases == ("Base",)
+    assert cls.attrs["driver"] == "driver.load_compute_driver()"
+    assert cls.attrs["network_api"] == "network.API()"
+
+
+def test_except_handlers_are_left_out_try_body_and_finally_kept():
+    mod = index("""
+        def f():
+            try:
+                a()
+            except Exception:
+                b()
+            finally:
+                c()
+            for x in items:
+                d(x)
+    """)
+    events = mod.functions["f"].events
+    assert [e.callee for e in events if isinstance(e, Call)] == ["a", "c"]
+    loop = events[-1]
+    assert isinstance(loop, Loop) and loop.header == "x in items"
+
+
+def test_nested_functions_are_indexed_with_their_parent():
+    mod = index("""
+        class M(object):
+            def stop_instance(self, context, instance):
+                @utils.synchronized(instance.uuid)
+                def do_stop_instance():
+                    self.driver.power_off(instance)
+                do_stop_instance()
+    """)
+    outer = mod.classes["M"].methods["stop_instance"]
+    assert list(outer.nested) == ["do_stop_instance"]
+    inner = outer.nested["do_stop_instance"]
+    assert [e.callee for e in inner.events] == ["self.driver.power_off"]
+
+
+def test_python2_async_parameter_is_read_and_reported():
+    source = "def abort_job(self, async=False):\n    return async and 1\n"
+    mod = index(source)
+    assert "abort_job" in mod.functions
+    assert mod.problems == ("pkg/mod.py: read 'async' used as a name on line 1",)
+
+
+def test_async_keywords_stay_names_are_renamed():
+    fixed, lines = rename_py2_keywords("async def f(async=1):\n    await g(async and 2)\n")
+    assert fixed == "async def f(async_=1):\n    await g(async_ and 2)\n"
+    assert lines == [1, 2]
+
+
+def test_unparseable_text_raises_parser_error():
+    with pytest.raises(cst.ParserSyntaxError):
+        index("def f(:\n")

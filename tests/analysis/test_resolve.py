@@ -1,0 +1,130 @@
+"""Resolving chains through imports, re-exports, MRO, super(), self
+attributes, factories bound by rules, registries and return values."""
+
+from __future__ import annotations
+
+from tracer.analysis.resolve import Context, Ref, Resolver
+from tracer.index.tree import SourceTree
+
+from treehelp import rules_from
+
+TREE = {
+    "demo/compute/__init__.py": """
+        from demo.compute.api import API as ComputeAPI
+
+        def API(*args, **kwargs):
+            return importutils.import_object(CONF.api_class)
+    """,
+    "demo/compute/api.py": """
+        from demo.compute import rpcapi
+
+        class Base(object):
+            def check(self):
+                pass
+
+        class API(Base):
+            def __init__(self):
+                self.rpc = rpcapi.RPC()
+
+            def pause(self):
+                super(API, self).check()
+    """,
+    "demo/compute/rpcapi.py": """
+        class RPC(object):
+            def pause_instance(self):
+                pass
+    """,
+    "demo/objects/__init__.py": "",
+    "demo/objects/instance.py": """
+        class _BaseInstance(object):
+            def save(self):
+                pass
+
+        Instance = _BaseInstance
+    """,
+    "demo/host.py": """
+        from demo import guest
+
+        class Host(object):
+            def get_guest(self):
+                return guest.Guest(self.get_domain())
+    """,
+    "demo/guest.py": """
+        class Guest(object):
+            def pause(self):
+                pass
+    """,
+    "demo/api/handler.py": """
+        from demo import compute
+        from demo import objects
+
+        class Controller(object):
+            def __init__(self):
+                self.compute_api = compute.API()
+    """,
+}
+
+RULES = """
+[[bindings]]
+call = "demo.compute.API"
+returns = "demo.compute.api.API"
+
+[[registries]]
+module = "demo.objects"
+"""
+
+
+def resolver(make_tree) -> Resolver:
+    return Resolver(SourceTree(make_tree(TREE)), rules_from(RULES))
+
+
+def test_factory_bound_by_a_rule_gives_its_class(make_tree):
+    r = resolver(make_tree)
+    ctx = Context("demo.api.handler", "demo.api.handler.Controller")
+    assert r.eval("self.compute_api", ctx) == Ref("instance", "demo.compute.api.API")
+    assert r.eval("self.compute_api.pause", ctx) == Ref("method", "demo.compute.api.API.pause")
+    assert r.eval("self.compute_api.rpc.pause_instance", ctx) == \
+        Ref("method", "demo.compute.rpcapi.RPC.pause_instance")
+
+
+def test_reexport_through_a_package_init(make_tree):
+    r = resolver(make_tree)
+    assert r.eval("ComputeAPI", Context("demo.compute")) == Ref("class", "demo.compute.api.API")
+    assert r.absolute("demo.compute.ComputeAPI.pause") == Ref("method", "demo.compute.api.API.pause")
+
+
+def test_methods_through_bases_and_super(make_tree):
+    r = resolver(make_tree)
+    assert r.mro("demo.compute.api.API") == ["demo.compute.api.API", "demo.compute.api.Base"]
+    ctx = Context("demo.compute.api", "demo.compute.api.API")
+    assert r.eval("self.check", ctx) == Ref("method", "demo.compute.api.Base.check")
+    assert r.eval("super().check", ctx) == Ref("method", "demo.compute.api.Base.check")
+
+
+def test_registry_finds_a_class_assigned_in_a_submodule(make_tree):
+    r = resolver(make_tree)
+    ctx = Context("demo.api.handler")
+    assert r.eval("objects.Instance.save", ctx) == Ref("method", "demo.objects.instance._BaseInstance.save")
+
+
+def test_return_value_types_a_chained_call(make_tree):
+    r = resolver(make_tree)
+    ctx = Context("demo.host", "demo.host.Host")
+    assert r.eval("self.get_guest().pause", ctx) == Ref("method", "demo.guest.Guest.pause")
+
+
+def test_outside_the_tree_is_external_and_unknown_is_none(make_tree):
+    r = resolver(make_tree)
+    ctx = Context("demo.api.handler", "demo.api.handler.Controller")
+    assert r.eval("os.path.join", Context("demo.compute.api")) is None  # never imported there
+    assert r.absolute("oslo_messaging.RPCClient").kind == "external"
+    assert r.eval("self.nothing.here", ctx) is None
+
+
+def test_binding_choice_by_option(make_tree):
+    rules = rules_from(RULES.replace('returns = "demo.compute.api.API"',
+                                     'returns = "demo.compute.api.API"\noption = "api"\n'
+                                     'choices = { rpc = "demo.compute.rpcapi.RPC" }'))
+    r = Resolver(SourceTree(make_tree(TREE)), rules, {"api": "rpc"})
+    ctx = Context("demo.api.handler", "demo.api.handler.Controller")
+    assert r.eval("self.compute_api", ctx) == Ref("instance", "demo.compute.rpcapi.RPC")

@@ -1,0 +1,215 @@
+"""The walk on small trees: messages, RPC, persistence, notes, branches, limits."""
+
+from __future__ import annotations
+
+from tracer.analysis.resolve import Ref, Resolver
+from tracer.analysis.walk import Limits, Walker
+from tracer.examples import step_line
+from tracer.index.tree import SourceTree
+from tracer.wsd.emit import emit
+from tracer.wsd.model import Diagram, Message, Note, walk
+
+from treehelp import rules_from
+
+RULES = """
+[[participants]]
+name = "api"
+modules = ["demo.api.*", "demo.compute.api", "demo.compute.rpcapi"]
+
+[[participants]]
+name = "compute"
+modules = ["demo.compute.manager"]
+
+[[participants]]
+name = "driver"
+modules = ["demo.driver"]
+
+[[participants]]
+name = "network"
+opaque = true
+modules = ["demo.network"]
+
+[[rpc]]
+client = "demo.compute.rpcapi.RPC"
+service = "compute"
+server = "demo.compute.manager.Manager"
+
+[[persist]]
+call = "*.save"
+text = "{changes}"
+
+[[notes]]
+call = "*.notify"
+text = "notify: {1}"
+
+[skip]
+calls = ["LOG.*", "*.prepare"]
+"""
+
+TREE = {
+    "demo/compute/api.py": """
+        from demo.compute import rpcapi
+
+        class API(object):
+            def __init__(self):
+                self.rpc = rpcapi.RPC()
+
+            def pause(self, ctx, instance):
+                LOG.info("pausing")
+                instance.task_state = 'pausing'
+                instance.save()
+                self.rpc.pause_instance(ctx, instance)
+                self.rpc.get_console(ctx, instance)
+    """,
+    "demo/compute/rpcapi.py": """
+        class RPC(object):
+            def pause_instance(self, ctx, instance):
+                cctxt = self.client.prepare(server=instance.host)
+                cctxt.cast(ctx, 'pause_instance', instance=instance)
+
+            def get_console(self, ctx, instance):
+                cctxt = self.client.prepare(server=instance.host)
+                return cctxt.call(ctx, 'get_console', instance=instance)
+    """,
+    "demo/compute/manager.py": """
+        from demo import driver
+        from demo import network
+
+        class Manager(object):
+            def __init__(self):
+                self.driver = driver.Driver()
+                self.network = network.API()
+
+            def pause_instance(self, ctx, instance):
+                self.notify(ctx, 'pause.start')
+                if instance.broken:
+                    raise ValueError()
+                if instance.soft:
+                    self.driver.pause(instance)
+                else:
+                    self.driver.pause(instance, hard=True)
+                self.network.get_info(instance)
+
+            def get_console(self, ctx, instance):
+                return self.driver.console(instance)
+
+            def notify(self, ctx, event):
+                pass
+    """,
+    "demo/driver.py": """
+        class Driver(object):
+            def pause(self, instance, hard=False):
+                self._domain(instance).suspend()
+
+            def console(self, instance):
+                return self.console(instance)
+
+            def _domain(self, instance):
+                pass
+    """,
+    "demo/network.py": """
+        class API(object):
+            def get_info(self, instance):
+                self.client.show_port(instance)
+    """,
+}
+
+
+def draft(make_tree, entry: str = "demo.compute.api.API.pause", limits: Limits = Limits(),
+          files: dict[str, str] = TREE) -> list[str]:
+    tree = SourceTree(make_tree(files))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, limits).walk(Ref("method", entry), "api", "pause")
+    return [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))]
+
+
+def test_the_whole_path_across_participants(make_tree):
+    assert draft(make_tree) == [
+        "client->api: pause",
+        "api->database: task_state = 'pausing'",   # persistence, with the fields set before it
+        "database->api: done",
+        "api->compute: pause_instance",            # RPC cast: no reply
+        "note over compute: notify: pause.start",  # note rule
+        # the raising branch is left out; both arms call driver.pause: drawn once
+        "compute->driver: pause",
+        "note over driver: domain",
+        "note over driver: self._domain().suspend()",
+        "driver->compute: done",
+        "compute->network: get info",              # opaque: not walked into
+        "network->compute: done",
+        "api->compute: get_console",               # RPC call: a reply
+        "compute->driver: console",
+        "note over driver: console (recursive call: not followed)",
+        "driver->compute: done",
+        "compute->api: get_console result",
+    ]
+
+
+def test_anchors_name_each_function_with_steps(make_tree):
+    tree = SourceTree(make_tree(TREE))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules).walk(
+        Ref("method", "demo.compute.api.API.pause"), "api", "pause")
+    text = emit(Diagram("t", tuple(result.statements)))
+    anchors = [line for line in text.splitlines() if line.lstrip().startswith("#")]
+    assert anchors[:4] == ["# demo/compute/api.py pause()", "# demo/compute/rpcapi.py pause_instance()",
+                           "# demo/compute/manager.py pause_instance()", "# demo/driver.py pause()"]
+
+
+SHAPES = {
+    "demo/compute/rpcapi.py": """
+        class RPC(object):
+            def stop_instance(self, ctx, instance, do_cast=True):
+                cctxt = self.client.prepare(server=instance.host)
+                rpc_method = cctxt.cast if do_cast else cctxt.call
+                return rpc_method(ctx, 'stop_instance', instance=instance)
+    """,
+    "demo/compute/manager.py": """
+        class Manager(object):
+            def stop_instance(self, ctx, instance):
+                def do_stop():
+                    instance.vm_state = 'stopped'
+                    instance.save()
+                do_stop()
+
+            def reboot(self, ctx, instance, soft):
+                if soft:
+                    self.notify(ctx, 'soft')
+                    return
+                self.notify(ctx, 'hard')
+
+            def loop(self, ctx):
+                self.loop(ctx)
+
+            def notify(self, ctx, event):
+                pass
+    """,
+}
+
+
+def test_rpc_method_held_in_a_local_and_a_nested_def(make_tree):
+    steps = draft(make_tree, "demo.compute.rpcapi.RPC.stop_instance", files=SHAPES)
+    assert steps == ["client->api: pause", "api->compute: stop_instance",
+                     "compute->database: vm_state = 'stopped'", "database->compute: done"]
+
+
+def test_an_early_return_makes_the_rest_an_else_branch(make_tree):
+    tree = SourceTree(make_tree(SHAPES))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules).walk(
+        Ref("method", "demo.compute.manager.Manager.reboot"), "compute", "reboot")
+    text = emit(Diagram("t", tuple(result.statements)))
+    assert "alt soft\n    note over compute: notify: soft\nelse\n    note over compute: notify: hard\nend" in text
+
+
+def test_recursion_and_the_step_limit_leave_a_note(make_tree):
+    steps = draft(make_tree, "demo.compute.manager.Manager.loop", files=SHAPES)
+    assert steps[-1] == "note over api: loop (recursive call: not followed)"
+    limited = draft(make_tree, limits=Limits(steps=3))
+    assert limited[-1] == "note over compute: walk stopped: step limit 3 reached"
+    assert len(limited) < len(draft(make_tree))
+
+
+def test_depth_limit_leaves_a_note(make_tree):
+    steps = draft(make_tree, limits=Limits(depth=2))
+    assert "note over compute: pause (not followed: depth limit)" in steps

@@ -1,0 +1,96 @@
+"""`trace PROJECT OP`, `trace ops`, `trace explain` through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracer.cli import main
+from tracer.source import FIXTURES
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACER_NOVA_SOURCE", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args))
+
+
+def test_draft_to_stdout_from_the_bundled_fixture(run):
+    result = run("nova", "pause", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("title pause a server\n")
+    assert "nova_api->nova_compute: pause_instance" in result.stdout
+    assert "bundled fixture fixtures/liberty" in result.stderr
+
+
+def test_default_path_and_no_overwrite_without_force(run, tmp_path: Path):
+    first = run("nova", "lock")
+    target = tmp_path / "diagrams" / "nova" / "lock.wsd"
+    assert first.exit_code == 0 and target.is_file()
+    target.write_text("title my hand edits\n")
+    second = run("nova", "lock")
+    assert second.exit_code == 1
+    assert "exists and may hold hand edits" in second.stderr and "--force" in second.stderr
+    assert target.read_text() == "title my hand edits\n"
+    third = run("nova", "lock", "--force")
+    assert third.exit_code == 0 and target.read_text().startswith("title lock a server")
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_source_from_the_environment(run, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TRACER_NOVA_SOURCE", str(FIXTURES / "liberty"))
+    result = run("nova", "unlock", "-o", "-")
+    assert result.exit_code == 0
+    assert "$TRACER_NOVA_SOURCE" in result.stderr
+
+
+def test_unknown_operation_suggests_the_closest(run):
+    result = run("nova", "paus", "-o", "-")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("no operation 'paus' in nova; did you mean 'pause'?")
+
+
+def test_tree_without_the_package_is_a_clear_error(run, tmp_path: Path):
+    result = run("nova", "pause", "--source", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"{tmp_path}: no 'nova/' package in this tree" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    missing = run("nova", "pause", "--source", str(tmp_path / "nope"))
+    assert missing.exit_code == 2 and "no such directory" in missing.stderr
+
+
+def test_unknown_project(run):
+    result = run("glance", "pause")
+    assert result.exit_code == 2
+    assert "No such command 'glance'" in result.stderr
+
+
+def test_ops_lists_discovered_operations_with_handlers(run):
+    result = run("ops", "nova")
+    assert result.exit_code == 0
+    lines = dict(line.split("\t", 1) for line in result.stdout.splitlines())
+    assert lines["pause"] == "nova/api/openstack/compute/pause_server.py:22 PauseServerController._pause"
+    assert lines["os-start"].endswith("ServersController._start_server  (also: start)")
+    assert "servers.create" in lines and "servers.index" in lines
+
+
+def test_explain_shows_the_graph_and_what_was_not_followed(run):
+    result = run("explain", "nova", "pause")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "PauseServerController._pause -> nova.compute.api.API.pause  " \
+        "[call, self-attribute (rule binding), class]" in out
+    assert "ComputeManager.pause_instance -> nova.virt.libvirt.driver.LibvirtDriver.pause  " \
+        "[call, self-attribute (rule binding), class]" in out
+    assert "ComputeAPI.pause_instance -> nova.compute.manager.ComputeManager.pause_instance  [rpc-cast" in out
+    assert "\nunresolved: " in out and "\nnot followed (limits): " in out
+
+
+def test_driver_choice_comes_from_the_rules(run):
+    result = run("explain", "nova", "pause", "--driver", "fake")
+    assert result.exit_code == 0
+    assert "LibvirtDriver" not in result.stdout
