@@ -55,8 +55,8 @@ CLASSIC = {
     "unlock": same(spec("lock_server.py _unlock", "unlock", None, None, "locked = False")),
     "rename": {
         "liberty": spec("servers.py update", None, None, None, "save instance"),
-        "15.1.5": spec("servers.py update", "update_instance", None, None, "display_name"),
-        "34.0.0": spec("servers.py update", "update_instance", None, None, "display_name"),
+        "15.1.5": spec("servers.py update", "update_instance", None, None, "save instance"),
+        "34.0.0": spec("servers.py update", "update_instance", None, None, "save instance"),
     },
 }
 

@@ -155,3 +155,8 @@ def test_async_keywords_stay_names_are_renamed():
 def test_unparseable_text_raises_parser_error():
     with pytest.raises(cst.ParserSyntaxError):
         index("def f(:\n")
+
+
+def test_star_imports_are_kept_for_lookup():
+    mod = index("from nova.db.api import *\nfrom .sub import *\n", name="nova.db", is_package=True)
+    assert mod.star_imports == ("nova.db.api", "nova.db.sub") and mod.imports == {}

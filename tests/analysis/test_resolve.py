@@ -128,3 +128,12 @@ def test_binding_choice_by_option(make_tree):
     r = Resolver(SourceTree(make_tree(TREE)), rules, {"api": "rpc"})
     ctx = Context("demo.api.handler", "demo.api.handler.Controller")
     assert r.eval("self.compute_api", ctx) == Ref("instance", "demo.compute.rpcapi.RPC")
+
+
+def test_names_through_a_star_import(make_tree):
+    r = Resolver(SourceTree(make_tree({
+        "demo/db/__init__.py": "from demo.db.api import *\n",
+        "demo/db/api.py": "def instance_get(ctx):\n    pass\n",
+    })), rules_from())
+    assert r.eval("db.instance_get", Context("demo", None, (("db", Ref("module", "demo.db")),))) == \
+        Ref("function", "demo.db.api.instance_get")

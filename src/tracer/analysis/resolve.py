@@ -145,7 +145,7 @@ class Resolver:
     def symbol(self, module: str, name: str, depth: int = 0) -> Ref | None:
         """A name defined or imported at module level."""
         mod = self.tree.module(module)
-        if mod is None:
+        if mod is None or depth > MAX_DEPTH:
             return None
         if name in mod.classes:
             return Ref("class", f"{module}.{name}", "definition")
@@ -157,6 +157,9 @@ class Resolver:
             return self.eval(mod.assigns[name], Context(module), depth + 1)
         if mod.is_package and self.tree.module(f"{module}.{name}") is not None:
             return Ref("module", f"{module}.{name}", "submodule")
+        for star in mod.star_imports:
+            if star != module and (ref := self.symbol(star, name, depth + 1)) is not None:
+                return ref
         if any(reg.module == module for reg in self.rules.registries):
             definer = self.tree.find_definer(module, name)
             ref = self.symbol(definer, name, depth + 1) if definer else None
@@ -224,8 +227,8 @@ class Resolver:
         for ev in fn.events:
             if isinstance(ev, Return) and ev.value:
                 ref = self.eval(ev.value, ctx, depth + 1)
-                if ref and ref.kind == "instance":
-                    return Ref("instance", ref.name, "return value")
+                if ref and ref.kind in ("instance", "external"):
+                    return Ref(ref.kind, ref.name, "return value")
         return None
 
 

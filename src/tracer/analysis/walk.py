@@ -305,6 +305,7 @@ class Walker:
             self._unresolved(frame, call, where, out)
         elif ref.kind == "external":
             self.external += 1
+            self._object_note(frame, call, out)  # a library object's method: `dom.suspend()`
         elif ref.kind in ("function", "method"):
             self._follow(frame, call, ref, out)
 
@@ -426,6 +427,12 @@ class Walker:
             return
         reason = self._why(frame, call)
         self.unresolved.append(Unresolved(where, call.callee, reason))
+        self._object_note(frame, call, out)
+
+    def _object_note(self, frame: Frame, call: Call, out: list[Statement]) -> None:
+        """A method called on a local, parameter or attribute the walk cannot
+        follow is drawn as it is written: `guest._domain.suspend()`."""
+        head = call.callee.split(".")[0].replace("()", "")
         local = head in frame.fn.params or head in frame.locals or head == "self"
         if local and not call.nested and "." in call.callee:
             self._emit(frame, out, Note("over", (frame.participant,), call.callee + "()"))

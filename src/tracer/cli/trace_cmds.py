@@ -98,7 +98,7 @@ def explain(project: str, operation: str, source: Path | None, driver: str | Non
     for caller, callee, data in graph.edges(data=True):
         click.echo(f"  {data['line']}: {caller} -> {callee}  [{data['kind']}, {data['via']}]")
     for title, limit in (("unresolved", False), ("not followed (limits)", True)):
-        items = [u for u in draft.walk.unresolved if u.limit == limit]
+        items = list(dict.fromkeys(u for u in draft.walk.unresolved if u.limit == limit))
         click.echo(f"{title}: {len(items)}")
         for item in items:
             click.echo(f"  {item.where}: {item.call}: {item.reason}")

@@ -79,12 +79,13 @@ class _Builder:
         self.functions: dict[str, Function] = {}
         self.classes: dict[str, ClassDef] = {}
         self.assigns: dict[str, str] = {}
+        self.stars: list[str] = []
 
     def module(self) -> Module:
         self._top(self.tree.body)
         problems = (f"{self.path}: {self.note}",) if self.note else ()
         return Module(self.name, self.path, self.is_package, self.imports,
-                      self.functions, self.classes, self.assigns, problems)
+                      self.functions, self.classes, self.assigns, problems, tuple(self.stars))
 
     def line(self, node: cst.CSTNode) -> int:
         """The line a node starts on: its own, or its first recorded child's."""
@@ -110,7 +111,9 @@ class _Builder:
                     self._top_small(small)
 
     def _top_small(self, small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, (cst.Import, cst.ImportFrom)):
+        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+            self.stars.append(_import_base(small, self.name, self.is_package))
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
             self.imports.update(_imports(small, self.name, self.is_package))
         elif isinstance(small, cst.Assign):
             value = chain(small.value) or ""
@@ -320,12 +323,7 @@ def _imports(node: cst.Import | cst.ImportFrom, module: str, is_package: bool) -
             else:
                 out[full.split(".")[0]] = full.split(".")[0]
         return out
-    base = _dotted_name(node.module) if node.module else ""
-    if node.relative:
-        parts = module.split(".") if is_package else module.split(".")[:-1]
-        up = len(node.relative) - 1
-        parts = parts[: len(parts) - up] if up else parts
-        base = ".".join(p for p in [*parts, base] if p)
+    base = _import_base(node, module, is_package)
     if isinstance(node.names, cst.ImportStar):
         return out
     for alias in node.names:
@@ -333,6 +331,17 @@ def _imports(node: cst.Import | cst.ImportFrom, module: str, is_package: bool) -
         local = alias.asname.name.value if alias.asname else name
         out[local] = f"{base}.{name}" if base else name
     return out
+
+
+def _import_base(node: cst.ImportFrom, module: str, is_package: bool) -> str:
+    """The absolute module a `from ... import` reads from."""
+    base = _dotted_name(node.module) if node.module else ""
+    if node.relative:
+        parts = module.split(".") if is_package else module.split(".")[:-1]
+        up = len(node.relative) - 1
+        parts = parts[: len(parts) - up] if up else parts
+        base = ".".join(p for p in [*parts, base] if p)
+    return base
 
 
 def _dotted_name(node: cst.CSTNode) -> str:

@@ -127,3 +127,4 @@ class Module:
     classes: dict[str, ClassDef]
     assigns: dict[str, str]  # module-level name -> value text
     problems: tuple[str, ...] = field(default=())
+    star_imports: tuple[str, ...] = ()  # modules imported with `from x import *`
