@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import keyword
 import tokenize
+import warnings
 from dataclasses import fields
 from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
@@ -152,7 +153,7 @@ class _Builder:
         events = tuple(self._body(_suite(node.body)))
         line = self.line(node.name)
         nested = {n.name.value: self._function(n, f"{qualname}.{n.name.value}")
-                  for n in _suite(node.body) if isinstance(n, cst.FunctionDef)}
+                  for n in _inner_defs(node.body)}
         return Function(node.name.value, qualname, params, decorators, events, line, is_cm, nested)
 
     def _decorators(self, decorators: Sequence[cst.Decorator]) -> tuple[Decorator, ...]:
@@ -175,7 +176,9 @@ class _Builder:
             kw = a.keyword.value if a.keyword else None
             lit = None
             if isinstance(a.value, (cst.SimpleString, cst.ConcatenatedString)):
-                val = a.value.evaluated_value
+                with warnings.catch_warnings():  # old code has '\d' in plain strings
+                    warnings.simplefilter("ignore")
+                    val = a.value.evaluated_value
                 lit = val if isinstance(val, str) else None
             out.append(Arg(kw, " ".join(self.code(a.value).split()), lit))
         return tuple(out)
@@ -368,6 +371,15 @@ def _iter_assigns(node: cst.CSTNode) -> Iterator[cst.Assign]:
             and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         for kid in _kids(node):
             yield from _iter_assigns(kid)
+
+
+def _inner_defs(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
+    """Functions defined in a function's body, in blocks too, not deeper."""
+    for kid in _kids(node):
+        if isinstance(kid, cst.FunctionDef):
+            yield kid
+        elif not isinstance(kid, (cst.ClassDef, cst.Lambda, cst.BaseExpression)):
+            yield from _inner_defs(kid)
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
