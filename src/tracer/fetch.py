@@ -1,0 +1,328 @@
+"""Download a release's source into the cache: `trace fetch nova 15.1.5`.
+
+Each candidate URL (the PyPI sdist found through the simple index, then the
+OpenStack tarball site and GitHub's tagged archives) is downloaded to a
+temporary file in the cache, checked (size, the index's sha256, that the
+archive opens and holds the package), unpacked into a temporary folder and
+renamed into `$TRACER_CACHE_DIR/sources/<project>-<version>/`. A failure or
+an interrupt removes the temporaries, so the cache holds whole trees only.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin
+
+import click
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from tracer.problems import TracerError
+from tracer.releases import Target
+
+MARKER = ".tracer-source.json"  # written last into a complete tree
+_BAR_FROM = 1 << 20  # a progress bar for files past 1 MiB
+_STALE = 24 * 3600  # temporaries left by a killed run are swept after a day
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout: float = 30.0  # seconds, per connect and per read
+    retries: int = 2  # connection errors, read timeouts before a response, 5xx
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    sha256: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    root: Path
+    url: str | None  # None: reused from the cache
+    how: str
+
+
+class Failed(Exception):
+    """One candidate failed; the message is the short reason."""
+
+
+def cache_root() -> Path:
+    """$TRACER_CACHE_DIR, else $XDG_CACHE_HOME/tracer, else ~/.cache/tracer.
+
+    (The same variable and folder as the index cache; one helper for both
+    once src/tracer/index/cache.py exposes its own.)
+    """
+    env = os.environ.get("TRACER_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "tracer"
+
+
+def tree_path(target: Target) -> Path:
+    return cache_root() / "sources" / f"{target.project}-{target.version}"
+
+
+def cached(target: Target) -> Path | None:
+    root = tree_path(target)
+    ok = (root / MARKER).is_file() and (root / target.package / "__init__.py").is_file()
+    return root if ok else None
+
+
+def index_url() -> str:
+    """$TRACER_PYPI_URL, else pip's index-url ($PIP_INDEX_URL, pip.conf), else PyPI."""
+    for value in (os.environ.get("TRACER_PYPI_URL"), os.environ.get("PIP_INDEX_URL"), _pip_conf_index()):
+        if value and value.startswith(("http://", "https://")):
+            return value.rstrip("/") + "/"
+    return "https://pypi.org/simple/"
+
+
+def _pip_conf_index() -> str | None:
+    home = Path.home()
+    files = [Path("/etc/pip.conf"), Path("/etc/xdg/pip/pip.conf"), home / ".pip" / "pip.conf",
+             home / ".config" / "pip" / "pip.conf", os.environ.get("PIP_CONFIG_FILE") or ""]
+    parser = configparser.ConfigParser()
+    try:
+        parser.read([str(f) for f in files if f and Path(f).is_file()])
+    except configparser.Error:
+        return None
+    return parser.get("global", "index-url", fallback=None)
+
+
+def fetch(target: Target, offline: bool = False, options: Options = Options()) -> Fetched:
+    """The unpacked tree of `target`, from the cache or downloaded into it."""
+    root = cached(target)
+    if root is not None:
+        return Fetched(root, None, f"using {target.label} from the cache: {root}")
+    if offline:
+        raise TracerError(f"{target.label} is not in the cache ({tree_path(target)}) and --offline forbids "
+                          f"downloading: run `trace fetch {target.project} {target.version}` where the "
+                          f"network is open, or pass --source DIR")
+    _sweep(tree_path(target).parent)
+    tried: list[str] = []
+    with _session(options) as session:
+        for url, link in _candidates(session, target, options, tried):
+            try:
+                root = _install(session, link, target, options)
+                return Fetched(root, url, f"fetched {target.label} from {url} into {root}")
+            except Failed as err:
+                tried.append(f"{url} ({err})")
+    raise TracerError(f"could not fetch {target.label}; tried: {'; '.join(tried)}. Download one of these "
+                      f"by hand, unpack it and pass --source DIR (the folder that holds {target.package}/)")
+
+
+def _candidates(session: requests.Session, target: Target, options: Options, tried: list[str]):
+    """(url, link) pairs in order; index failures are noted in `tried`."""
+    if target.pypi:
+        page = urljoin(index_url(), f"{target.project}/")
+        try:
+            link = find_sdist(session, page, target, options)
+            yield link.url, link
+        except Failed as err:
+            tried.append(f"{page} ({err})")
+    for url in target.urls:
+        yield url, Link(url)
+
+
+def find_sdist(session: requests.Session, page: str, target: Target, options: Options) -> Link:
+    """The sdist of target.version on a PEP 503/691 simple index page."""
+    resp = _get(session, page, options, accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1")
+    with resp:
+        body = resp.content
+    links = _json_links(body, resp.url) if "json" in resp.headers.get("Content-Type", "") \
+        else _html_links(body.decode("utf-8", "replace"), resp.url)
+    names = {f"{target.project}-{target.version}{ext}" for ext in (".tar.gz", ".zip")}
+    for name, link in links:
+        if name.lower() in names:
+            return link
+    raise Failed(f"the index has no sdist of {target.version}")
+
+
+def _json_links(body: bytes, base: str) -> list[tuple[str, Link]]:
+    try:
+        files = json.loads(body)["files"]
+        return [(f["filename"], Link(urljoin(base, f["url"]), f.get("hashes", {}).get("sha256"),
+                                     f.get("size"))) for f in files]
+    except (ValueError, KeyError, TypeError):
+        raise Failed("the index answered with malformed JSON") from None
+
+
+def _html_links(text: str, base: str) -> list[tuple[str, Link]]:
+    out = []
+    for href, name in re.findall(r'<a\s[^>]*?href="([^"]*)"[^>]*>([^<]*)</a>', text, re.I):
+        url, frag = urldefrag(urljoin(base, html.unescape(href)))
+        sha = frag[7:] if frag.startswith("sha256=") else None
+        out.append((html.unescape(name).strip(), Link(url, sha)))
+    return out
+
+
+def _install(session: requests.Session, link: Link, target: Target, options: Options) -> Path:
+    final = tree_path(target)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    archive = download(session, link, final.parent, options)
+    try:
+        unpacked = tempfile.mkdtemp(prefix=".unpack-", dir=final.parent)
+        try:
+            root = unpack(archive, Path(unpacked), target.package)
+            (root / MARKER).write_text(json.dumps({"project": target.project, "version": target.version,
+                                                   "url": link.url, "sha256": _sha256(archive)}) + "\n")
+            return _place(root, final, target)
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+    finally:
+        archive.unlink(missing_ok=True)
+
+
+def _place(root: Path, final: Path, target: Target) -> Path:
+    try:
+        os.replace(root, final)
+    except OSError:  # another run finished first: keep its tree if whole
+        if cached(target) is None:
+            raise Failed(f"cannot move the tree into {final}: it exists and is not a fetched tree; "
+                         f"remove it") from None
+    return final
+
+
+def download(session: requests.Session, link: Link, folder: Path, options: Options) -> Path:
+    """The body of link.url in a temporary file in `folder`, size and hash checked."""
+    fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=folder)
+    path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out, _get(session, link.url, options, stream=True) as resp:
+            expected = int(resp.headers["Content-Length"]) if "Content-Length" in resp.headers else link.size
+            got, digest = _copy(resp, out, expected, options, Path(urldefrag(link.url)[0]).name)
+        if expected is not None and got != expected:
+            raise Failed(f"got {got} of {expected} bytes")
+        if link.size is not None and got != link.size:
+            raise Failed(f"got {got} bytes, the index says {link.size}")
+        if link.sha256 and digest != link.sha256.lower():
+            raise Failed(f"sha256 {digest[:12]}... differs from the index's {link.sha256[:12]}...")
+        return path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _copy(resp: requests.Response, out, expected: int | None, options: Options, name: str) -> tuple[int, str]:
+    digest, got = hashlib.sha256(), 0
+    bar = click.progressbar(length=expected, label=f"downloading {name}", file=sys.stderr) \
+        if options.progress and expected and expected >= _BAR_FROM else None
+    try:
+        for chunk in resp.iter_content(chunk_size=1 << 16):
+            out.write(chunk)
+            digest.update(chunk)
+            got += len(chunk)
+            if bar:
+                bar.update(len(chunk))
+    except requests.RequestException as err:
+        raise Failed(_reason(err, options) + (f" after {got} of {expected} bytes" if expected else "")) from None
+    finally:
+        if bar:
+            bar.render_finish()
+    return got, digest.hexdigest()
+
+
+def unpack(archive: Path, into: Path, package: str) -> Path:
+    """Unpack a .tar.* or .zip into `into`; the folder holding `package/`."""
+    try:
+        if zipfile.is_zipfile(archive):
+            _unzip(archive, into)
+        else:
+            with tarfile.open(archive, "r:*") as tar:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(into, filter="data")
+                else:  # pragma: no cover - Python before 3.10.12
+                    _check_names([m.name for m in tar.getmembers()])
+                    tar.extractall(into)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+        raise Failed(f"the archive does not open: {str(err) or type(err).__name__}") from None
+    holders = sorted(into.glob(f"{package}/__init__.py")) + sorted(into.glob(f"*/{package}/__init__.py"))
+    if not holders:
+        raise Failed(f"the archive holds no {package}/ package")
+    return holders[0].parent.parent
+
+
+def _unzip(archive: Path, into: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        _check_names(zf.namelist())
+        zf.extractall(into)
+
+
+def _check_names(names: list[str]) -> None:
+    for name in names:
+        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
+            raise ValueError(f"unsafe path {name!r} in the archive")
+
+
+def _sweep(folder: Path) -> None:
+    """Remove temporaries a killed run left behind (never a whole tree)."""
+    if not folder.is_dir():
+        return
+    for p in folder.glob(".download-*"):
+        if time.time() - p.stat().st_mtime > _STALE:
+            p.unlink(missing_ok=True)
+    for p in folder.glob(".unpack-*"):
+        if time.time() - p.stat().st_mtime > _STALE:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _session(options: Options) -> requests.Session:
+    retry = Retry(total=options.retries, backoff_factor=0.3, status_forcelist=(429, 500, 502, 503, 504),
+                  allowed_methods=("GET",), raise_on_status=False)
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    session.headers["User-Agent"] = "tracer (trace fetch)"
+    return session
+
+
+def _get(session: requests.Session, url: str, options: Options, stream: bool = False,
+         accept: str | None = None) -> requests.Response:
+    try:
+        resp = session.get(url, timeout=(options.timeout, options.timeout), stream=stream,
+                           headers={"Accept": accept} if accept else None)
+    except requests.RequestException as err:
+        raise Failed(_reason(err, options)) from None
+    if resp.status_code != 200:
+        resp.close()
+        raise Failed(f"HTTP {resp.status_code}")
+    return resp
+
+
+def _reason(err: requests.RequestException, options: Options) -> str:
+    text = str(err)
+    if isinstance(err, requests.Timeout) or "timed out" in text.lower():
+        return f"timed out after {options.timeout:g}s"
+    if "NameResolution" in text or "Name or service not known" in text or "resolve" in text:
+        return "cannot resolve the host"
+    if isinstance(err, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
+        return "the connection closed early"
+    if isinstance(err, requests.ConnectionError):
+        return "cannot connect"
+    return type(err).__name__
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
