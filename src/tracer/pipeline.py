@@ -10,6 +10,7 @@ from tracer.analysis.discover import Operation, discover
 from tracer.analysis.resolve import Resolver
 from tracer.analysis.sequence import to_diagram
 from tracer.analysis.walk import Limits, Walk, Walker
+from tracer.index.cache import IndexCache
 from tracer.index.tree import SourceTree
 from tracer.problems import TracerError
 from tracer.rules import Rules
@@ -25,11 +26,13 @@ class Draft:
 
 
 class Project:
-    """A project's rules bound to one source tree, indexed lazily."""
+    """A project's rules bound to one source tree, indexed lazily (and kept
+    in `cache` across runs when given)."""
 
-    def __init__(self, rules: Rules, root: Path, options: dict[str, str] | None = None) -> None:
+    def __init__(self, rules: Rules, root: Path, options: dict[str, str] | None = None,
+                 cache: IndexCache | None = None) -> None:
         self.rules = rules
-        self.tree = SourceTree(root)
+        self.tree = SourceTree(root, cache)
         self.resolver = Resolver(self.tree, rules, options)
         self._ops: list[Operation] | None = None
 
@@ -54,13 +57,16 @@ class Project:
         hint = f"; did you mean '{close[0]}'?" if close else "; `trace ops " + self.rules.project + "` lists them"
         raise TracerError(f"no operation '{name}' in {self.rules.project}{hint}")
 
-    def draft(self, name: str, limits: Limits = Limits()) -> Draft:
+    def draft(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Draft:
+        """Draw one operation; granularity 'service' or 'module' (default: the
+        rules' choice for that name)."""
         op = self.find(name)
         if op.removed:
             raise TracerError(f"operation '{name}' ({op.handler}, {op.path}:{op.line}) was removed "
                               f"in {op.removed}: this tree only answers it with an error", exit_code=1)
-        entry = self.rules.participant_of(self.tree.module_name(self.tree.root / op.path))
-        walk = Walker(self.resolver, self.rules, limits).walk(op.ref, entry or "api", name)
+        rules = self.rules.at(granularity or self.rules.granularity_of(name))
+        entry = rules.participant_of(self.tree.module_name(self.tree.root / op.path))
+        walk = Walker(self.resolver, rules, limits).walk(op.ref, entry or "api", name)
         title = self.rules.title.format(op=name)
         diagram = to_diagram(title, walk.statements, self.rules.client)
         return Draft(op, diagram, walk, list(self.tree.problems))

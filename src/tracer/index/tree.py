@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import libcst as cst
-
-from tracer.index.build import build_module
+from tracer.index.cache import Entry, IndexCache
 from tracer.index.model import Module
 
 
@@ -15,11 +13,13 @@ class SourceTree:
     """Maps dotted module names to files under `root` and indexes them once.
 
     Files that cannot be read or parsed are reported once in `problems`
-    (`path:line: what`) and treated as absent.
+    (`path:line: what`) and treated as absent. With a `cache`, indexed
+    modules are also kept on disk across runs, keyed by their content.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cache: IndexCache | None = None) -> None:
         self.root = root
+        self.index_cache = cache
         self._cache: dict[str, Module | None] = {}
         self.problems: list[str] = []
 
@@ -76,14 +76,41 @@ class SourceTree:
         path, is_package = found
         rel = self.rel(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
+            text = _universal_newlines(data.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as err:
             self.problems.append(f"{rel}: cannot read ({err}); skipped")
             return None
-        try:
-            module = build_module(name, rel, is_package, text)
-        except cst.ParserSyntaxError as err:
-            self.problems.append(f"{rel}:{err.raw_line}: cannot parse ({err.message}); skipped")
+        entry = self._indexed(name, rel, is_package, data, text)
+        if isinstance(entry, str):
+            self.problems.append(entry)
             return None
-        self.problems.extend(module.problems)
-        return module
+        self.problems.extend(entry.problems)
+        return entry
+
+    def _indexed(self, name: str, rel: str, is_package: bool, data: bytes, text: str) -> Entry:
+        """The module from the disk cache, else freshly built (and stored)."""
+        cache = self.index_cache
+        key = cache.key(name, rel, is_package, data) if cache else b""
+        entry = cache.load(key) if cache else None
+        if entry is None:
+            entry = _build(name, rel, is_package, text)
+            if cache:
+                cache.store(key, entry)
+        return entry
+
+
+def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
+    """Index one module with LibCST (imported only when something is parsed)."""
+    import libcst as cst
+
+    from tracer.index.build import build_module
+    try:
+        return build_module(name, rel, is_package, text)
+    except cst.ParserSyntaxError as err:
+        return f"{rel}:{err.raw_line}: cannot parse ({err.message}); skipped"
+
+
+def _universal_newlines(text: str) -> str:
+    """What `Path.read_text` returns: every line ending as `\\n`."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
