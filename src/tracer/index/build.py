@@ -12,7 +12,7 @@ import tokenize
 import warnings
 from dataclasses import fields
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
 
@@ -265,15 +265,36 @@ def _kids(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Direct children in field order (cheaper than LibCST's `children`)."""
     for name in _field_names(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if _is_node(value):
             yield value
-        elif isinstance(value, (list, tuple)):
-            yield from (v for v in value if isinstance(v, cst.CSTNode))
+        elif type(value) is tuple or type(value) is list:
+            yield from (v for v in value if _is_node(v))
 
 
 @lru_cache(maxsize=None)
 def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(kind))
+
+
+def _type_test(*bases: type) -> Callable[[object], bool]:
+    """isinstance(x, bases), answered once per concrete type: LibCST's base
+    classes are ABCs, whose isinstance checks cost more than the walk."""
+    known: dict[type, bool] = {}
+
+    def test(value: object) -> bool:
+        kind = type(value)
+        hit = known.get(kind)
+        if hit is None:
+            hit = known[kind] = issubclass(kind, bases)
+        return hit
+    return test
+
+
+_is_node = _type_test(cst.CSTNode)
+_is_statement_part = _type_test(cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.BaseSuite,
+                                cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)
+_is_def = _type_test(cst.FunctionDef, cst.ClassDef)
+_is_opaque = _type_test(cst.ClassDef, cst.Lambda, cst.BaseExpression)
 
 
 def _iter_calls(node: cst.CSTNode, nested: bool = False) -> Iterator[tuple[cst.Call, bool]]:
@@ -364,11 +385,9 @@ def _self_attrs(fn: cst.FunctionDef) -> dict[str, str]:
 
 
 def _iter_assigns(node: cst.CSTNode) -> Iterator[cst.Assign]:
-    if isinstance(node, cst.Assign):
+    if type(node) is cst.Assign:
         yield node
-    elif isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.BaseSuite,
-                           cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)) \
-            and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+    elif _is_statement_part(node) and not _is_def(node):
         for kid in _kids(node):
             yield from _iter_assigns(kid)
 
@@ -378,7 +397,7 @@ def _inner_defs(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
     for kid in _kids(node):
         if isinstance(kid, cst.FunctionDef):
             yield kid
-        elif not isinstance(kid, (cst.ClassDef, cst.Lambda, cst.BaseExpression)):
+        elif not _is_opaque(kid):
             yield from _inner_defs(kid)
 
 

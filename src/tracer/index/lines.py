@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-WANTED = (cst.Name, cst.Call, cst.Raise, cst.Return, cst.Decorator)
+WANTED = frozenset((cst.Name, cst.Call, cst.Raise, cst.Return, cst.Decorator))  # no subclasses
+
+
+class _NoContext:
+    """A reusable do-nothing context manager (cheaper than a generator's)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NOTHING = _NoContext()
 
 
 @dataclass(frozen=False)
@@ -28,11 +41,14 @@ class _LineState(CodegenState):
         self.tokens.extend(self.indent_tokens)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        if isinstance(node, WANTED):
+        if type(node) in WANTED:
             self.starts[id(node)] = self.line
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         pass
+
+    def record_syntactic_position(self, node: cst.CSTNode, **_: object) -> _NoContext:  # type: ignore[override]
+        return _NOTHING
 
 
 def start_lines(module: cst.Module) -> dict[int, int]:
