@@ -31,6 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from tracer.index.cache import default_dir
 from tracer.problems import TracerError
 from tracer.releases import Target
 
@@ -65,16 +66,8 @@ class Failed(Exception):
 
 
 def cache_root() -> Path:
-    """$TRACER_CACHE_DIR, else $XDG_CACHE_HOME/tracer, else ~/.cache/tracer.
-
-    (The same variable and folder as the index cache; one helper for both
-    once src/tracer/index/cache.py exposes its own.)
-    """
-    env = os.environ.get("TRACER_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "tracer"
+    """The cache the index uses too: $TRACER_CACHE_DIR, else XDG, else ~/.cache/tracer."""
+    return default_dir()
 
 
 def tree_path(target: Target) -> Path:

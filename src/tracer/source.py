@@ -1,5 +1,5 @@
-"""Find the source tree to trace: --source, an environment variable, or the
-bundled fixture named by the rules."""
+"""Find the source tree to trace: --source, --release (a fetched release),
+an environment variable, or the bundled fixture named by the rules."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ def locate(rules: Rules, source: Path | None) -> Located:
         raise TracerError(f"no source tree for {rules.project}: pass --source TREE or set ${env}")
     check_tree(found.root, rules.package)
     return found
+
+
+def locate_release(rules: Rules, what: str, offline: bool = False) -> Located:
+    """The cached tree of a release or version, fetched first unless offline."""
+    from tracer.fetch import fetch  # network code only when asked for
+    from tracer.releases import resolve
+
+    fetched = fetch(resolve(rules.project, what), offline=offline)
+    check_tree(fetched.root, rules.package)
+    return Located(fetched.root, f"{fetched.how}\ntracing {rules.project} from {fetched.root}")
 
 
 def check_tree(root: Path, package: str) -> None:

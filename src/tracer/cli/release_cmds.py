@@ -1,0 +1,95 @@
+"""`trace fetch PROJECT RELEASE` and `trace compare PROJECT OP OLD NEW`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tracer.analysis.walk import Limits
+from tracer.cli.app import main
+from tracer.compare import compare as compare_drafts
+from tracer.compare import format_json_text, format_stat_text, format_text
+from tracer.fetch import Options, cache_root, fetch as fetch_target
+from tracer.index.cache import IndexCache
+from tracer.pipeline import Project
+from tracer.releases import Target, resolve
+from tracer.rules import load_rules
+from tracer.source import check_tree
+from tracer.wsd.emit import emit
+from tracer.wsd.parse import parse_text
+
+
+@main.command()
+@click.argument("project")
+@click.argument("release", metavar="RELEASE|VERSION")
+@click.option("--timeout", type=click.FloatRange(0.1, 3600), default=Options.timeout, show_default=True,
+              help="Seconds to wait to connect and between reads.")
+@click.option("--retries", type=click.IntRange(0, 10), default=Options.retries, show_default=True,
+              help="Retries of a URL on connection errors and server errors.")
+def fetch(project: str, release: str, timeout: float, retries: int) -> None:
+    """Download a release's source into the cache and print its path.
+
+    RELEASE is a name from rules/_releases.toml (liberty, 2024.1, caracal) or a
+    version (15.1.5). A second run reuses the cached tree.
+    """
+    target = resolve(project, release)
+    _warn_unverified(target)
+    fetched = fetch_target(target, options=Options(timeout, retries))
+    click.echo(fetched.how, err=True)
+    click.echo(str(fetched.root))
+
+
+@main.command()
+@click.argument("project")
+@click.argument("operation")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--stat", is_flag=True, help="Per-kind counts instead of the steps.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+@click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
+@click.option("--offline", is_flag=True, help="Use cached trees only, never download.")
+@click.option("--driver", default=None, help="Virt driver binding to use (rules' choices).")
+@click.option("--depth", type=click.IntRange(1, 50), default=Limits.depth, show_default=True,
+              help="How many nested calls to follow.")
+def compare(project: str, operation: str, old: str, new: str, stat: bool, as_json: bool,
+            color: bool | None, offline: bool, driver: str | None, depth: int) -> None:
+    """Draft OPERATION from two releases (or versions) and diff the drafts.
+
+    Shows what `trace diff` shows, then the functions the steps point to that
+    moved, were renamed, are gone or are new. Exit 0 same, 1 different.
+    """
+    if stat and as_json:
+        raise click.UsageError("--stat and --json do not go together; pick one")
+    sides = [_draft(project, operation, what, offline, driver, depth) for what in (old, new)]
+    (a_name, a), (b_name, b) = sides
+    result = compare_drafts(a, b)
+    if as_json:
+        click.echo(format_json_text(result, a_name, b_name), nl=False)
+    elif stat:
+        click.echo(format_stat_text(result, a_name, b_name), nl=False)
+    else:
+        paint = color if color is not None else sys.stdout.isatty()
+        click.echo(format_text(result, a_name, b_name, color=paint), nl=False, color=paint)
+    sys.exit(0 if result.same else 1)
+
+
+def _draft(project: str, operation: str, what: str, offline: bool, driver: str | None, depth: int):
+    """(label, diagram) of one side."""
+    rules = load_rules(project)
+    target = resolve(project, what)
+    _warn_unverified(target)
+    fetched = fetch_target(target, offline=offline)
+    click.echo(fetched.how, err=True)
+    check_tree(fetched.root, rules.package)
+    options = {"driver": driver} if driver else None
+    draft = Project(rules, fetched.root, options, IndexCache(cache_root())).draft(operation, Limits(depth=depth))
+    for problem in draft.problems:
+        click.echo(f"warning: {target.version}: {problem}", err=True)
+    # re-read as text so steps carry the line numbers of `trace PROJECT OP --release X -o -`
+    return target.label, parse_text(emit(draft.diagram)).diagram
+
+
+def _warn_unverified(target: Target) -> None:
+    if target.checked == "unverified":
+        click.echo(f"warning: {target.label}: the release table marks this entry as not checked", err=True)

@@ -1,0 +1,394 @@
+"""`trace fetch` against a real HTTP server on loopback.
+
+The server serves a simple index page (HTML or PEP 691 JSON) and a tarball
+built from fixtures/liberty, and misbehaves on request: redirects, 404s,
+truncated bodies, corrupt archives, stalls. After every failure the cache
+must hold no temporary file and no partial tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracer.cli import main
+from tracer.compare import compare
+from tracer.fetch import MARKER, Options, fetch
+from tracer.problems import TracerError
+from tracer.releases import Target, load_table, parse_table, resolve
+from tracer.wsd.parse import parse_text
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "fixtures" / "liberty"
+VERSION = "12.0.6"
+NAME = f"nova-{VERSION}.tar.gz"
+
+
+def tarball(top: str = f"nova-{VERSION}", package: str = "nova") -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(FIXTURE / "nova", arcname=f"{top}/{package}")
+        tar.add(FIXTURE / "README.md", arcname=f"{top}/README.md")
+    return buf.getvalue()
+
+
+def zipball() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted((FIXTURE / "nova").rglob("*")):
+            if path.is_file():
+                zf.write(path, f"nova-{VERSION}/{path.relative_to(FIXTURE)}")
+    return buf.getvalue()
+
+
+ARCHIVE = tarball()
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes: path -> (behaviour, body); behaviours below."""
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)  # type: ignore[attr-defined]
+        behaviour, body = self.server.routes.get(self.path, ("404", b""))  # type: ignore[attr-defined]
+        if behaviour == "404":
+            self.send_error(404)
+        elif behaviour == "redirect":
+            self.send_response(302)
+            self.send_header("Location", body.decode())
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif behaviour == "stall-head":  # no response until the client gives up
+            time.sleep(self.server.stall)  # type: ignore[attr-defined]
+        else:
+            ctype = "application/vnd.pypi.simple.v1+json" if behaviour == "json" else "application/octet-stream"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if behaviour == "truncated":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+            elif behaviour == "stall-body":  # half the body, then silence
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                time.sleep(self.server.stall)  # type: ignore[attr-defined]
+            else:
+                self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.routes, srv.hits, srv.stall = {}, [], 3.0  # type: ignore[attr-defined]
+    srv.daemon_threads = True
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    srv.url = f"http://127.0.0.1:{srv.server_address[1]}"  # type: ignore[attr-defined]
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server) -> Path:
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRACER_PYPI_URL", f"{server.url}/simple/")
+    return tmp_path / "cache"
+
+
+def index_page(href: str, name: str = NAME) -> bytes:
+    return (f'<!DOCTYPE html><html><body><h1>Links for nova</h1>'
+            f'<a href="{href}">{name}</a><br/>'
+            f'<a href="/files/nova-12.0.6-py2.py3-none-any.whl">nova-12.0.6-py2.py3-none-any.whl</a>'
+            f'</body></html>').encode()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def target(server, urls: tuple[str, ...] = (), pypi: bool = True) -> Target:
+    return Target("nova", "nova", VERSION, "liberty", "git", pypi, urls)
+
+
+def leftovers(cache: Path) -> list[str]:
+    """Temporaries and partial trees: anything but whole fetched trees."""
+    sources = cache / "sources"
+    if not sources.is_dir():
+        return []
+    return sorted(p.name for p in sources.iterdir() if p.name.startswith(".") or not (p / MARKER).is_file())
+
+
+FAST = Options(timeout=0.5, retries=1, progress=False)
+
+
+def test_fetch_from_the_index_checks_the_hash_and_unpacks_into_the_cache(server, cache):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}#sha256={sha(ARCHIVE)}"))
+    server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+    got = fetch(target(server), options=FAST)
+    assert got.root == cache / "sources" / f"nova-{VERSION}"
+    assert (got.root / "nova" / "compute" / "api.py").is_file()
+    marker = json.loads((got.root / MARKER).read_text())
+    assert marker["sha256"] == sha(ARCHIVE) and marker["url"] == f"{server.url}/files/{NAME}"
+    assert leftovers(cache) == []
+    hits = len(server.hits)
+    again = fetch(target(server), options=FAST)
+    assert again.root == got.root and again.url is None and len(server.hits) == hits
+
+
+def test_fetch_reads_a_pep_691_json_index_with_sizes(server, cache):
+    files = [{"filename": NAME, "url": f"/files/{NAME}", "hashes": {"sha256": sha(ARCHIVE)},
+              "size": len(ARCHIVE)}]
+    server.routes["/simple/nova/"] = ("json", json.dumps({"files": files}).encode())
+    server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+    assert (fetch(target(server), options=FAST).root / "nova" / "__init__.py").is_file()
+
+
+def test_fetch_follows_a_redirect(server, cache):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/moved/{NAME}#sha256={sha(ARCHIVE)}"))
+    server.routes[f"/moved/{NAME}"] = ("redirect", f"/files/{NAME}".encode())
+    server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+    got = fetch(target(server), options=FAST)
+    assert (got.root / "nova" / "__init__.py").is_file()
+    assert server.hits[-2:] == [f"/moved/{NAME}", f"/files/{NAME}"]
+
+
+def test_fetch_unpacks_a_zip_archive(server, cache):
+    server.routes["/simple/nova/"] = ("ok", b"<html></html>")
+    server.routes["/nova.zip"] = ("ok", zipball())
+    got = fetch(target(server, (f"{server.url}/nova.zip",)), options=FAST)
+    assert (got.root / "nova" / "compute" / "api.py").is_file()
+
+
+def test_404_everywhere_names_every_url_and_leaves_nothing(server, cache):
+    urls = (f"{server.url}/tarballs/{NAME}", f"{server.url}/archive/liberty-eol.tar.gz")
+    with pytest.raises(TracerError) as err:
+        fetch(target(server, urls), options=FAST)
+    message = str(err.value)
+    assert f"{server.url}/simple/nova/ (HTTP 404)" in message
+    assert all(f"{u} (HTTP 404)" in message for u in urls)
+    assert "--source DIR" in message and "\n" not in message
+    assert leftovers(cache) == []
+
+
+def test_an_index_without_the_version_falls_back_to_the_next_url(server, cache):
+    server.routes["/simple/nova/"] = ("ok", index_page("/files/nova-15.1.5.tar.gz", "nova-15.1.5.tar.gz"))
+    server.routes[f"/tarballs/{NAME}"] = ("ok", ARCHIVE)
+    got = fetch(target(server, (f"{server.url}/tarballs/{NAME}",)), options=FAST)
+    assert got.url == f"{server.url}/tarballs/{NAME}"
+
+
+def test_a_truncated_body_is_refused(server, cache):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = ("truncated", ARCHIVE)
+    with pytest.raises(TracerError, match=r"closed early|got \d+ of \d+ bytes"):
+        fetch(target(server), options=FAST)
+    assert leftovers(cache) == []
+
+
+def test_a_corrupt_archive_is_refused(server, cache):
+    junk = os.urandom(4096)
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}#sha256={sha(junk)}"))
+    server.routes[f"/files/{NAME}"] = ("ok", junk)
+    with pytest.raises(TracerError, match="the archive does not open"):
+        fetch(target(server), options=FAST)
+    assert leftovers(cache) == []
+
+
+def test_an_archive_without_the_package_is_refused(server, cache):
+    other = tarball(package="cinder")
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = ("ok", other)
+    with pytest.raises(TracerError, match="holds no nova/ package"):
+        fetch(target(server), options=FAST)
+    assert leftovers(cache) == []
+
+
+def test_a_checksum_mismatch_is_refused(server, cache):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}#sha256={'0' * 64}"))
+    server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+    with pytest.raises(TracerError, match="differs from the index"):
+        fetch(target(server), options=FAST)
+    assert leftovers(cache) == []
+
+
+@pytest.mark.parametrize("stall", ["stall-head", "stall-body"])
+def test_a_slow_server_times_out(server, cache, stall):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = (stall, ARCHIVE)
+    start = time.monotonic()
+    with pytest.raises(TracerError, match=r"timed out after 0\.5s"):
+        fetch(target(server), options=FAST)
+    assert time.monotonic() - start < 2.5  # bounded: one retry at most, no waiting out the stall
+    assert leftovers(cache) == []
+
+
+def test_no_network_is_one_line_naming_the_urls_and_source(tmp_path, monkeypatch):
+    closed = _closed_port()
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRACER_PYPI_URL", f"http://127.0.0.1:{closed}/simple/")
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, f"http://127.0.0.1:{closed}")))
+    result = CliRunner().invoke(main, ["fetch", "nova", "liberty", "--timeout", "1"])
+    assert result.exit_code == 2 and result.stdout == ""
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith("trace: could not fetch nova 12.0.6 (liberty); tried: ")
+    assert f"http://127.0.0.1:{closed}/openstack/nova/nova-12.0.6.tar.gz (cannot connect)" in line
+    assert f"http://127.0.0.1:{closed}/gh/openstack/nova/archive/refs/tags/liberty-eol.tar.gz (cannot connect)" in line
+    assert "pass --source DIR" in line
+    assert leftovers(tmp_path / "cache") == []
+
+
+def test_cli_fetch_prints_the_path_and_release_traces_it(server, cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, server.url)))
+    server.routes[f"/openstack/nova/{NAME}"] = ("ok", ARCHIVE)
+    runner = CliRunner()
+    first = runner.invoke(main, ["fetch", "nova", "liberty"])
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == f"{cache / 'sources' / f'nova-{VERSION}'}\n"
+    assert "fetched nova 12.0.6 (liberty) from" in first.stderr
+    second = runner.invoke(main, ["fetch", "nova", "12.0.6"])
+    assert second.stdout == first.stdout and "from the cache" in second.stderr
+    drafted = runner.invoke(main, ["nova", "pause", "--release", "liberty", "--offline", "-o", "-"])
+    assert drafted.exit_code == 0, drafted.stderr
+    assert drafted.stdout.startswith("title pause a server\n") and "pause_instance" in drafted.stdout
+    assert f"tracing nova from {cache / 'sources' / f'nova-{VERSION}'}" in drafted.stderr
+    ops = runner.invoke(main, ["ops", "nova", "--release", "12.0.6", "--offline"])
+    assert ops.exit_code == 0 and "pause" in ops.stdout
+
+
+def test_compare_two_fetched_trees_shows_steps_and_anchors(server, cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, server.url)))
+    server.routes[f"/openstack/nova/{NAME}"] = ("ok", ARCHIVE)
+    changed = tmp_path / "changed"
+    shutil.copytree(FIXTURE / "nova", changed / "nova")
+    for path in (changed / "nova" / "api" / "openstack").rglob("*.py"):
+        path.write_text(path.read_text().replace("def get_instance(", "def get_server_instance(")
+                        .replace("common.get_instance(", "common.get_server_instance("))
+    server.routes["/openstack/nova/nova-12.0.7.tar.gz"] = ("ok", _tar_of(changed, "nova-12.0.7"))
+    runner = CliRunner()
+    result = runner.invoke(main, ["compare", "nova", "pause", "liberty", "12.0.7"])
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout.startswith("--- nova 12.0.6 (liberty)\n+++ nova 12.0.7 (liberty)\n")
+    assert "renamed  nova/api/openstack/common.py: get_instance() -> get_server_instance()" in result.stdout
+    as_json = json.loads(runner.invoke(main, ["compare", "nova", "pause", "liberty", "12.0.7", "--json"]).stdout)
+    assert as_json["same"] is False and {"change": "renamed", "a": "nova/api/openstack/common.py get_instance()",
+                                         "b": "nova/api/openstack/common.py get_server_instance()"} in as_json["anchors"]
+    same = runner.invoke(main, ["compare", "nova", "pause", "liberty", "12.0.6", "--stat", "--offline"])
+    assert same.exit_code == 0 and "anchors: none changed" in same.stdout
+
+
+def test_offline_without_a_cached_tree_says_how_to_get_one(cache):
+    result = CliRunner().invoke(main, ["nova", "pause", "--release", "liberty", "--offline", "-o", "-"])
+    assert result.exit_code == 2
+    assert "--offline forbids downloading" in result.stderr and "trace fetch nova 12.0.6" in result.stderr
+
+
+def test_release_and_source_together_is_a_usage_error():
+    result = CliRunner().invoke(main, ["ops", "nova", "--release", "liberty", "--source", str(FIXTURE)])
+    assert result.exit_code == 2 and "--release and --source do not go together" in result.stderr
+
+
+def test_an_interrupted_download_leaves_nothing(server, tmp_path):
+    """SIGINT while the body stalls: the temporary file goes, no tree appears."""
+    server.stall = 30.0
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = ("stall-body", ARCHIVE)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "TRACER_CACHE_DIR": str(cache), "TRACER_PYPI_URL": f"{server.url}/simple/"}
+    proc = subprocess.Popen([sys.executable, "-c", "from tracer.cli import main; main()",
+                             "fetch", "nova", "15.1.5", "--timeout", "60"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not list((cache / "sources").glob(".download-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list((cache / "sources").glob(".download-*")), "the download never started"
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert leftovers(cache) == [] and not (cache / "sources" / "nova-15.1.5").exists()
+
+
+def test_anchors_that_moved_or_went_are_named():
+    old = parse_text("a->b: x\n# n/a.py f()\na->b: y\n# n/a.py g()\na->b: z\n").diagram
+    new = parse_text("a->b: x\n# n/b.py f()\na->b: y\n# n/a.py h()\na->b: w\n").diagram
+    changes = [(c.change, str(c)) for c in compare(old, new).anchors]
+    assert changes == [("moved", "f(): n/a.py -> n/b.py"), ("gone", "n/a.py g()"), ("new", "n/a.py h()")]
+
+
+def test_release_names_and_versions_resolve():
+    assert resolve("nova", "liberty").version == "12.0.6"
+    assert resolve("nova", "Caracal").release == "2024.1"
+    newest = resolve("nova", "15.1.5")
+    assert newest.release == "ocata" and newest.pypi
+    liberty = resolve("nova", "liberty")
+    assert not liberty.pypi and liberty.urls[-1].endswith("/liberty-eol.tar.gz")
+    with pytest.raises(TracerError, match="did you mean 'liberty'"):
+        resolve("nova", "libery")
+
+
+def test_nova_is_in_every_release_from_liberty_on():
+    table = load_table()
+    names = [r.name for r in table.releases]
+    assert names[:4] == ["liberty", "mitaka", "newton", "ocata"] and "2024.1" in names
+    majors = [int(r.entry("nova").version.split(".")[0]) for r in table.releases]  # type: ignore[union-attr]
+    assert majors == list(range(12, 12 + len(majors)))
+
+
+@pytest.mark.parametrize("text, where", [
+    ('[sites]\ntarball = "t"\narchive = "a"\n[projects.nova]\npypi_from = "1"\nrepo = "r"\n'
+     '[[releases]]\nname = "x"\nnova = 12\n', ":9: [[releases]] #1: 'nova' must be"),
+    ('[sites]\ntarball = "t"\narchive = "a"\n[projects.nova]\npypi_from = "1"\nrepo = "r"\n'
+     '[[releases]]\nname = "x"\nnova = "twelve"\n', ":9: [[releases]] #1: 'nova' has 'twelve'"),
+    ('[sites]\ntarball = "t"\n', ":1: [sites]: 'archive' is required"),
+    ('[sites]\ntarball = "t"\narchive = "a"\n[projects.nova]\npypi_from = "1"\nrepo = "r"\nchecked = "maybe"\n',
+     ":7: [projects.nova]: 'checked' must be one of"),
+    ('[sites\n', ":1: not valid TOML"),
+])
+def test_a_bad_table_names_the_file_and_line(text, where):
+    with pytest.raises(TracerError) as err:
+        parse_table(text, "t.toml")
+    assert str(err.value).startswith("t.toml" + where), str(err.value)
+
+
+def _rules(tmp_path: Path, base: str) -> Path:
+    """A rules folder: the real nova rules, a release table pointing at `base`."""
+    folder = tmp_path / "rules"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "rules" / "nova.toml", folder / "nova.toml")
+    text = (ROOT / "rules" / "_releases.toml").read_text()
+    text = text.replace("https://tarballs.opendev.org", base).replace("https://github.com/", f"{base}/gh/")
+    (folder / "_releases.toml").write_text(text)
+    return folder
+
+
+def _tar_of(folder: Path, top: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(folder / "nova", arcname=f"{top}/nova")
+    return buf.getvalue()
+
+
+def _closed_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
