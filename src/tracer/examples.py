@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracer.analysis.resolve import Ref, Resolver
+from tracer.analysis.sequence import to_diagram
 from tracer.analysis.walk import Walker
 from tracer.index.tree import SourceTree
 from tracer.rules import Example, Rules
@@ -37,7 +38,8 @@ def examples(rules: Rules) -> list[tuple[str, Example]]:
 
 
 def run_example(rules: Rules, example: Example) -> tuple[str, ...]:
-    """Write the example into a fresh tree and walk its entry."""
+    """Write the example into a fresh tree and walk its entry (per service)."""
+    rules = rules.at("service")
     with tempfile.TemporaryDirectory(prefix="tracer-example-") as tmp:
         root = Path(tmp)
         for path, source in ((example.path, example.source), *example.more):
@@ -49,8 +51,8 @@ def run_example(rules: Rules, example: Example) -> tuple[str, ...]:
         walker = Walker(Resolver(tree, rules), rules)
         result = walker.walk(Ref("method" if "." in example.entry else "function",
                                  f"{module}.{example.entry}"), participant, "example")
-        return tuple(step_line(s) for s in walk(tuple(result.statements[1:]))
-                     if isinstance(s, (Message, Note)))
+        diagram = to_diagram("example", result.statements[1:], participant, result.roles)
+        return tuple(step_line(s) for s in walk(diagram.statements) if isinstance(s, (Message, Note)))
 
 
 def _write_module(root: Path, path: str, source: str) -> None:

@@ -68,5 +68,5 @@ class Project:
         entry = rules.participant_of(self.tree.module_name(self.tree.root / op.path))
         walk = Walker(self.resolver, rules, limits).walk(op.ref, entry or "api", name)
         title = self.rules.title.format(op=name)
-        diagram = to_diagram(title, walk.statements, self.rules.client)
+        diagram = to_diagram(title, walk.statements, self.rules.client, walk.roles)
         return Draft(op, diagram, walk, list(self.tree.problems))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ class ParticipantRule:
     modules: tuple[str, ...]
     opaque: bool = False
     example: Example | None = None
+    granularity: str | None = None  # only at this granularity (None: always)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class RpcRule:
     cast: tuple[str, ...] = ("cast",)
     call: tuple[str, ...] = ("call",)
     example: Example | None = None
+    roles: tuple[tuple[str, str], ...] = ()  # `server=` text -> host role
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,17 @@ class PersistRule:
     call: str
     text: str = "{name}"
     example: Example | None = None
+    granularity: str | None = None
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    """`self.<name>` on instances of classes matching `owner` holds a `type`,
+    where the code only passes it in (`self.compute_rpcapi = compute_rpcapi`)."""
+
+    name: str
+    type: str
+    owner: str = "*"
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class Rules:
     participants: tuple[ParticipantRule, ...]
     bindings: tuple[Binding, ...]
     registries: tuple[Registry, ...]
+    attributes: tuple[AttributeRule, ...]
     rpc: tuple[RpcRule, ...]
     notes: tuple[NoteRule, ...]
     persist: tuple[PersistRule, ...]
@@ -128,6 +142,8 @@ class Rules:
     skip_unknown: tuple[str, ...]
     aliases: tuple[tuple[str, str], ...]
     discovery: Discovery
+    module_granularity: tuple[str, ...] = ()  # catalogue names drawn per module
+    catalogue: tuple[str, ...] = ()  # the operations the catalogue draws
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -141,6 +157,15 @@ class Rules:
 
     def alias(self, name: str) -> str | None:
         return dict(self.aliases).get(name)
+
+    def granularity_of(self, name: str) -> str:
+        return "module" if name in self.module_granularity else "service"
+
+    def at(self, granularity: str) -> "Rules":
+        """The rules that apply when drawing at this granularity."""
+        keep = lambda r: r.granularity in (None, granularity)  # noqa: E731
+        return replace(self, participants=tuple(filter(keep, self.participants)),
+                       persist=tuple(filter(keep, self.persist)))
 
 
 def rules_dir() -> Path:
@@ -255,31 +280,46 @@ class _Reader:
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list),
                                                self.get(d, "participants", i, "opaque", bool, False),
-                                               self.example(d, "participants", i))
+                                               self.example(d, "participants", i),
+                                               self.granularity(d, "participants", i))
                                for i, d in self.entries(data, "participants",
-                                                        {"name", "modules", "opaque", "example"})),
+                                                        {"name", "modules", "opaque", "example", "granularity"})),
             bindings=tuple(self._binding(i, d) for i, d in self.entries(
                 data, "bindings", {"call", "returns", "option", "choices", "example"})),
             registries=tuple(Registry(self.get(d, "registries", i, "module", str))
                              for i, d in self.entries(data, "registries", {"module"})),
+            attributes=tuple(AttributeRule(self.get(d, "attributes", i, "name", str),
+                                           self.get(d, "attributes", i, "type", str),
+                                           self.get(d, "attributes", i, "owner", str, "*"))
+                             for i, d in self.entries(data, "attributes", {"name", "type", "owner"})),
             rpc=tuple(RpcRule(self.get(d, "rpc", i, "client", str), self.get(d, "rpc", i, "service", str),
                               self.get(d, "rpc", i, "server", str),
                               self.get(d, "rpc", i, "cast", list, ("cast",)),
                               self.get(d, "rpc", i, "call", list, ("call",)),
-                              self.example(d, "rpc", i))
+                              self.example(d, "rpc", i),
+                              tuple(sorted(self.get(d, "rpc", i, "roles", dict, {}).items())))
                       for i, d in self.entries(data, "rpc", {"client", "service", "server", "cast", "call",
-                                                             "example"})),
+                                                             "example", "roles"})),
             notes=tuple(self._note(i, d) for i, d in self.entries(
                 data, "notes", {"text", "call", "decorator", "example"})),
             persist=tuple(PersistRule(self.get(d, "persist", i, "call", str),
                                       self.get(d, "persist", i, "text", str, "{name}"),
-                                      self.example(d, "persist", i))
-                          for i, d in self.entries(data, "persist", {"call", "text", "example"})),
+                                      self.example(d, "persist", i),
+                                      self.granularity(d, "persist", i))
+                          for i, d in self.entries(data, "persist", {"call", "text", "example", "granularity"})),
             skip=self.get(data.get("skip", {}), "skip", None, "calls", list, ()),
             skip_unknown=self.get(data.get("skip", {}), "skip", None, "unknown", list, ()),
             aliases=tuple(sorted(aliases.items())),
             discovery=discovery,
+            module_granularity=self.get(data.get("granularity", {}), "granularity", None, "module", list, ()),
+            catalogue=self.get(data.get("catalogue", {}), "catalogue", None, "operations", list, ()),
         )
+
+    def granularity(self, d: dict, table: str, i: int) -> str | None:
+        value = self.get(d, table, i, "granularity", str, None)
+        if value not in (None, "service", "module"):
+            raise self.fail(table, i, "granularity", "must be 'service' or 'module'")
+        return value
 
     def _binding(self, i: int, d: dict) -> Binding:
         choices = self.get(d, "bindings", i, "choices", dict, {})

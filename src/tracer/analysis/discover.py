@@ -7,6 +7,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from tracer.analysis.resolve import Ref
+from tracer.analysis.text import words
 from tracer.index.model import ClassDef, Function, Module
 from tracer.index.tree import SourceTree
 from tracer.rules import Rules
@@ -102,7 +103,8 @@ def _resource_name(cls: ClassDef, fn: Function, stem: str, rules: Rules) -> str 
     template = dict(rules.discovery.resource_methods).get(fn.name)
     if template is None or not cls.name.endswith("Controller"):
         return None
-    return template.format(module=stem, method=fn.name)
+    resource = "_".join(words(cls.name.removesuffix("Controller"))) or stem
+    return template.format(module=stem, method=fn.name, resource=resource)
 
 
 def _removed(fn: Function, rules: Rules) -> str | None:

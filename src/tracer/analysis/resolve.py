@@ -22,9 +22,14 @@ MAX_DEPTH = 12
 
 @dataclass(frozen=True)
 class Ref:
+    """`bound`: for a method found on an instance, the instance's class, so
+    that `self` inside it dispatches on the subclass (`task.execute()` runs
+    the base's execute, whose `self._execute()` is the subclass's)."""
+
     kind: Kind
     name: str
     via: str = field(default="", compare=False)
+    bound: str | None = field(default=None, compare=False)
 
     @property
     def owner(self) -> str:
@@ -37,8 +42,9 @@ class Context:
     """Where a chain is read: a module, maybe a class, local names' refs."""
 
     module: str
-    cls: str | None = None
+    cls: str | None = None            # the class of `self`
     env: tuple[tuple[str, Ref], ...] = ()
+    defining: str | None = None       # the class whose method this is (for super())
 
     def local(self, name: str) -> Ref | None:
         return dict(self.env).get(name)
@@ -119,7 +125,7 @@ class Resolver:
     def _head(self, part: str, ctx: Context, depth: int) -> Ref | None:
         name, calls = _strip(part)
         if name == "super" and calls and ctx.cls:
-            return Ref("super", ctx.cls, "super")
+            return Ref("super", ctx.defining or ctx.cls, "super", ctx.cls)
         ref = self._name(name, ctx, depth)
         for _ in range(calls):
             ref = self.call_result(ref, depth) if ref else None
@@ -185,8 +191,15 @@ class Resolver:
             after = ref.name if ref.kind == "super" else None
             meth = self.method(ref.name, name, after=after)
             if meth:
-                return Ref(meth.kind, meth.name, f"{ref.via}, {meth.via}" if ref.via else meth.via)
-            return self._class_attr(ref.name, name, depth)
+                bound = ref.bound if ref.kind == "super" else ref.name
+                return Ref(meth.kind, meth.name, f"{ref.via}, {meth.via}" if ref.via else meth.via, bound)
+            return self._attr_rule(ref.name, name) or self._class_attr(ref.name, name, depth)
+        return None
+
+    def _attr_rule(self, cls_qual: str, name: str) -> Ref | None:
+        for rule in self.rules.attributes:
+            if fnmatchcase(name, rule.name) and any(fnmatchcase(c, rule.owner) for c in self.mro(cls_qual)):
+                return Ref("instance", rule.type, "rule attribute")
         return None
 
     def _class_attr(self, cls_qual: str, name: str, depth: int) -> Ref | None:

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from tracer.wsd.model import Diagram, Participant, Statement
+from dataclasses import replace
+
+from tracer.wsd.model import Branch, Diagram, Group, Lifeline, Message, Note, Participant, Statement
 
 
-def to_diagram(title: str, statements: list[Statement], first: str) -> Diagram:
-    probe = Diagram(title, tuple(statements))
+def to_diagram(title: str, statements: list[Statement], first: str,
+               roles: dict[str, str] | None = None) -> Diagram:
+    """`roles` maps host-role participants to their service; a service seen
+    in one role only is drawn under its plain name."""
+    renames = _single_roles(statements, roles or {})
+    body = [_rename(s, renames) for s in statements] if renames else statements
+    probe = Diagram(title, tuple(body))
     order = [first] + [p.name for p in probe.participants() if p.name != first]
     decls: list[Statement] = [Participant(name) for name in order]
-    return Diagram(title, tuple(decls + statements))
+    return Diagram(title, tuple(decls + body))
+
+
+def _single_roles(statements: list[Statement], roles: dict[str, str]) -> dict[str, str]:
+    used = {p.name for p in Diagram(None, tuple(statements)).participants()}
+    per_service: dict[str, list[str]] = {}
+    for role, service in roles.items():
+        if role in used:
+            per_service.setdefault(service, []).append(role)
+    return {names[0]: service for service, names in per_service.items()
+            if len(names) == 1 and service not in used}
+
+
+def _rename(stmt: Statement, names: dict[str, str]) -> Statement:
+    n = lambda x: names.get(x, x)  # noqa: E731
+    if isinstance(stmt, Message):
+        return replace(stmt, source=n(stmt.source), target=n(stmt.target))
+    if isinstance(stmt, Note):
+        return replace(stmt, participants=tuple(map(n, stmt.participants)))
+    if isinstance(stmt, Lifeline):
+        return replace(stmt, participant=n(stmt.participant))
+    if isinstance(stmt, Group):
+        return replace(stmt, branches=tuple(Branch(b.label, tuple(_rename(s, names) for s in b.steps))
+                                            for b in stmt.branches))
+    return stmt

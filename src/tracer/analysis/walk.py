@@ -29,7 +29,7 @@ _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 @dataclass(frozen=True)
 class Limits:
-    depth: int = 10       # nested frames followed
+    depth: int = 24       # nested frames followed
     inline: int = 1       # nested helpers inlined within one participant
     steps: int = 400      # statements drawn before the walk stops
 
@@ -70,6 +70,7 @@ class Walk:
     graph: nx.DiGraph
     unresolved: list[Unresolved]
     external: int = 0
+    roles: dict[str, str] = field(default_factory=dict)
 
 
 def _change(fields: dict[str, list[str]], name: str, value: str) -> None:
@@ -125,6 +126,18 @@ def _size(steps: list[Statement] | tuple[Statement, ...]) -> int:
     return sum(1 + sum(_size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
 
 
+def _calls(events: tuple[Event, ...]) -> list[Call]:
+    found: list[Call] = []
+    for ev in events:
+        if isinstance(ev, Call):
+            found.append(ev)
+        elif isinstance(ev, If):
+            found += _calls(ev.body) + _calls(ev.orelse)
+        elif isinstance(ev, Loop):
+            found += _calls(ev.body)
+    return found
+
+
 def _returns(events: tuple[Event, ...]) -> bool:
     return bool(events) and isinstance(events[-1], Return)
 
@@ -150,13 +163,14 @@ class Walker:
         self.external = 0
         self.count = 0
         self.stack: list[str] = []
+        self.roles: dict[str, str] = {}  # role participant -> its service
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         out: list[Statement] = [Message(self.rules.client, participant, message)]
         frame = self._frame(entry, participant, {}, depth=0, inline=0)
         if frame is not None:
             out += self._function(frame)
-        return Walk(out, self.graph, self.unresolved, self.external)
+        return Walk(out, self.graph, self.unresolved, self.external, self.roles)
 
     # frames ----------------------------------------------------------------
     def _frame(self, ref: Ref, participant: str, env: dict[str, Ref], depth: int,
@@ -165,10 +179,9 @@ class Walker:
         if found is None:
             return None
         mod, cls, fn = found
-        cls_q = f"{mod.name}.{cls.name}" if cls else None
-        if ref.kind == "method" and cls_q and ref.owner != cls_q:
-            cls_q = ref.owner
-        ctx = Context(mod.name, cls_q, tuple(env.items()))
+        defining = f"{mod.name}.{cls.name}" if cls else None
+        self_cls = ref.bound if ref.kind == "method" and ref.bound and defining else defining
+        ctx = Context(mod.name, self_cls, tuple(env.items()), defining)
         return Frame(ref, mod.path, fn, ctx, participant, depth, inline)
 
     def _function(self, frame: Frame) -> list[Statement]:
@@ -236,7 +249,7 @@ class Walker:
             env.pop(ev.name, None)
         else:
             env[ev.name] = ref
-        frame.ctx = Context(frame.ctx.module, frame.ctx.cls, tuple(env.items()))
+        frame.ctx = replace(frame.ctx, env=tuple(env.items()))
 
     def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
         """A branch's steps; the anchor state is left as it was before."""
@@ -316,6 +329,8 @@ class Walker:
             return
         target = self._receiver_participant(frame, call) or \
             self.rules.participant_of(found[0].name) or frame.participant
+        if self.roles.get(frame.participant) == target:
+            target = frame.participant  # still on the same host
         self.graph.add_edge(frame.ref.name, ref.name, line=where, kind="call", via=ref.via)
         if ref.name in self.stack:
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
@@ -392,6 +407,7 @@ class Walker:
             self.unresolved.append(Unresolved(where, call.callee, "RPC method name is not a literal"))
             return
         is_call = call.callee.rsplit(".", 1)[1] in rule.call
+        service = self._role(frame, rule)
         server = self.r.method(rule.server, name)
         self.graph.add_edge(frame.ref.name, server.name if server else f"{rule.server}.{name}",
                             line=where, kind="rpc-call" if is_call else "rpc-cast", via="rule rpc")
@@ -400,13 +416,23 @@ class Walker:
             self.unresolved.append(Unresolved(where, name, f"no method {name} on {rule.server}"))
         else:
             env = {a.keyword: r for a in call.args if a.keyword and (r := self._arg_ref(frame, a.text))}
-            inner = self._frame(server, rule.service, env, frame.depth + 1, 0)
+            inner = self._frame(server, service, env, frame.depth + 1, 0)
             if inner is not None:
                 steps = self._function(inner)
-        self._emit(frame, out, Message(frame.participant, rule.service, name), *steps)
+        self._emit(frame, out, Message(frame.participant, service, name), *steps)
         if is_call:
-            self._emit(frame, out, Message(rule.service, frame.participant, f"{name} result"))
+            self._emit(frame, out, Message(service, frame.participant, f"{name} result"))
         frame.reanchor = True
+
+    def _role(self, frame: Frame, rule: RpcRule) -> str:
+        """The service, split by host role when the rules know the `server=`
+        the client prepares (`host` -> nova_compute_dest)."""
+        server = next((a.text for c in _calls(frame.fn.events) for a in c.args if a.keyword == "server"), None)
+        role = dict(rule.roles).get(server or "")
+        if role is None:
+            return rule.service
+        self.roles[f"{rule.service}_{role}"] = rule.service
+        return f"{rule.service}_{role}"
 
     def _persist(self, frame: Frame, call: Call, ref: Ref | None, rule: PersistRule,
                  out: list[Statement]) -> None:

@@ -1,14 +1,18 @@
-"""`trace PROJECT OP`, `trace ops PROJECT`, `trace explain PROJECT OP`."""
+"""`trace PROJECT OP`, `trace PROJECT --all`, `trace ops PROJECT`, `trace explain PROJECT OP`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sys
+
 import click
 
 from tracer.analysis.walk import Limits
+from tracer.catalogue import Setup, Summary, default_jobs, draft_all
 from tracer.cli.app import TracerGroup, main
 from tracer.files import write_atomic
+from tracer.index.cache import IndexCache, default_dir
 from tracer.pipeline import Draft, Project
 from tracer.problems import TracerError
 from tracer.rules import available_projects, load_rules
@@ -21,18 +25,30 @@ driver_option = click.option("--driver", default=None, help="Virt driver binding
 release_option = click.option("--release", default=None, metavar="NAME",
                               help="Trace a release (liberty, 2024.1) or version (15.1.5), fetched into the cache.")
 offline_option = click.option("--offline", is_flag=True, help="With --release: use the cache only, never download.")
+cache_dir_option = click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                                envvar="TRACER_CACHE_DIR", help="Where indexed modules are kept between runs "
+                                "(default $XDG_CACHE_HOME/tracer, else ~/.cache/tracer).")
+no_cache_option = click.option("--no-cache", is_flag=True, help="Index afresh; neither read nor write the cache.")
 depth_option = click.option("--depth", type=click.IntRange(1, 50), default=Limits.depth, show_default=True,
                             help="How many nested calls to follow.")
+granularity_option = click.option("--granularity", type=click.Choice(["service", "module"]), default=None,
+                                  help="Participants per service, or per module (default: the rules' "
+                                       "choice for the operation, usually service).")
+
+
+def index_cache(cache_dir: Path | None, no_cache: bool) -> IndexCache | None:
+    return None if no_cache else IndexCache(cache_dir or default_dir())
 
 
 def open_project(project: str, source: Path | None, driver: str | None = None,
-                 release: str | None = None, offline: bool = False) -> Project:
+                 release: str | None = None, offline: bool = False,
+                 cache: IndexCache | None = None) -> Project:
     if release and source:
         raise click.UsageError("--release and --source do not go together; pick one")
     rules = load_rules(project)
     located = locate_release(rules, release, offline) if release else locate(rules, source)
     click.echo(located.how, err=True)
-    return Project(rules, located.root, {"driver": driver} if driver else None)
+    return Project(rules, located.root, {"driver": driver} if driver else None, cache)
 
 
 def report(draft: Draft) -> None:
@@ -44,20 +60,36 @@ def project_command(name: str) -> click.Command | None:
     if name not in available_projects():
         return None
 
-    @click.command(name=name, help=f"Draft a sequence diagram of a {name} operation.")
-    @click.argument("operation")
+    @click.command(name=name, help=f"Draft a sequence diagram of a {name} operation (or of --all).")
+    @click.argument("operation", required=False)
+    @click.option("--all", "everything", is_flag=True, help="Draft every operation of the tree into -o DIR.")
+    @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+                  help="With --all: processes to draft with (default: one per core).")
     @source_option
     @release_option
     @offline_option
-    @click.option("-o", "--output", default=None, help="Where to write the draft; '-' prints it.")
+    @click.option("-o", "--output", default=None,
+                  help="Where to write the draft; '-' prints it. With --all: a directory.")
     @click.option("--force", is_flag=True, help="Overwrite an existing diagram.")
     @driver_option
     @depth_option
-    def command(operation: str, source: Path | None, release: str | None, offline: bool,
-                output: str | None, force: bool,
-                driver: str | None, depth: int) -> None:
-        proj = open_project(name, source, driver, release, offline)
-        draft = proj.draft(operation, Limits(depth=depth))
+    @granularity_option
+    @cache_dir_option
+    @no_cache_option
+    def command(operation: str | None, everything: bool, jobs: int | None, source: Path | None,
+                release: str | None, offline: bool, output: str | None, force: bool,
+                driver: str | None, depth: int, granularity: str | None,
+                cache_dir: Path | None, no_cache: bool) -> None:
+        if (operation is None) == (not everything):
+            raise click.UsageError("give an OPERATION or --all (one of them)")
+        cache = index_cache(cache_dir, no_cache)
+        proj = open_project(name, source, driver, release, offline, cache)
+        if everything:
+            setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
+                          cache.root if cache else None, depth)
+            draft_catalogue(proj, setup, output, force, jobs or default_jobs())
+            return
+        draft = proj.draft(operation, Limits(depth=depth), granularity)
         report(draft)
         text = emit(draft.diagram)
         if output == "-":
@@ -76,14 +108,42 @@ def project_command(name: str) -> click.Command | None:
 TracerGroup.project_command = staticmethod(project_command)
 
 
+def draft_catalogue(proj: Project, setup: Setup, output: str | None, force: bool, jobs: int) -> None:
+    """`--all`: every operation into a directory, a progress bar, a summary."""
+    if output == "-":
+        raise click.UsageError("--all writes one file per operation: -o takes a directory")
+    out_dir = Path(output) if output else Path("diagrams") / setup.project
+    names = [op.name for op in proj.operations()]
+    show = sys.stderr.isatty()
+    with click.progressbar(length=len(names), label="drafting", file=sys.stderr,
+                           show_pos=True, item_show_func=lambda n: n) as bar:
+        summary = draft_all(setup, names, out_dir, force, jobs,
+                            lambda op: bar.update(1, op) if show else None)
+    report_summary(summary, out_dir)
+
+
+def report_summary(summary: Summary, out_dir: Path) -> None:
+    for problem in sorted(summary.problems):
+        click.echo(f"warning: {problem}", err=True)
+    for op, reason in summary.failed:
+        click.echo(f"{op}: {reason}", err=True)
+    click.echo(f"{summary.line()} into {out_dir}", err=True)
+    if summary.failed:
+        raise SystemExit(1)
+
+
 @main.command()
 @click.argument("project")
 @source_option
 @release_option
 @offline_option
-def ops(project: str, source: Path | None, release: str | None, offline: bool) -> None:
+@cache_dir_option
+@no_cache_option
+def ops(project: str, source: Path | None, release: str | None, offline: bool,
+        cache_dir: Path | None, no_cache: bool) -> None:
     """List the operations found in a tree, with their API handlers."""
-    proj = open_project(project, source, release=release, offline=offline)
+    proj = open_project(project, source, release=release, offline=offline,
+                        cache=index_cache(cache_dir, no_cache))
     aliases: dict[str, list[str]] = {}
     for alias, target in proj.rules.aliases:
         aliases.setdefault(target, []).append(alias)
@@ -101,11 +161,15 @@ def ops(project: str, source: Path | None, release: str | None, offline: bool) -
 @offline_option
 @driver_option
 @depth_option
+@granularity_option
+@cache_dir_option
+@no_cache_option
 def explain(project: str, operation: str, source: Path | None, release: str | None, offline: bool,
-            driver: str | None, depth: int) -> None:
+            driver: str | None, depth: int,
+            granularity: str | None, cache_dir: Path | None, no_cache: bool) -> None:
     """Show the call graph walked for an operation and every call left unresolved."""
-    proj = open_project(project, source, driver, release, offline)
-    draft = proj.draft(operation, Limits(depth=depth))
+    proj = open_project(project, source, driver, release, offline, index_cache(cache_dir, no_cache))
+    draft = proj.draft(operation, Limits(depth=depth), granularity)
     report(draft)
     graph = draft.walk.graph
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")

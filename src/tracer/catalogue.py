@@ -1,0 +1,130 @@
+"""Draft every operation of a tree (`trace nova --all`), across processes.
+
+Each worker builds its own `Project` on the same tree and shares the index
+cache on disk. One operation failing never stops the others; the outcome of
+each is written by the parent, and reported in the order of operation names.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from tracer.analysis.walk import Limits
+from tracer.files import write_atomic
+from tracer.index.cache import IndexCache
+from tracer.pipeline import Project
+from tracer.problems import TracerError
+from tracer.rules import load_rules
+from tracer.wsd.emit import emit
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a worker needs to open the same project the parent opened."""
+
+    project: str
+    root: Path
+    options: dict[str, str] | None = None
+    cache_dir: Path | None = None
+    depth: int = Limits.depth
+
+    def open(self) -> Project:
+        cache = IndexCache(self.cache_dir) if self.cache_dir else None
+        return Project(load_rules(self.project), self.root, self.options, cache)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One operation drafted (`text`) or not (`error`), with the tree's warnings."""
+
+    name: str
+    text: str | None
+    error: str | None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass
+class Summary:
+    drafted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (op, reason)
+    problems: set[str] = field(default_factory=set)
+
+    def line(self) -> str:
+        return f"drafted {len(self.drafted)}, skipped {len(self.skipped)} (exist), failed {len(self.failed)}"
+
+
+def draft_one(project: Project, name: str, depth: int) -> Outcome:
+    """Draft one operation; any failure becomes the outcome's one-line reason."""
+    try:
+        draft = project.draft(name, Limits(depth=depth))
+        return Outcome(name, emit(draft.diagram), None, tuple(draft.problems))
+    except TracerError as err:
+        return Outcome(name, None, str(err), tuple(project.tree.problems))
+    except Exception as err:  # a bug in one walk must not stop the catalogue
+        return Outcome(name, None, f"internal error: {type(err).__name__}: {err}", ())
+
+
+def output_path(out_dir: Path, name: str) -> Path:
+    return out_dir / f"{name}.wsd"
+
+
+def draft_all(setup: Setup, names: list[str], out_dir: Path, force: bool, jobs: int,
+              tick: Callable[[str], None] = lambda name: None) -> Summary:
+    """Draft `names` into `out_dir`, skipping existing files unless `force`."""
+    summary = Summary()
+    todo = []
+    for name in sorted(names):
+        (todo if force or not output_path(out_dir, name).exists() else summary.skipped).append(name)
+    for name in summary.skipped:
+        tick(name)
+    for outcome in _outcomes(setup, todo, jobs):
+        _record(summary, outcome, out_dir)
+        tick(outcome.name)
+    summary.drafted.sort()
+    summary.failed.sort()
+    return summary
+
+
+def _record(summary: Summary, outcome: Outcome, out_dir: Path) -> None:
+    summary.problems.update(outcome.problems)
+    if outcome.text is None:
+        summary.failed.append((outcome.name, outcome.error or "unknown failure"))
+        return
+    write_atomic(output_path(out_dir, outcome.name), outcome.text)
+    summary.drafted.append(outcome.name)
+
+
+def _outcomes(setup: Setup, names: list[str], jobs: int) -> Iterator[Outcome]:
+    """Outcomes in `names` order: in this process for one job, else in a pool."""
+    if jobs <= 1 or len(names) <= 1:
+        project = setup.open()
+        yield from (draft_one(project, name, setup.depth) for name in names)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(setup,)) as pool:
+        yield from pool.map(_work, names, chunksize=1)
+
+
+_worker: tuple[Project, int] | None = None
+
+
+def _init_worker(setup: Setup) -> None:
+    global _worker
+    _worker = (setup.open(), setup.depth)
+
+
+def _work(name: str) -> Outcome:
+    assert _worker is not None, "worker used before its initializer ran"
+    return draft_one(_worker[0], name, _worker[1])
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
