@@ -179,6 +179,17 @@ def test_fetch_unpacks_a_zip_archive(server, cache):
     assert (got.root / "nova" / "compute" / "api.py").is_file()
 
 
+def test_a_large_download_shows_a_progress_bar(server, cache, tmp_path, capsys):
+    big = tmp_path / "big"
+    shutil.copytree(FIXTURE / "nova", big / "nova")
+    (big / "nova" / "blob.bin").write_bytes(os.urandom(3 << 19))  # 1.5 MiB, incompressible
+    data = _tar_of(big, f"nova-{VERSION}")
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}#sha256={sha(data)}"))
+    server.routes[f"/files/{NAME}"] = ("ok", data)
+    fetch(target(server), options=Options(timeout=5, retries=0, progress=True))
+    assert f"downloading {NAME}" in capsys.readouterr().err
+
+
 def test_404_everywhere_names_every_url_and_leaves_nothing(server, cache):
     urls = (f"{server.url}/tarballs/{NAME}", f"{server.url}/archive/liberty-eol.tar.gz")
     with pytest.raises(TracerError) as err:

@@ -170,13 +170,13 @@ def _html_links(text: str, base: str) -> list[tuple[str, Link]]:
 def _install(session: requests.Session, link: Link, target: Target, options: Options) -> Path:
     final = tree_path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
-    archive = download(session, link, final.parent, options)
+    archive, digest = download(session, link, final.parent, options)
     try:
         unpacked = tempfile.mkdtemp(prefix=".unpack-", dir=final.parent)
         try:
             root = unpack(archive, Path(unpacked), target.package)
             (root / MARKER).write_text(json.dumps({"project": target.project, "version": target.version,
-                                                   "url": link.url, "sha256": _sha256(archive)}) + "\n")
+                                                   "url": link.url, "sha256": digest}) + "\n")
             return _place(root, final, target)
         finally:
             shutil.rmtree(unpacked, ignore_errors=True)
@@ -194,8 +194,8 @@ def _place(root: Path, final: Path, target: Target) -> Path:
     return final
 
 
-def download(session: requests.Session, link: Link, folder: Path, options: Options) -> Path:
-    """The body of link.url in a temporary file in `folder`, size and hash checked."""
+def download(session: requests.Session, link: Link, folder: Path, options: Options) -> tuple[Path, str]:
+    """The body of link.url in a temporary file in `folder` and its sha256, size and hash checked."""
     fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=folder)
     path = Path(tmp)
     try:
@@ -208,7 +208,7 @@ def download(session: requests.Session, link: Link, folder: Path, options: Optio
             raise Failed(f"got {got} bytes, the index says {link.size}")
         if link.sha256 and digest != link.sha256.lower():
             raise Failed(f"sha256 {digest[:12]}... differs from the index's {link.sha256[:12]}...")
-        return path
+        return path, digest
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -311,11 +311,3 @@ def _reason(err: requests.RequestException, options: Options) -> str:
     if isinstance(err, requests.ConnectionError):
         return "cannot connect"
     return type(err).__name__
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
