@@ -24,6 +24,7 @@ from tracer.rules import NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
+STOPPED = "walk stopped:"
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 
@@ -31,7 +32,7 @@ _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 class Limits:
     depth: int = 24       # nested frames followed
     inline: int = 1       # nested helpers inlined within one participant
-    steps: int = 400      # statements drawn before the walk stops
+    steps: int = 600      # statements drawn before the walk stops
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def _messages_only(steps: list[Statement] | tuple[Statement, ...], participant: 
                 step = Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt" \
                     else Group("opt", branches)
                 kept.append(step)
-        elif not (isinstance(step, Note) and step.participants == (participant,)):
+        elif not (isinstance(step, Note) and step.participants == (participant,)
+                  and not step.text.startswith(STOPPED)):
             kept.append(step)
     # an anchor with no step after it (before the next anchor) says nothing
     return [s for i, s in enumerate(kept)
@@ -164,6 +166,7 @@ class Walker:
         self.count = 0
         self.stack: list[str] = []
         self.roles: dict[str, str] = {}  # role participant -> its service
+        self.stopped = False
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         out: list[Statement] = [Message(self.rules.client, participant, message)]
@@ -219,9 +222,10 @@ class Walker:
                 self._if(frame, replace(ev, orelse=events[i + 1:]), out)
                 return
             if self.count >= self.limits.steps:
-                if not any(isinstance(s, Note) and "step limit" in s.text for s in out):
+                if not self.stopped:  # said once, where it stopped
+                    self.stopped = True
                     out.append(Note("over", (frame.participant,),
-                                    f"walk stopped: step limit {self.limits.steps} reached"))
+                                    f"{STOPPED} step limit {self.limits.steps} reached"))
                 return
             if isinstance(ev, SetAttr):
                 _change(frame.changes.setdefault(ev.target, {}), ev.attr, _value(ev.value))
@@ -297,6 +301,9 @@ class Walker:
         if call.callee in frame.fn.nested:
             self._nested(frame, frame.fn.nested[call.callee], out)
             return
+        for arg in call.args:  # a local function handed over to run later: spawn_n(_do_build, ...)
+            if arg.keyword is None and arg.text in frame.fn.nested:
+                self._nested(frame, frame.fn.nested[arg.text], out)
         ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
         in_tree = ref is not None and ref.kind in ("function", "method", "class")
         # skip patterns name what resolved by its qualified name, the rest by its text
