@@ -1,4 +1,5 @@
-"""Shared fixtures: the hand-written reference diagrams in ../shared (skipped if absent)."""
+"""Shared fixtures: the hand-written reference diagrams in ../shared (skipped if absent),
+and a private index cache for every test."""
 
 from __future__ import annotations
 
@@ -31,3 +32,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         pytest.param(None, marks=pytest.mark.skip(reason=f"no reference diagrams at {REFERENCE}"))
     ]
     metafunc.parametrize("reference_wsd", params)
+
+
+@pytest.fixture(autouse=True)
+def _private_index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never write into the user's index cache: one shared cache per session."""
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "index-cache"))

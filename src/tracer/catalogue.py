@@ -31,6 +31,7 @@ class Setup:
     options: dict[str, str] | None = None
     cache_dir: Path | None = None
     depth: int = Limits.depth
+    granularity: str | None = None
 
     def open(self) -> Project:
         cache = IndexCache(self.cache_dir) if self.cache_dir else None
@@ -58,10 +59,10 @@ class Summary:
         return f"drafted {len(self.drafted)}, skipped {len(self.skipped)} (exist), failed {len(self.failed)}"
 
 
-def draft_one(project: Project, name: str, depth: int) -> Outcome:
+def draft_one(project: Project, name: str, setup: Setup) -> Outcome:
     """Draft one operation; any failure becomes the outcome's one-line reason."""
     try:
-        draft = project.draft(name, Limits(depth=depth))
+        draft = project.draft(name, Limits(depth=setup.depth), setup.granularity)
         return Outcome(name, emit(draft.diagram), None, tuple(draft.problems))
     except TracerError as err:
         return Outcome(name, None, str(err), tuple(project.tree.problems))
@@ -103,18 +104,18 @@ def _outcomes(setup: Setup, names: list[str], jobs: int) -> Iterator[Outcome]:
     """Outcomes in `names` order: in this process for one job, else in a pool."""
     if jobs <= 1 or len(names) <= 1:
         project = setup.open()
-        yield from (draft_one(project, name, setup.depth) for name in names)
+        yield from (draft_one(project, name, setup) for name in names)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(setup,)) as pool:
         yield from pool.map(_work, names, chunksize=1)
 
 
-_worker: tuple[Project, int] | None = None
+_worker: tuple[Project, Setup] | None = None  # this worker process's project
 
 
 def _init_worker(setup: Setup) -> None:
     global _worker
-    _worker = (setup.open(), setup.depth)
+    _worker = (setup.open(), setup)
 
 
 def _work(name: str) -> Outcome:

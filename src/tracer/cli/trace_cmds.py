@@ -86,7 +86,7 @@ def project_command(name: str) -> click.Command | None:
         proj = open_project(name, source, driver, release, offline, cache)
         if everything:
             setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
-                          cache.root if cache else None, depth)
+                          cache.root if cache else None, depth, granularity)
             draft_catalogue(proj, setup, output, force, jobs or default_jobs())
             return
         draft = proj.draft(operation, Limits(depth=depth), granularity)
@@ -114,11 +114,12 @@ def draft_catalogue(proj: Project, setup: Setup, output: str | None, force: bool
         raise click.UsageError("--all writes one file per operation: -o takes a directory")
     out_dir = Path(output) if output else Path("diagrams") / setup.project
     names = [op.name for op in proj.operations()]
-    show = sys.stderr.isatty()
-    with click.progressbar(length=len(names), label="drafting", file=sys.stderr,
-                           show_pos=True, item_show_func=lambda n: n) as bar:
-        summary = draft_all(setup, names, out_dir, force, jobs,
-                            lambda op: bar.update(1, op) if show else None)
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(names), label="drafting", file=sys.stderr,
+                               show_pos=True, item_show_func=lambda n: n) as bar:
+            summary = draft_all(setup, names, out_dir, force, jobs, lambda op: bar.update(1, op))
+    else:
+        summary = draft_all(setup, names, out_dir, force, jobs)
     report_summary(summary, out_dir)
 
 
@@ -129,7 +130,7 @@ def report_summary(summary: Summary, out_dir: Path) -> None:
         click.echo(f"{op}: {reason}", err=True)
     click.echo(f"{summary.line()} into {out_dir}", err=True)
     if summary.failed:
-        raise SystemExit(1)
+        raise click.exceptions.Exit(1)
 
 
 @main.command()

@@ -1,0 +1,86 @@
+"""`trace nova --all`: every operation of the fixture tree, in one or more processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracer.cli import main
+from tracer.pipeline import Project
+from tracer.problems import TracerError
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACER_NOVA_SOURCE", raising=False)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args))
+
+
+def drafts(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.glob("*.wsd"))}
+
+
+def test_all_operations_into_the_default_folder(run, tmp_path: Path):
+    listed = run("ops", "nova").stdout.splitlines()
+    result = run("nova", "--all", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    written = drafts(tmp_path / "diagrams" / "nova")
+    assert sorted(written) == sorted(f"{line.split()[0]}.wsd" for line in listed)
+    assert written["pause.wsd"] == run("nova", "pause", "-o", "-").stdout
+    assert result.stderr.strip().endswith(f"drafted {len(listed)}, skipped 0 (exist), failed 0 "
+                                          f"into {Path('diagrams') / 'nova'}")
+
+
+def test_one_and_two_processes_and_the_cache_give_the_same_bytes(run, tmp_path: Path):
+    one = run("nova", "--all", "-o", "one", "-j", "1", "--no-cache")
+    two = run("nova", "--all", "-o", "two", "-j", "2")
+    warm = run("nova", "--all", "-o", "warm", "-j", "2")
+    assert one.exit_code == two.exit_code == warm.exit_code == 0, two.stderr
+    assert drafts(tmp_path / "one") == drafts(tmp_path / "two") == drafts(tmp_path / "warm")
+    assert len(drafts(tmp_path / "one")) > 5
+    assert one.stderr.replace(" one", " X") == two.stderr.replace(" two", " X")  # same warnings and summary
+
+
+def test_existing_files_are_skipped_unless_forced(run, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "pause.wsd").write_text("title my hand edits\n")
+    result = run("nova", "--all", "-o", "out", "-j", "1")
+    assert result.exit_code == 0
+    assert "skipped 1 (exist)" in result.stderr
+    assert (out / "pause.wsd").read_text() == "title my hand edits\n"
+    forced = run("nova", "--all", "-o", "out", "-j", "1", "--force")
+    assert "skipped 0 (exist)" in forced.stderr
+    assert (out / "pause.wsd").read_text().startswith("title pause")
+
+
+def test_a_failing_operation_does_not_stop_the_rest(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    real = Project.draft
+
+    def flaky(self, name, *args, **kwargs):
+        if name == "pause":
+            raise TracerError("pause went wrong")
+        if name == "lock":
+            raise KeyError("boom")
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Project, "draft", flaky)
+    result = run("nova", "--all", "-o", "out", "-j", "1")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert "lock: internal error: KeyError: 'boom'" in lines and "pause: pause went wrong" in lines
+    assert lines.index("lock: internal error: KeyError: 'boom'") < lines.index("pause: pause went wrong")
+    assert ", failed 2 into out" in lines[-1]
+    written = drafts(tmp_path / "out")
+    assert "unpause.wsd" in written and "pause.wsd" not in written and "lock.wsd" not in written
+
+
+@pytest.mark.parametrize("args", [["nova"], ["nova", "pause", "--all"], ["nova", "--all", "-o", "-"]])
+def test_operation_or_all_exactly_one(run, args: list[str]):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "OPERATION or --all" in result.stderr or "-o takes a directory" in result.stderr
