@@ -345,6 +345,12 @@ def test_anchors_that_moved_or_went_are_named():
     assert changes == [("moved", "f(): n/a.py -> n/b.py"), ("gone", "n/a.py g()"), ("new", "n/a.py h()")]
 
 
+def test_the_only_changed_anchor_of_a_file_with_a_like_name_is_renamed():
+    old = parse_text("a->b: x\n# n/c.py _stop_server()\na->b: y\n").diagram
+    new = parse_text("a->b: x\n# n/c.py _stop()\na->b: z\n").diagram
+    assert [str(c) for c in compare(old, new).anchors] == ["n/c.py: _stop_server() -> _stop()"]
+
+
 def test_release_names_and_versions_resolve():
     assert resolve("nova", "liberty").version == "12.0.6"
     assert resolve("nova", "Caracal").release == "2024.1"

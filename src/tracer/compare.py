@@ -5,7 +5,7 @@ An anchor (`# nova/compute/api.py pause()`) found on one side only is paired
 with one on the other side: the same function name (leading underscores
 aside) in another file is `moved` when that name is unique on both sides or
 aligned steps link the two; a similar name in the same file is `renamed`
-when aligned steps link them. The rest are `gone` (only in the old tree) or `new`.
+when aligned steps link them or they are that file's only unpaired anchors. The rest are `gone` (only in the old tree) or `new`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def anchor_changes(steps: DiffResult, a: dict[Key, Anchor], b: dict[Key, Anchor]
         (_key(e.a.anchor), _key(e.b.anchor)) for e in steps.entries
         if e.a and e.b and e.a.anchor and e.b.anchor
         and _key(e.a.anchor) in only_a and _key(e.b.anchor) in only_b)
-    pairs = [p for p, _ in votes.most_common()] + _same_names(only_a, only_b)
+    pairs = [p for p, _ in votes.most_common()] + _same_names(only_a, only_b) + _lone_in_file(only_a, only_b)
     changes: list[AnchorChange] = []
     for ka, kb in pairs:
         if ka in only_a and kb in only_b and (_bare(ka[1]) == _bare(kb[1]) or
@@ -82,11 +82,22 @@ def anchor_changes(steps: DiffResult, a: dict[Key, Anchor], b: dict[Key, Anchor]
 
 
 def _similar(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and SequenceMatcher(None, a, b).ratio() >= 0.6
+    """Close spelling, or one name extends the other (`_stop` -> `_stop_server`)."""
+    if not a or not b:
+        return False
+    x, y = sorted((a.strip("_"), b.strip("_")), key=len)
+    return y.startswith(x) or SequenceMatcher(None, a, b).ratio() >= 0.6
 
 
 def _bare(name: str | None) -> str | None:
     return name.lstrip("_") if name else None
+
+
+def _lone_in_file(only_a: dict[Key, Anchor], only_b: dict[Key, Anchor]) -> list[tuple[Key, Key]]:
+    """Pairs of anchors that are the only ones of their file on each side."""
+    files_a, files_b = Counter(k[0] for k in only_a), Counter(k[0] for k in only_b)
+    by_b = {k[0]: k for k in only_b}
+    return [(k, by_b[k[0]]) for k in only_a if files_a[k[0]] == 1 and files_b[k[0]] == 1]
 
 
 def _same_names(only_a: dict[Key, Anchor], only_b: dict[Key, Anchor]) -> list[tuple[Key, Key]]:
