@@ -13,10 +13,12 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 from fnmatch import fnmatchcase
 
 import networkx as nx
 
+from tracer.analysis.decide import UNKNOWN, decide, literal
 from tracer.analysis.resolve import Context, Ref, Resolver
 from tracer.analysis.text import humanise, render, short_value, wsd_text
 from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
@@ -56,6 +58,7 @@ class Frame:
     inline: int
     changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # obj -> field -> values
     locals: set[str] = field(default_factory=set)
+    known: dict[str, Any] = field(default_factory=dict)  # parameters passed as literals
     aliases: dict[str, str] = field(default_factory=dict)  # local -> the chain it holds
     reanchor: bool = True
     started: bool = False
@@ -126,6 +129,13 @@ def _messages_only(steps: list[Statement] | tuple[Statement, ...], participant: 
 
 def _size(steps: list[Statement] | tuple[Statement, ...]) -> int:
     return sum(1 + sum(_size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
+
+
+def _params(ref: Ref, fn: Function) -> tuple[str, ...]:
+    """The parameters a call's arguments fill (without `self`/`cls`)."""
+    if ref.kind == "method" and fn.params and fn.params[0] in ("self", "cls"):
+        return fn.params[1:]
+    return fn.params
 
 
 def _calls(events: tuple[Event, ...]) -> list[Call]:
@@ -267,6 +277,10 @@ class Walker:
         return out
 
     def _if(self, frame: Frame, ev: If, out: list[Statement]) -> None:
+        settled = decide(ev.test, frame.known)
+        if settled is not None:  # the arguments decide it: only that branch runs
+            self._events(frame, ev.body if settled else ev.orelse, out)
+            return
         body = self._branch(frame, ev.body)
         orelse = self._branch(frame, ev.orelse)
         head, body, orelse, tail = _common_ends(body, orelse)
@@ -353,6 +367,7 @@ class Walker:
         env = self._bind_args(frame, call, ref, found[2])
         inner = self._frame(ref, target, env, frame.depth + 1, 0 if crossing else frame.inline + 1)
         assert inner is not None
+        inner.known = self._known_args(frame, call, _params(ref, found[2]))
         count = self.count
         steps = [] if self.rules.is_opaque(target) else self._function(inner)
         if crossing:
@@ -425,6 +440,10 @@ class Walker:
             env = {a.keyword: r for a in call.args if a.keyword and (r := self._arg_ref(frame, a.text))}
             inner = self._frame(server, service, env, frame.depth + 1, 0)
             if inner is not None:
+                # what the client knew of its arguments holds for the server's
+                # parameters of the same name (`live` passed on in `**kw`)
+                inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
+                inner.known.update(self._known_args(frame, call, ()))
                 steps = self._function(inner)
         self._emit(frame, out, Message(frame.participant, service, name), *steps)
         if is_call:
@@ -490,10 +509,18 @@ class Walker:
         return f"dynamic attribute: {'.'.join(parts[:i + 1])}"
 
     # helpers -------------------------------------------------------------------
+    def _known_args(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, Any]:
+        """Parameters that receive literals (`live=False`) or known values."""
+        known: dict[str, Any] = {}
+        positional = [a for a in call.args if a.keyword is None]
+        pairs = [*zip(params, positional), *((a.keyword, a) for a in call.args if a.keyword)]
+        for name, arg in pairs:
+            if (value := literal(arg, frame.known)) is not UNKNOWN:
+                known[name] = value
+        return known
+
     def _bind_args(self, frame: Frame, call: Call, ref: Ref, fn: Function) -> dict[str, Ref]:
-        params = list(fn.params)
-        if ref.kind == "method" and params and params[0] in ("self", "cls"):
-            params = params[1:]
+        params = list(_params(ref, fn))
         env: dict[str, Ref] = {}
         positional = [a for a in call.args if a.keyword is None]
         for param, arg in zip(params, positional):

@@ -1,0 +1,69 @@
+"""Decide a branch when its test depends only on literal arguments.
+
+`if live and not rebuild and not flavor:` inside a method called with
+`live=False` is known to be false: the walk takes only the else part.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any
+
+from tracer.index.model import Arg
+
+UNKNOWN = object()
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+
+
+def literal(arg: Arg, known: dict[str, Any]) -> Any:
+    """The value of an argument that is a literal (or a known name), else UNKNOWN."""
+    if arg.text in known:
+        return known[arg.text]
+    try:
+        value = ast.literal_eval(arg.text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return UNKNOWN
+    return value if isinstance(value, (bool, int, str, type(None))) else UNKNOWN
+
+
+def decide(test: str, known: dict[str, Any]) -> bool | None:
+    """True or False when `test` is settled by the known names, else None."""
+    if not known:
+        return None
+    try:
+        tree = ast.parse(test, mode="eval")
+    except SyntaxError:
+        return None
+    value = _value(tree.body, known)
+    return None if value is UNKNOWN else bool(value)
+
+
+def _value(node: ast.AST, known: dict[str, Any]) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return known.get(node.id, UNKNOWN)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _value(node.operand, known)
+        return UNKNOWN if inner is UNKNOWN else not inner
+    if isinstance(node, ast.BoolOp):
+        return _bool_op(node, known)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+        left, right = _value(node.left, known), _value(node.comparators[0], known)
+        if left is UNKNOWN or right is UNKNOWN:
+            return UNKNOWN
+        try:
+            return _COMPARE[type(node.ops[0])](left, right)
+        except TypeError:
+            return UNKNOWN
+    return UNKNOWN
+
+
+def _bool_op(node: ast.BoolOp, known: dict[str, Any]) -> Any:
+    values = [_value(v, known) for v in node.values]
+    settles = (lambda v: not v) if isinstance(node.op, ast.And) else bool
+    if any(v is not UNKNOWN and settles(v) for v in values):
+        return isinstance(node.op, ast.Or)
+    return UNKNOWN if any(v is UNKNOWN for v in values) else isinstance(node.op, ast.And)

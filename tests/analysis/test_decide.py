@@ -1,0 +1,33 @@
+"""Branches settled by literal arguments."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracer.analysis.decide import UNKNOWN, decide, literal
+from tracer.index.model import Arg
+
+
+@pytest.mark.parametrize("test, known, expected", [
+    ("live and not rebuild and not flavor", {"live": False}, False),
+    ("not live and not rebuild and flavor", {"live": False, "rebuild": False}, None),
+    ("not live and not rebuild", {"live": False, "rebuild": False}, True),
+    ("reboot_type == 'SOFT'", {"reboot_type": "HARD"}, False),
+    ("a or b", {"a": True}, True),
+    ("a or b", {"a": False}, None),
+    ("x is None", {"x": None}, True),
+    ("x.y", {"x": 1}, None),
+    ("f(live)", {"live": True}, None),
+    ("live", {}, None),
+    ("not (", {"live": True}, None),
+])
+def test_decide(test, known, expected):
+    assert decide(test, known) is expected
+
+
+def test_literals_and_known_names():
+    assert literal(Arg("live", "False"), {}) is False
+    assert literal(Arg(None, "'SOFT'", "SOFT"), {}) == "SOFT"
+    assert literal(Arg(None, "flavor"), {"flavor": None}) is None
+    assert literal(Arg(None, "flavor"), {}) is UNKNOWN
+    assert literal(Arg(None, "[1, 2]"), {}) is UNKNOWN
