@@ -138,6 +138,11 @@ def _params(ref: Ref, fn: Function) -> tuple[str, ...]:
     return fn.params
 
 
+def _has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
+    return any(isinstance(s, Message) or (isinstance(s, Group) and any(_has_message(b.steps) for b in s.branches))
+               for s in steps)
+
+
 def _calls(events: tuple[Event, ...]) -> list[Call]:
     found: list[Call] = []
     for ev in events:
@@ -209,10 +214,12 @@ class Walker:
         self.stack.pop()
         return out
 
-    def _emit(self, frame: Frame, out: list[Statement], *stmts: Statement) -> None:
+    def _emit(self, frame: Frame, out: list[Statement], *stmts: Statement, new: int | None = None) -> None:
         """Append steps under this function's anchor. When the steps open with
         a helper's anchor, one anchor is enough: the function's own when it
-        has drawn nothing yet, else the helper's."""
+        has drawn nothing yet, else the helper's. `new` counts the steps made
+        here toward the step limit (steps passed up from callees were counted
+        where they were made)."""
         if not stmts:
             return
         lead = isinstance(stmts[0], Comment)
@@ -222,7 +229,7 @@ class Walker:
         frame.reanchor = False
         frame.started = True
         out.extend(stmts)
-        self.count += len(stmts)
+        self.count += len(stmts) if new is None else new
 
     # events ------------------------------------------------------------------
     def _events(self, frame: Frame, events: tuple[Event, ...], out: list[Statement]) -> None:
@@ -247,8 +254,8 @@ class Walker:
                 self._if(frame, ev, out)
             elif isinstance(ev, Loop):
                 body = self._branch(frame, ev.body)
-                if body:
-                    self._emit(frame, out, Group("loop", (Branch(wsd_text(ev.header), tuple(body)),)))
+                if body and (_has_message(body) or not frame.inline):
+                    self._emit(frame, out, Group("loop", (Branch(wsd_text(ev.header), tuple(body)),)), new=0)
                     frame.reanchor = any(isinstance(s, Comment) for s in body)
 
     def _bind(self, frame: Frame, ev: Bind) -> None:
@@ -285,15 +292,17 @@ class Walker:
         orelse = self._branch(frame, ev.orelse)
         head, body, orelse, tail = _common_ends(body, orelse)
         if head:
-            self._emit(frame, out, *head)
+            self._emit(frame, out, *head, new=0)
         self._group(frame, ev, body, orelse, out)
         if tail:
-            self._emit(frame, out, *tail)
+            self._emit(frame, out, *tail, new=0)
         # after a helper's section, the next step needs this function's anchor again
         frame.reanchor = frame.reanchor or any(isinstance(s, Comment) for s in (*head, *body, *orelse, *tail))
 
     def _group(self, frame: Frame, ev: If, body: list[Statement], orelse: list[Statement],
                out: list[Statement]) -> None:
+        if frame.inline and not _has_message(body + orelse):
+            return  # a helper's branch that only makes notes: detail left out
         if body and orelse:
             group = Group("alt", (Branch(wsd_text(ev.test), tuple(body)), Branch("", tuple(orelse))))
         elif body or orelse:
@@ -301,7 +310,7 @@ class Walker:
             group = Group("opt", (Branch(wsd_text(label), tuple(body or orelse)),))
         else:
             return
-        self._emit(frame, out, group)
+        self._emit(frame, out, group, new=0)
 
     # calls -------------------------------------------------------------------
     def _call(self, frame: Frame, call: Call, out: list[Statement]) -> None:
@@ -372,7 +381,7 @@ class Walker:
         steps = [] if self.rules.is_opaque(target) else self._function(inner)
         if crossing:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name)), *steps,
-                       Message(target, frame.participant, "done"))
+                       Message(target, frame.participant, "done"), new=2)
             frame.reanchor = True
         elif inner.inline > self.limits.inline:
             # a helper deep inside one participant: only the messages it sends
@@ -380,12 +389,12 @@ class Walker:
             self.count = count + _size(kept)
             self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
             if kept:
-                self._emit(frame, out, *kept)
+                self._emit(frame, out, *kept, new=0)
                 frame.reanchor = True
             elif not call.nested:
                 self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
         elif steps:
-            self._emit(frame, out, *steps)
+            self._emit(frame, out, *steps, new=0)
             frame.reanchor = True
         elif not call.nested:
             self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
@@ -399,7 +408,7 @@ class Walker:
                         reanchor=True, started=False)
         steps = self._function(inner)
         if steps:
-            self._emit(frame, out, *steps)
+            self._emit(frame, out, *steps, new=0)
             frame.reanchor = True
 
     def _receiver_participant(self, frame: Frame, call: Call) -> str | None:
@@ -445,7 +454,7 @@ class Walker:
                 inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
                 inner.known.update(self._known_args(frame, call, ()))
                 steps = self._function(inner)
-        self._emit(frame, out, Message(frame.participant, service, name), *steps)
+        self._emit(frame, out, Message(frame.participant, service, name), *steps, new=1)
         if is_call:
             self._emit(frame, out, Message(service, frame.participant, f"{name} result"))
         frame.reanchor = True
