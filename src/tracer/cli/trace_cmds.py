@@ -113,7 +113,10 @@ def draft_catalogue(proj: Project, setup: Setup, output: str | None, force: bool
     if output == "-":
         raise click.UsageError("--all writes one file per operation: -o takes a directory")
     out_dir = Path(output) if output else Path("diagrams") / setup.project
-    names = [op.name for op in proj.operations()]
+    names = [op.name for op in proj.operations() if not op.removed]
+    if removed := len(proj.operations()) - len(names):
+        click.echo(f"{removed} operations removed from this tree (only an error answers them): not drafted",
+                   err=True)
     if sys.stderr.isatty():
         with click.progressbar(length=len(names), label="drafting", file=sys.stderr,
                                show_pos=True, item_show_func=lambda n: n) as bar:

@@ -21,6 +21,8 @@ class SourceTree:
         self.root = root
         self.index_cache = cache
         self._cache: dict[str, Module | None] = {}
+        self._definers: dict[tuple[str, str], str | None] = {}
+        self._texts: dict[str, list[tuple[Path, str]]] = {}
         self.problems: list[str] = []
 
     def module_file(self, name: str) -> tuple[Path, bool] | None:
@@ -53,21 +55,27 @@ class SourceTree:
 
     def find_definer(self, package: str, name: str) -> str | None:
         """The first module under a package (by path) that defines `name` at
-        top level (`class Name` or `Name = ...`), found by a text scan."""
-        found = self.module_file(package)
-        if found is None or not found[1]:
-            return None
+        top level (`class Name` or `Name = ...`), found by a text scan
+        (remembered: the walk asks the same question many times)."""
+        if (package, name) not in self._definers:
+            self._definers[package, name] = self._scan_definer(package, name)
+        return self._definers[package, name]
+
+    def _scan_definer(self, package: str, name: str) -> str | None:
         pattern = re.compile(rf"^(?:class {re.escape(name)}\b|{re.escape(name)}\s*=)", re.MULTILINE)
-        for path in sorted(found[0].parent.rglob("*.py")):
-            if "tests" in path.parts:
-                continue
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            if pattern.search(text):
+        for path, text in self._package_texts(package):
+            if name in text and pattern.search(text):
                 return self.module_name(path)
         return None
+
+    def _package_texts(self, package: str) -> list[tuple[Path, str]]:
+        """The non-test files under a package, by path, with their text."""
+        if package not in self._texts:
+            found = self.module_file(package)
+            files = sorted(found[0].parent.rglob("*.py")) if found and found[1] else []
+            self._texts[package] = [(p, t) for p in files if "tests" not in p.parts
+                                    and (t := _read_text(p)) is not None]
+        return self._texts[package]
 
     def _load(self, name: str) -> Module | None:
         found = self.module_file(name)
@@ -109,6 +117,13 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
         return build_module(name, rel, is_package, text)
     except cst.ParserSyntaxError as err:
         return f"{rel}:{err.raw_line}: cannot parse ({err.message}); skipped"
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _universal_newlines(text: str) -> str:
