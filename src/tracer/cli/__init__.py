@@ -5,5 +5,6 @@ from tracer.cli import wsd_cmds  # noqa: F401  (registers diff, lint)
 from tracer.cli import render_cmds  # noqa: F401  (registers render, export)
 from tracer.cli import trace_cmds  # noqa: F401  (registers PROJECT, ops, explain)
 from tracer.cli import release_cmds  # noqa: F401  (registers fetch, compare)
+from tracer.cli import rules_cmds  # noqa: F401  (registers rules check)
 
 __all__ = ["main"]

@@ -1,0 +1,47 @@
+"""`trace rules check`: validate every rules file and run each rule's examples."""
+
+from __future__ import annotations
+
+import click
+
+from tracer.cli.app import main
+from tracer.examples import check_examples
+from tracer.problems import TracerError
+from tracer.rules import available_projects, load_rules, rules_dir
+
+
+@main.group()
+def rules() -> None:
+    """Work with the rules in rules/<project>.toml."""
+
+
+@rules.command()
+@click.argument("projects", nargs=-1)
+def check(projects: tuple[str, ...]) -> None:
+    """Load each rules file (all by default) and run every rule's example.
+
+    A failing example prints what it expected and what the rule drew.
+    Exit 1 when anything is wrong.
+    """
+    names = projects or tuple(available_projects())
+    if not names:
+        raise TracerError(f"no rules files in {rules_dir()}")
+    failures = 0
+    for name in names:
+        try:
+            loaded = load_rules(name)
+        except TracerError as err:
+            click.echo(str(err))
+            failures += 1
+            continue
+        outcomes = check_examples(loaded)
+        for outcome in outcomes:
+            if not outcome.ok:
+                failures += 1
+                click.echo(f"{loaded.path}: {outcome.name}: example draws other steps")
+                click.echo("  expected: " + (" | ".join(outcome.expected) or "(nothing)"))
+                click.echo("  drawn:    " + (" | ".join(outcome.actual) or "(nothing)"))
+        passed = sum(o.ok for o in outcomes)
+        click.echo(f"{name}: rules load, {passed} of {len(outcomes)} examples draw what they promise")
+    if failures:
+        raise SystemExit(1)
