@@ -1,13 +1,16 @@
-# `make` installs into .venv and runs the main job; `make test` runs the suite.
+# `make` installs into .venv and renders every diagram under diagrams/ into
+# output/; `make test` runs the whole suite; `make catalogue` redrafts the
+# catalogue from the releases it covers (downloads them once).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RELEASES := ocata 2026.2
 
-.PHONY: all test clean
+.PHONY: all test catalogue clean
 
 all: $(STAMP)
-	$(BIN)/trace nova pause -o output/nova/pause.wsd --force
+	$(BIN)/trace render diagrams -o output
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +23,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+catalogue: $(STAMP)
+	for release in $(RELEASES); do \
+		$(BIN)/trace nova --catalogue --release $$release -o diagrams/nova/$$release --force || exit 1; \
+	done
+	$(BIN)/trace render diagrams -o output --force
+
 clean:
-	rm -rf $(VENV) output/* build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

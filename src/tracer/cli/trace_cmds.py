@@ -63,6 +63,8 @@ def project_command(name: str) -> click.Command | None:
     @click.command(name=name, help=f"Draft a sequence diagram of a {name} operation (or of --all).")
     @click.argument("operation", required=False)
     @click.option("--all", "everything", is_flag=True, help="Draft every operation of the tree into -o DIR.")
+    @click.option("--catalogue", is_flag=True,
+                  help="Draft the rules' catalogue of operations into -o DIR (as --all does).")
     @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
                   help="With --all: processes to draft with (default: one per core).")
     @source_option
@@ -76,18 +78,18 @@ def project_command(name: str) -> click.Command | None:
     @granularity_option
     @cache_dir_option
     @no_cache_option
-    def command(operation: str | None, everything: bool, jobs: int | None, source: Path | None,
+    def command(operation: str | None, everything: bool, catalogue: bool, jobs: int | None, source: Path | None,
                 release: str | None, offline: bool, output: str | None, force: bool,
                 driver: str | None, depth: int, granularity: str | None,
                 cache_dir: Path | None, no_cache: bool) -> None:
-        if (operation is None) == (not everything):
-            raise click.UsageError("give an OPERATION or --all (one of them)")
+        if [operation is not None, everything, catalogue].count(True) != 1:
+            raise click.UsageError("give an OPERATION, --all or --catalogue (one of them)")
         cache = index_cache(cache_dir, no_cache)
         proj = open_project(name, source, driver, release, offline, cache)
-        if everything:
+        if everything or catalogue:
             setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
                           cache.root if cache else None, depth, granularity)
-            draft_catalogue(proj, setup, output, force, jobs or default_jobs())
+            draft_catalogue(proj, setup, output, force, jobs or default_jobs(), catalogue)
             return
         draft = proj.draft(operation, Limits(depth=depth), granularity)
         report(draft)
@@ -108,13 +110,24 @@ def project_command(name: str) -> click.Command | None:
 TracerGroup.project_command = staticmethod(project_command)
 
 
-def draft_catalogue(proj: Project, setup: Setup, output: str | None, force: bool, jobs: int) -> None:
-    """`--all`: every operation into a directory, a progress bar, a summary."""
+def draft_catalogue(proj: Project, setup: Setup, output: str | None, force: bool, jobs: int,
+                    catalogue: bool = False) -> None:
+    """`--all` (every operation) or `--catalogue` (the rules' list) into a
+    directory, with a progress bar and a summary."""
     if output == "-":
-        raise click.UsageError("--all writes one file per operation: -o takes a directory")
+        raise click.UsageError("--all and --catalogue write one file per operation: -o takes a directory")
     out_dir = Path(output) if output else Path("diagrams") / setup.project
-    names = [op.name for op in proj.operations() if not op.removed]
-    if removed := len(proj.operations()) - len(names):
+    if catalogue:
+        found = [(name, proj.find(name)) for name in proj.rules.catalogue]
+        names = [name for name, op in found if not op.removed]
+        for name, op in found:
+            if op.removed:
+                click.echo(f"{name}: removed in {op.removed} (only an error answers it): not drafted", err=True)
+        removed = 0
+    else:
+        names = [op.name for op in proj.operations() if not op.removed]
+        removed = len(proj.operations()) - len(names)
+    if removed:
         click.echo(f"{removed} operations removed from this tree (only an error answers them): not drafted",
                    err=True)
     if sys.stderr.isatty():
