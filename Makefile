@@ -28,6 +28,7 @@ catalogue: $(STAMP)
 		$(BIN)/trace nova --catalogue --release $$release -o diagrams/nova/$$release --force || exit 1; \
 	done
 	$(BIN)/trace render diagrams -o output --force
+	$(BIN)/python -m tracer.readme nova
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
