@@ -6,5 +6,6 @@ from tracer.cli import render_cmds  # noqa: F401  (registers render, export)
 from tracer.cli import trace_cmds  # noqa: F401  (registers PROJECT, ops, explain)
 from tracer.cli import release_cmds  # noqa: F401  (registers fetch, compare)
 from tracer.cli import rules_cmds  # noqa: F401  (registers rules check)
+from tracer.cli import site_cmds  # noqa: F401  (registers site)
 
 __all__ = ["main"]

@@ -1,0 +1,102 @@
+"""What the site shows: diagrams/<project>/<release>/<op>.wsd, their pictures
+under the pictures folder (same layout, `.svg`), and each release's version.
+
+Release folders are ordered as in the release table (oldest first); a folder
+the table does not know comes last and gets no source links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracer.problems import TracerError
+from tracer.releases import Table, load_table
+
+OPENDEV = "https://opendev.org/{repo}/src/tag/{tag}/{path}"
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str  # the folder name, as in diagrams/nova/<name>/
+    version: str | None  # the project's version in that release, its git tag
+    repo: str | None  # owner/name, for source links
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.version})" if self.version else self.name
+
+    def source_url(self, path: str) -> str | None:
+        if not (self.version and self.repo):
+            return None
+        return OPENDEV.format(repo=self.repo, tag=self.version, path=path)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation's diagram from one release."""
+
+    project: str
+    release: Release
+    name: str
+    wsd: Path
+    svg: Path | None  # None when it has not been rendered
+
+    @property
+    def page(self) -> str:
+        """Its page, relative to the site folder."""
+        return f"{self.project}/{self.release.name}/{self.name}.html"
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    releases: tuple[Release, ...]  # oldest first
+    ops: tuple[Op, ...]  # by release, then name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every operation name in any release, case-insensitively sorted."""
+        return tuple(sorted({o.name for o in self.ops}, key=lambda n: (n.lower(), n)))
+
+    def find(self, release: Release, name: str) -> Op | None:
+        return next((o for o in self.ops if o.release == release and o.name == name), None)
+
+
+def collect(diagrams: Path, pictures: Path, table: Table | None = None) -> tuple[Project, ...]:
+    """Every project with at least one release folder of diagrams, by name."""
+    if not diagrams.is_dir():
+        raise TracerError(f"{diagrams}: no such folder of diagrams")
+    table = table or load_table()
+    projects = [_project(d, pictures, table) for d in sorted(diagrams.iterdir()) if d.is_dir()]
+    found = tuple(p for p in projects if p.ops)
+    if not found:
+        raise TracerError(f"{diagrams}: no diagrams in PROJECT/RELEASE/OP.wsd folders")
+    return found
+
+
+def _project(folder: Path, pictures: Path, table: Table) -> Project:
+    name = folder.name
+    releases = sorted((_release(name, d.name, table) for d in folder.iterdir() if d.is_dir()),
+                      key=lambda r: _order(r, table))
+    ops = tuple(
+        Op(name, r, wsd.stem, wsd, _picture(pictures / name / r.name / f"{wsd.stem}.svg"))
+        for r in releases for wsd in sorted((folder / r.name).glob("*.wsd"))
+    )
+    return Project(name, tuple(r for r in releases if any(o.release == r for o in ops)), ops)
+
+
+def _release(project: str, folder: str, table: Table) -> Release:
+    release = table.release(folder)
+    entry = release.entry(project) if release else None
+    repo = next((p.repo for p in table.projects if p.name == project), None)
+    return Release(folder, entry.version if entry else None, repo)
+
+
+def _order(release: Release, table: Table) -> tuple[int, str]:
+    known = table.release(release.name)
+    return (table.releases.index(known) if known else len(table.releases), release.name)
+
+
+def _picture(path: Path) -> Path | None:
+    return path if path.is_file() else None

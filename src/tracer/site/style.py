@@ -1,0 +1,31 @@
+"""The site's one stylesheet, written as style.css beside index.html."""
+
+CSS = """\
+:root { --ink: #1b1b1b; --muted: #5c6670; --line: #d4d9de; --accent: #1f5f9e; --bg: #fbfbfc; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem 3rem; color: var(--ink);
+       background: var(--bg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+a { color: var(--accent); text-decoration: none; }
+a:hover, a:focus { text-decoration: underline; }
+h1 small { color: var(--muted); font-size: 60%; font-weight: normal; margin-left: .5rem; }
+h2 { border-bottom: 1px solid var(--line); padding-bottom: .2rem; margin-top: 2rem; }
+nav, .also { color: var(--muted); }
+ul.toc { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; }
+table.ops { border-collapse: collapse; }
+table.ops th, table.ops td { border: 1px solid var(--line); padding: .25rem .75rem; text-align: left; }
+table.ops thead th { background: #eef1f4; }
+table.ops tbody th { font-weight: normal; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.missing { color: var(--muted); }
+figure { margin: 0; overflow-x: auto; background: #fff; border: 1px solid var(--line); padding: .5rem; }
+figure img { display: block; max-width: 100%; height: auto; }
+pre { background: #fff; border: 1px solid var(--line); padding: .75rem; overflow-x: auto;
+      font: 13px/1.4 ui-monospace, Menlo, Consolas, monospace; }
+pre .c { color: #6a737d; }
+pre .c a.src { color: var(--accent); }
+ul.sources { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
+pre.diff .del { color: #b31d28; background: #ffeef0; }
+pre.diff .ins { color: #22863a; background: #f0fff4; }
+pre.diff .chg { color: #735c0f; background: #fffbdd; }
+pre.diff .hunk { color: #005cc5; }
+pre.diff .file { font-weight: bold; }
+"""
