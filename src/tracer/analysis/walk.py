@@ -20,13 +20,13 @@ import networkx as nx
 
 from tracer.analysis.decide import UNKNOWN, decide, literal
 from tracer.analysis.resolve import Context, Ref, Resolver
+from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only, size
 from tracer.analysis.text import humanise, render, short_value, wsd_text
 from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
 from tracer.rules import NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
-STOPPED = "walk stopped:"
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 
@@ -84,63 +84,11 @@ def _change(fields: dict[str, list[str]], name: str, value: str) -> None:
         values.append(value)
 
 
-def _common_ends(a: list[Statement], b: list[Statement]) -> tuple[list[Statement], ...]:
-    """Split two branches into a shared head, what differs, and a shared tail,
-    so that steps both branches take are drawn once, outside the group."""
-    if not a or not b:
-        return [], a, b, []
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    m = 0
-    while m < min(len(a), len(b)) - n and a[-1 - m] == b[-1 - m]:
-        m += 1
-    while m and len(a) - m - 1 >= 0 and _is_reply(a[len(a) - m - 1], a[len(a) - m]):
-        m -= 1  # keep a reply with the message it answers
-    while n and n < len(a) and _is_reply(a[n - 1], a[n]):
-        n -= 1
-    return a[:n], a[n:len(a) - m], b[n:len(b) - m], a[len(a) - m:]
-
-
-def _is_reply(first: Statement, second: Statement) -> bool:
-    return isinstance(first, Message) and isinstance(second, Message) and \
-        (first.source, first.target) == (second.target, second.source)
-
-
-def _messages_only(steps: list[Statement] | tuple[Statement, ...], participant: str) -> list[Statement]:
-    """Steps without the notes over `participant`: what a deep helper sends,
-    and all that happens in the participants it reaches."""
-    kept: list[Statement] = []
-    for step in steps:
-        if isinstance(step, Group):
-            branches = tuple(Branch(b.label, tuple(_messages_only(b.steps, participant)))
-                             for b in step.branches)
-            if any(b.steps for b in branches):
-                step = Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt" \
-                    else Group("opt", branches)
-                kept.append(step)
-        elif not (isinstance(step, Note) and step.participants == (participant,)
-                  and not step.text.startswith(STOPPED)):
-            kept.append(step)
-    # an anchor with no step after it (before the next anchor) says nothing
-    return [s for i, s in enumerate(kept)
-            if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
-
-
-def _size(steps: list[Statement] | tuple[Statement, ...]) -> int:
-    return sum(1 + sum(_size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
-
-
 def _params(ref: Ref, fn: Function) -> tuple[str, ...]:
     """The parameters a call's arguments fill (without `self`/`cls`)."""
     if ref.kind == "method" and fn.params and fn.params[0] in ("self", "cls"):
         return fn.params[1:]
     return fn.params
-
-
-def _has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
-    return any(isinstance(s, Message) or (isinstance(s, Group) and any(_has_message(b.steps) for b in s.branches))
-               for s in steps)
 
 
 def _calls(events: tuple[Event, ...]) -> list[Call]:
@@ -254,7 +202,7 @@ class Walker:
                 self._if(frame, ev, out)
             elif isinstance(ev, Loop):
                 body = self._branch(frame, ev.body)
-                if body and (_has_message(body) or not frame.inline):
+                if body and (has_message(body) or not frame.inline):
                     self._emit(frame, out, Group("loop", (Branch(wsd_text(ev.header), tuple(body)),)), new=0)
                     frame.reanchor = any(isinstance(s, Comment) for s in body)
 
@@ -290,7 +238,7 @@ class Walker:
             return
         body = self._branch(frame, ev.body)
         orelse = self._branch(frame, ev.orelse)
-        head, body, orelse, tail = _common_ends(body, orelse)
+        head, body, orelse, tail = common_ends(body, orelse)
         if head:
             self._emit(frame, out, *head, new=0)
         self._group(frame, ev, body, orelse, out)
@@ -301,7 +249,7 @@ class Walker:
 
     def _group(self, frame: Frame, ev: If, body: list[Statement], orelse: list[Statement],
                out: list[Statement]) -> None:
-        if frame.inline and not _has_message(body + orelse):
+        if frame.inline and not has_message(body + orelse):
             return  # a helper's branch that only makes notes: detail left out
         if body and orelse:
             group = Group("alt", (Branch(wsd_text(ev.test), tuple(body)), Branch("", tuple(orelse))))
@@ -385,8 +333,8 @@ class Walker:
             frame.reanchor = True
         elif inner.inline > self.limits.inline:
             # a helper deep inside one participant: only the messages it sends
-            kept = _messages_only(steps, frame.participant)
-            self.count = count + _size(kept)
+            kept = messages_only(steps, frame.participant)
+            self.count = count + size(kept)
             self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
             if kept:
                 self._emit(frame, out, *kept, new=0)

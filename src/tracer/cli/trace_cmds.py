@@ -83,7 +83,7 @@ def project_command(name: str) -> click.Command | None:
                 driver: str | None, depth: int, granularity: str | None,
                 cache_dir: Path | None, no_cache: bool) -> None:
         if [operation is not None, everything, catalogue].count(True) != 1:
-            raise click.UsageError("give an OPERATION, --all or --catalogue (one of them)")
+            raise click.UsageError("give an OPERATION or --all or --catalogue (one of them)")
         cache = index_cache(cache_dir, no_cache)
         proj = open_project(name, source, driver, release, offline, cache)
         if everything or catalogue:

@@ -1,0 +1,59 @@
+"""Pure functions over drawn steps: trimming, sharing and measuring them."""
+
+from __future__ import annotations
+
+from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
+
+STOPPED = "walk stopped:"  # the note where a limit stopped the walk; never trimmed
+
+
+def common_ends(a: list[Statement], b: list[Statement]) -> tuple[list[Statement], ...]:
+    """Split two branches into a shared head, what differs, and a shared tail,
+    so that steps both branches take are drawn once, outside the group."""
+    if not a or not b:
+        return [], a, b, []
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    m = 0
+    while m < min(len(a), len(b)) - n and a[-1 - m] == b[-1 - m]:
+        m += 1
+    while m and len(a) - m - 1 >= 0 and is_reply(a[len(a) - m - 1], a[len(a) - m]):
+        m -= 1  # keep a reply with the message it answers
+    while n and n < len(a) and is_reply(a[n - 1], a[n]):
+        n -= 1
+    return a[:n], a[n:len(a) - m], b[n:len(b) - m], a[len(a) - m:]
+
+
+def is_reply(first: Statement, second: Statement) -> bool:
+    return isinstance(first, Message) and isinstance(second, Message) and \
+        (first.source, first.target) == (second.target, second.source)
+
+
+def messages_only(steps: list[Statement] | tuple[Statement, ...], participant: str) -> list[Statement]:
+    """Steps without the notes over `participant`: what a deep helper sends,
+    and all that happens in the participants it reaches."""
+    kept: list[Statement] = []
+    for step in steps:
+        if isinstance(step, Group):
+            branches = tuple(Branch(b.label, tuple(messages_only(b.steps, participant)))
+                             for b in step.branches)
+            if any(b.steps for b in branches):
+                step = Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt" \
+                    else Group("opt", branches)
+                kept.append(step)
+        elif not (isinstance(step, Note) and step.participants == (participant,)
+                  and not step.text.startswith(STOPPED)):
+            kept.append(step)
+    # an anchor with no step after it (before the next anchor) says nothing
+    return [s for i, s in enumerate(kept)
+            if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
+
+
+def size(steps: list[Statement] | tuple[Statement, ...]) -> int:
+    return sum(1 + sum(size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
+
+
+def has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
+    return any(isinstance(s, Message) or (isinstance(s, Group) and any(has_message(b.steps) for b in s.branches))
+               for s in steps)
