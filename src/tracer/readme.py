@@ -52,6 +52,8 @@ def update(readme: Path, table: str) -> bool:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tracer.readme PROJECT")
     here = Path.cwd()
-    changed = update(here / "README.md", catalogue_table(here, sys.argv[1] if len(sys.argv) > 1 else "nova"))
+    changed = update(here / "README.md", catalogue_table(here, sys.argv[1]))
     print("README.md catalogue table " + ("updated" if changed else "unchanged"))

@@ -43,7 +43,7 @@ def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Op
 
 def _disambiguate(ops: list[Operation], prefer: tuple[str, ...]) -> list[Operation]:
     """Clashing names get their module as prefix, except in a preferred module
-    (the rules name it: Nova's servers.py keeps `reboot`)."""
+    (the rules name it: a servers.py may keep `reboot`)."""
     names = [op.name for op in ops]
     out = []
     for op in ops:
@@ -79,10 +79,15 @@ def _module_ops(module: Module, rules: Rules) -> list[Operation]:
     stem = Path(module.path).stem
     for cls in module.classes.values():
         for fn in cls.methods.values():
-            name = _action_name(fn, rules) or _resource_name(cls, fn, stem, rules)
+            name = _action_name(fn, stem, rules) or _resource_name(cls, fn, stem, rules)
             if name:
                 ref = Ref("method", f"{module.name}.{cls.name}.{fn.name}", "handler")
                 ops.append(Operation(name, module.path, fn.line, fn.qualname, ref, _removed(fn, rules)))
+    for fn in module.functions.values():  # flask-style handlers: `@rest.post('/x')` on a function
+        name = _action_name(fn, stem, rules)
+        if name:
+            ref = Ref("function", f"{module.name}.{fn.name}", "handler")
+            ops.append(Operation(name, module.path, fn.line, fn.qualname, ref, _removed(fn, rules)))
     return ops
 
 
@@ -90,12 +95,15 @@ def _matches(decorator: str, pattern: str) -> bool:
     return fnmatchcase(decorator, pattern) or fnmatchcase(decorator, "*." + pattern)
 
 
-def _action_name(fn: Function, rules: Rules) -> str | None:
+def _action_name(fn: Function, stem: str, rules: Rules) -> str | None:
+    """The operation a decorated handler serves, named by the rules'
+    `action_name` template ({literal}: the decorator's first literal
+    argument, {function}: the handler's name, {module}: its file's name)."""
     for deco in fn.decorators:
         if _matches(deco.name, rules.discovery.action_decorator):
             literal = next((a.literal for a in deco.args if a.literal), None)
             if literal:
-                return literal
+                return rules.discovery.action_name.format(literal=literal, function=fn.name, module=stem)
     return None
 
 

@@ -361,7 +361,7 @@ class Walker:
 
     def _receiver_participant(self, frame: Frame, call: Call) -> str | None:
         """The participant of the object a method is called on (`self.network_api`
-        is neutron's even where the method is inherited from a base module)."""
+        belongs where its class is, even where the method is inherited from a base module)."""
         if "." not in call.callee:
             return None
         recv = self.r.eval(call.callee.rsplit(".", 1)[0], frame.ctx)
