@@ -120,6 +120,7 @@ class Discovery:
     resource_methods: tuple[tuple[str, str], ...]
     removed_decorator: str | None = None
     prefer: tuple[str, ...] = ()
+    action_name: str = "{literal}"  # {literal}, {function}, {module}
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ class _Reader:
         methods = gd("resource_methods", dict, {})
         discovery = Discovery(gd("api_modules", list), gd("action_decorator"),
                               tuple(sorted(methods.items())), gd("removed_decorator", str, None),
-                              gd("prefer", list, ()))
+                              gd("prefer", list, ()), self._action_name(gd("action_name", str, "{literal}")))
         aliases = data.get("aliases", {})
         if not all(isinstance(v, str) for v in aliases.values()):
             raise self.fail("aliases", None, next(iter(aliases)), "must map names to operation names")
@@ -314,6 +315,14 @@ class _Reader:
             module_granularity=self.get(data.get("granularity", {}), "granularity", None, "module", list, ()),
             catalogue=self.get(data.get("catalogue", {}), "catalogue", None, "operations", list, ()),
         )
+
+    def _action_name(self, template: str) -> str:
+        try:
+            template.format(literal="", function="", module="")
+        except (KeyError, IndexError, ValueError):
+            raise self.fail("discovery", None, "action_name",
+                            "may use only {literal}, {function} and {module}") from None
+        return template
 
     def granularity(self, d: dict, table: str, i: int) -> str | None:
         value = self.get(d, table, i, "granularity", str, None)

@@ -159,8 +159,8 @@ class Resolver:
             return Ref("function", f"{module}.{name}", "definition")
         if name in mod.imports:
             return self.absolute(mod.imports[name], depth + 1)
-        if name in mod.assigns:
-            return self.eval(mod.assigns[name], Context(module), depth + 1)
+        if name in mod.assigns:  # a global set at run time (`OPS = None`) is typed by the rules
+            return self.eval(mod.assigns[name], Context(module), depth + 1) or self._global_rule(module, name)
         if mod.is_package and self.tree.module(f"{module}.{name}") is not None:
             return Ref("module", f"{module}.{name}", "submodule")
         for star in mod.star_imports:
@@ -199,6 +199,12 @@ class Resolver:
     def _attr_rule(self, cls_qual: str, name: str) -> Ref | None:
         for rule in self.rules.attributes:
             if fnmatchcase(name, rule.name) and any(fnmatchcase(c, rule.owner) for c in self.mro(cls_qual)):
+                return Ref("instance", rule.type, "rule attribute")
+        return None
+
+    def _global_rule(self, module: str, name: str) -> Ref | None:
+        for rule in self.rules.attributes:
+            if fnmatchcase(name, rule.name) and fnmatchcase(module, rule.owner):
                 return Ref("instance", rule.type, "rule attribute")
         return None
 

@@ -1,0 +1,86 @@
+"""Generic engine extensions new projects needed: handlers that are module
+functions named by an `action_name` template, and module globals typed by
+`[[attributes]]` whose owner is a module."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
+from treehelp import MINIMAL_RULES, write_tree  # noqa: E402
+
+from tracer.pipeline import Project  # noqa: E402
+from tracer.problems import TracerError  # noqa: E402
+from tracer.rules import parse_rules  # noqa: E402
+from tracer.wsd.model import Message, walk  # noqa: E402
+
+ROUTES = {
+    "demo/api/things.py": """
+        from demo import service
+
+        rest = Rest()
+
+        @rest.post('/things')
+        def things_create(data):
+            return service.create(data)
+
+        @rest.get('/things')
+        def things_list():
+            pass
+        """,
+    "demo/service.py": """
+        OPS = None
+
+        def create(data):
+            OPS.provision(data)
+        """,
+    "demo/engine.py": """
+        class Ops(object):
+            def provision(self, data):
+                pass
+        """,
+}
+
+
+def rules(discovery: str, extra: str = ""):
+    text = MINIMAL_RULES.replace('action_decorator = "action"', discovery) + textwrap.dedent(extra)
+    return parse_rules(text, "rules/demo.toml")
+
+
+def test_module_function_handlers_named_by_literal_by_default(tmp_path: Path):
+    proj = Project(rules('action_decorator = "rest.*"'), write_tree(tmp_path, ROUTES))
+    # both routes share '/things': the literal clashes and each takes its module's name
+    assert sorted(op.name for op in proj.operations()) == ["things./things", "things./things"]
+
+
+def test_action_name_template_names_handlers_by_function(tmp_path: Path):
+    proj = Project(rules('action_decorator = "rest.*"\naction_name = "{function}"'), write_tree(tmp_path, ROUTES))
+    ops = {op.name: op for op in proj.operations()}
+    assert sorted(ops) == ["things_create", "things_list"]
+    assert ops["things_create"].ref.kind == "function"
+
+
+def test_action_name_with_an_unknown_field_is_reported():
+    with pytest.raises(TracerError, match=r"\[discovery\]: 'action_name' may use only"):
+        rules('action_decorator = "rest.*"\naction_name = "{verb}"')
+
+
+def test_module_global_typed_by_an_attribute_rule(tmp_path: Path):
+    extra = """
+        [[participants]]
+        name = "engine"
+        modules = ["demo.engine"]
+
+        [[attributes]]
+        owner = "demo.service"
+        name = "OPS"
+        type = "demo.engine.Ops"
+        """
+    proj = Project(rules('action_decorator = "rest.*"\naction_name = "{function}"', extra),
+                   write_tree(tmp_path, ROUTES))
+    steps = [s for s in walk(proj.draft("things_create").diagram.statements) if isinstance(s, Message)]
+    assert ("api", "engine", "provision") in [(m.source, m.target, m.text) for m in steps]

@@ -1,0 +1,59 @@
+"""Sahara create_cluster on the oldest PyPI release with the v2 API
+(7.0.3, Pike: sahara/api/v2/clusters.py) and the newest (19.0.0)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracer.lint import lint_anchors
+from tracer.pipeline import Project
+from tracer.rules import load_rules
+
+from conftest import release_tree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "projects"))
+from projectlayers import Layers, assert_layers  # noqa: E402
+
+pytestmark = pytest.mark.realtree
+
+VERSIONS = ("7.0.3", "19.0.0")
+CREATE = Layers(
+    anchors=("sahara/api/v2/clusters.py clusters_create()",
+             "sahara/service/api/v2/clusters.py _cluster_create()",
+             "sahara/service/ops.py provision_cluster()",
+             "sahara/service/ops.py _provision_cluster()",
+             "sahara/service/heat/heat_engine.py create_cluster()"),
+    messages=(("client", "sahara_api", "create_cluster"),
+              ("sahara_api", "database", "cluster create"),
+              ("sahara_api", "database", "status = CLUSTER_STATUS_VALIDATING"),
+              ("sahara_api", "plugin", "validate"),
+              ("sahara_api", "sahara_engine", "provision_cluster"),
+              ("sahara_engine", "database", "status = CLUSTER_STATUS_INFRAUPDATING"),
+              ("sahara_engine", "engine", "create cluster"),
+              ("sahara_engine", "database", "status = CLUSTER_STATUS_ACTIVE")),
+    notes=(("sahara_api", "check policy: data-processing:cluster"),),
+)
+_projects: dict[str, Project] = {}
+
+
+def project(version: str) -> Project:
+    if version not in _projects:
+        _projects[version] = Project(load_rules("sahara"), release_tree("sahara", version))
+    return _projects[version]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_create_cluster_passes_every_layer_and_lints_clean(version: str):
+    proj = project(version)
+    draft = proj.draft("create_cluster")
+    assert_layers(draft.diagram, CREATE)
+    assert lint_anchors(draft.diagram, "create_cluster.wsd", proj.tree.root) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_ops_lists_the_v2_routes(version: str):
+    names = {op.name for op in project(version).operations()}
+    assert {"clusters_create", "clusters_delete", "clusters_list"} <= names
