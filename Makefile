@@ -1,13 +1,14 @@
 # `make` installs into .venv and renders every diagram under diagrams/ into
 # output/; `make test` runs the whole suite; `make catalogue` redrafts the
-# catalogue from the releases it covers (downloads them once).
+# catalogue from the releases it covers (downloads them once); `make site`
+# renders what is stale, then builds the HTML catalogue into output/site.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RELEASES := ocata 2026.2
 
-.PHONY: all test catalogue clean
+.PHONY: all test catalogue site clean
 
 all: $(STAMP)
 	$(BIN)/trace render diagrams -o output
@@ -21,7 +22,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 test: $(STAMP)
+	@# the browser tests drive Debian's Chromium; install it when missing and root
+	command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium)
 	$(BIN)/python -m pytest -q
+
+site: all
+	$(BIN)/trace site -o output/site
 
 catalogue: $(STAMP)
 	for release in $(RELEASES); do \

@@ -33,7 +33,7 @@ def test_a_page_and_a_picture_per_diagram(site: Path) -> None:
     assert {str(p.relative_to(site).with_suffix("")) for p in site.glob("*/*/*.html")} == wanted
     for name in wanted:
         assert (site / f"{name}.svg").read_bytes() == (PICTURES / f"{name}.svg").read_bytes()
-    assert (site / "index.html").is_file() and (site / "style.css").is_file()
+    assert all((site / f).is_file() for f in ("index.html", "style.css", "favicon.ico"))
 
 
 def test_every_internal_link_and_picture_resolves(site: Path) -> None:

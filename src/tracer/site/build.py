@@ -1,4 +1,4 @@
-"""Write the site: style.css, index.html, and per operation
+"""Write the site: style.css, favicon.ico, index.html, and per operation
 <project>/<release>/<op>.html with its picture copied beside it.
 
 Output depends only on the inputs (sorted, no dates), so a rebuild of an
@@ -15,7 +15,7 @@ from tracer.files import write_atomic
 from tracer.releases import Table
 from tracer.site.collect import Op, Project, Release, collect
 from tracer.site.pages import Loaded, index_page, op_page
-from tracer.site.style import CSS
+from tracer.site.style import CSS, favicon
 from tracer.wsd.parse import parse_file
 
 
@@ -34,6 +34,7 @@ def build_site(diagrams: Path, pictures: Path, out: Path, table: Table | None = 
     projects = collect(diagrams, pictures, table)
     built = Built(out / "index.html")
     write_atomic(out / "style.css", CSS)
+    write_atomic(out / "favicon.ico", favicon())
     write_atomic(built.index, index_page(projects))
     for project in projects:
         loaded = {op: _load(op, built) for op in project.ops}

@@ -41,7 +41,7 @@ def page(title: str, root: str, body: str) -> str:
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n"
-        '<link rel="icon" href="data:,">\n'  # no favicon request, so no 404 on a server
+        f'<link rel="icon" href="{href(root + "favicon.ico")}">\n'
         f'<link rel="stylesheet" href="{href(root + "style.css")}">\n'
         f"</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

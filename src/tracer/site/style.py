@@ -1,4 +1,14 @@
-"""The site's one stylesheet, written as style.css beside index.html."""
+"""The site's stylesheet (style.css) and icon (favicon.ico), beside index.html.
+
+Browsers ask a server for /favicon.ico on pages that name none (an SVG opened
+on its own), so the site carries one rather than logging a 404.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw
 
 CSS = """\
 :root { --ink: #1b1b1b; --muted: #5c6670; --line: #d4d9de; --accent: #1f5f9e; --bg: #fbfbfc; }
@@ -29,3 +39,15 @@ pre.diff .chg { color: #735c0f; background: #fffbdd; }
 pre.diff .hunk { color: #005cc5; }
 pre.diff .file { font-weight: bold; }
 """
+
+
+def favicon() -> bytes:
+    """A 16x16 icon: two lifelines and a message between them, in the accent colour."""
+    image = Image.new("RGBA", (16, 16), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((2, 1, 4, 14), fill="#1f5f9e")
+    draw.rectangle((11, 1, 13, 14), fill="#1f5f9e")
+    draw.rectangle((5, 7, 10, 8), fill="#1b1b1b")
+    buf = io.BytesIO()
+    image.save(buf, format="ICO", sizes=[(16, 16)])
+    return buf.getvalue()
