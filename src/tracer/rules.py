@@ -108,7 +108,7 @@ class AttributeRule:
 @dataclass(frozen=True)
 class Registry:
     """A module whose attributes are filled at run time from its submodules
-    (`objects.Instance` registered from nova/objects/instance.py)."""
+    (`objects.Instance` registered from objects/instance.py)."""
 
     module: str
 
