@@ -45,3 +45,12 @@ def check(projects: tuple[str, ...]) -> None:
         click.echo(f"{name}: rules load, {passed} of {len(outcomes)} examples draw what they promise")
     if failures:
         raise SystemExit(1)
+
+
+@rules.command()
+def table() -> None:
+    """Print the Markdown table of supported projects and operations
+    (the README keeps it between <!-- projects:start --> and <!-- projects:end -->)."""
+    from tracer.ruledoc import projects_table
+
+    click.echo(projects_table(), nl=False)

@@ -1,0 +1,39 @@
+"""The README's table of supported projects, generated from the rules:
+each project, the releases the release table covers for it, and the
+operations its catalogue drafts."""
+
+from __future__ import annotations
+
+from tracer.problems import TracerError
+from tracer.releases import Table, load_table
+from tracer.rules import Rules, available_projects, load_rules
+
+START, END = "<!-- projects:start -->", "<!-- projects:end -->"
+
+
+def projects_table() -> str:
+    """A Markdown table, one row per rules file."""
+    try:
+        table: Table | None = load_table()
+    except TracerError:
+        table = None
+    lines = ["| project | releases | operations |", "| --- | --- | --- |"]
+    for name in available_projects():
+        rules = load_rules(name)
+        lines.append(f"| {name} | {_coverage(table, name)} | {_operations(rules)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _coverage(table: Table | None, project: str) -> str:
+    """First and last release that name a version of the project."""
+    if table is None:
+        return "—"
+    found = [(r.name, e.version) for r in table.releases if (e := r.entry(project)) is not None]
+    if not found:
+        return "—"
+    (first, v1), (last, v2) = found[0], found[-1]
+    return f"{first} ({v1}) to {last} ({v2})" if len(found) > 1 else f"{first} ({v1})"
+
+
+def _operations(rules: Rules) -> str:
+    return ", ".join(f"`{op}`" for op in rules.catalogue) or "—"
