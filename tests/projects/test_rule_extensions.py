@@ -84,3 +84,28 @@ def test_module_global_typed_by_an_attribute_rule(tmp_path: Path):
                    write_tree(tmp_path, ROUTES))
     steps = [s for s in walk(proj.draft("things_create").diagram.statements) if isinstance(s, Message)]
     assert ("api", "engine", "provision") in [(m.source, m.target, m.text) for m in steps]
+
+
+def test_library_global_typed_by_an_attribute_rule(tmp_path: Path):
+    """`pecan.request.rpcapi` lives outside the tree; the rules say what it holds."""
+    files = dict(ROUTES)
+    files["demo/service.py"] = """
+        import pecan
+
+        def create(data):
+            pecan.request.rpcapi.provision(data)
+        """
+    extra = """
+        [[participants]]
+        name = "engine"
+        modules = ["demo.engine"]
+
+        [[attributes]]
+        owner = "pecan.request"
+        name = "rpcapi"
+        type = "demo.engine.Ops"
+        """
+    proj = Project(rules('action_decorator = "rest.*"\naction_name = "{function}"', extra),
+                   write_tree(tmp_path, files))
+    steps = [s for s in walk(proj.draft("things_create").diagram.statements) if isinstance(s, Message)]
+    assert ("api", "engine", "provision") in [(m.source, m.target, m.text) for m in steps]

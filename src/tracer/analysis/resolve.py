@@ -183,8 +183,8 @@ class Resolver:
         return ref or Ref("external", dotted, "not defined in the tree")
 
     def attr(self, ref: Ref, name: str, depth: int = 0) -> Ref | None:
-        if ref.kind == "external":
-            return Ref("external", f"{ref.name}.{name}", ref.via)
+        if ref.kind == "external":  # a library's global the rules type (`pecan.request.rpcapi`)
+            return self._global_rule(ref.name, name) or Ref("external", f"{ref.name}.{name}", ref.via)
         if ref.kind == "module":
             return self.symbol(ref.name, name, depth + 1)
         if ref.kind in ("instance", "class", "super"):
