@@ -1,8 +1,6 @@
 """The engine (src/tracer/) names no OpenStack project: everything
 project-specific is in rules/. Whole words, code, comments and docstrings
-alike. Occurrences found when this test was written are listed in PENDING
-(by file and word, with their count) until they are renamed; the test fails
-on any new one and on a listed one that is gone (so the list only shrinks)."""
+alike."""
 
 from __future__ import annotations
 
@@ -15,23 +13,6 @@ PROJECTS = ("nova", "cinder", "neutron", "sahara", "magnum", "glance", "keystone
             "libvirt", "heat", "swift", "ironic", "octavia", "manila", "horizon", "trove", "designate")
 WORD = re.compile(r"\b(" + "|".join(PROJECTS) + r")\b", re.IGNORECASE)
 
-# Examples in docstrings that still use Nova's paths (to be reworded by the
-# files' owners): path relative to src/tracer -> {word: count}.
-PENDING: dict[str, dict[str, int]] = {
-    "catalogue.py": {"nova": 1},
-    "cli/app.py": {"nova": 4},
-    "cli/render_cmds.py": {"nova": 2},
-    "compare.py": {"nova": 1},
-    "fetch.py": {"nova": 1},
-    "lint.py": {"nova": 1},
-    "releases.py": {"nova": 2},
-    "render/shapes.py": {"nova": 1},
-    "site/collect.py": {"nova": 1},
-    "site/html.py": {"nova": 1},
-    "wsd/model.py": {"nova": 2},
-}
-
-
 def project_names_in_engine() -> dict[str, dict[str, int]]:
     found: dict[str, dict[str, int]] = {}
     for path in sorted(ENGINE.rglob("*")):
@@ -43,7 +24,7 @@ def project_names_in_engine() -> dict[str, dict[str, int]]:
 
 
 def test_engine_names_no_openstack_project():
-    assert project_names_in_engine() == PENDING
+    assert project_names_in_engine() == {}
 
 
 def test_the_pattern_finds_whole_words_only():

@@ -1,4 +1,4 @@
-"""Draft every operation of a tree (`trace nova --all`), across processes.
+"""Draft every operation of a tree (`trace PROJECT --all`), across processes.
 
 Each worker builds its own `Project` on the same tree and shares the index
 cache on disk. One operation failing never stops the others; the outcome of

@@ -1,7 +1,7 @@
 """Compare one operation's drafts from two trees: the step diff of
 `trace diff`, plus what happened to the functions the steps point to.
 
-An anchor (`# nova/compute/api.py pause()`) found on one side only is paired
+An anchor (`# pkg/compute/api.py pause()`) found on one side only is paired
 with one on the other side: the same function name (leading underscores
 aside) in another file is `moved` when that name is unique on both sides or
 aligned steps link the two; a similar name in the same file is `renamed`

@@ -1,4 +1,4 @@
-"""Download a release's source into the cache: `trace fetch nova 15.1.5`.
+"""Download a release's source into the cache: `trace fetch PROJECT 15.1.5`.
 
 Each candidate URL (the PyPI sdist found through the simple index, then the
 OpenStack tarball site and GitHub's tagged archives) is downloaded to a

@@ -1,4 +1,4 @@
-"""Check a diagram's anchor comments (`# nova/compute/api.py pause()`) against a source tree.
+"""Check a diagram's anchor comments (`# pkg/compute/api.py pause()`) against a source tree.
 
 Definitions are found with regexes over the file text, not `ast`, so that
 Python-2-era files (`async` as a parameter name, print statements) still work.

@@ -1,7 +1,7 @@
 """The release table, `rules/_releases.toml`: OpenStack release names ->
 each project's version, and where that version's source can be downloaded.
 
-`resolve("nova", "liberty")` and `resolve("nova", "12.0.6")` both give a
+`resolve(project, "liberty")` and `resolve(project, "12.0.6")` both give a
 Target: the version, the release it belongs to, and the candidate URLs
 (PyPI through its index when PyPI still has it, else the OpenStack tarball
 site and GitHub's tagged archives). A bad table is a TracerError naming

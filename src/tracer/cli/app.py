@@ -14,7 +14,7 @@ class TracerGroup(click.Group):
     """A click group that reports TracerError as `trace: message` and exits.
 
     Subcommands that are not registered are looked up as project names
-    (`trace nova pause`), see `project_command`.
+    (`trace PROJECT OP`), see `project_command`.
     """
 
     def invoke(self, ctx: click.Context):
@@ -47,7 +47,7 @@ def main() -> None:
     """Draft sequence diagrams of OpenStack operations from their source code.
 
     \b
-    trace nova pause               draft diagrams/nova/pause.wsd from a Nova tree
+    trace PROJECT OP               draft diagrams/PROJECT/OP.wsd from a source tree
     trace diff A.wsd B.wsd         compare two diagrams step by step
     trace lint X.wsd --source T    check a diagram's source anchors
     """

@@ -60,8 +60,8 @@ def render_cmd(paths: tuple[Path, ...], output: Path, format_: str, renderer: st
                source_url: str | None, tag: str, embed_font: bool, quiet: bool) -> None:
     """Draw .wsd files (or folders of them, default diagrams/) as SVG or PNG.
 
-    Outputs mirror the input tree under OUTPUT: diagrams/nova/pause.wsd ->
-    output/nova/pause.svg. Pictures newer than their source are skipped.
+    Outputs mirror the input tree under OUTPUT: diagrams/PROJECT/OP.wsd ->
+    output/PROJECT/OP.svg. Pictures newer than their source are skipped.
     """
     opts = RenderOptions(
         formats=_formats(format_, renderer), renderer=renderer, force=force,  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 Coordinates are pixels at scale 1, y growing down. Every shape keeps the
 WSD line it came from (`line`, 0 when it has none) and the anchor comment
-(`nova/compute/api.py pause()`) of the section it is in, for links.
+(`pkg/compute/api.py pause()`) of the section it is in, for links.
 """
 
 from __future__ import annotations

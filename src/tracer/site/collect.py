@@ -18,7 +18,7 @@ OPENDEV = "https://opendev.org/{repo}/src/tag/{tag}/{path}"
 
 @dataclass(frozen=True)
 class Release:
-    name: str  # the folder name, as in diagrams/nova/<name>/
+    name: str  # the folder name, as in diagrams/<project>/<name>/
     version: str | None  # the project's version in that release, its git tag
     repo: str | None  # owner/name, for source links
 

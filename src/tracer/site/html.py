@@ -11,7 +11,7 @@ def esc(text: str) -> str:
 
 
 def href(path: str) -> str:
-    """A relative URL from a relative file path (`nova/2026.2/pause.html`)."""
+    """A relative URL from a relative file path (`project/2026.2/pause.html`)."""
     return quote(path, safe="/#")
 
 

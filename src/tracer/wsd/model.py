@@ -23,7 +23,7 @@ GroupKind = Literal["alt", "opt", "loop", "par", "group", "critical", "break"]
 class Anchor:
     """A place in the source a section of the diagram describes.
 
-    `path` is relative to the source tree (`nova/compute/api.py`), `func` is
+    `path` is relative to the source tree (`pkg/compute/api.py`), `func` is
     `name` or `Class.name` without parentheses; either may be None.
     """
 
@@ -178,7 +178,7 @@ _ANCHOR = re.compile(rf"^(?:(?P<path>{_PATH}))?\s*(?:(?P<func>{_FUNC})\s*\(\s*\)
 
 
 def parse_anchor(text: str, line: int = 0) -> Anchor | None:
-    """`nova/compute/api.py pause()` -> Anchor; free text -> None."""
+    """`pkg/compute/api.py pause()` -> Anchor; free text -> None."""
     m = _ANCHOR.match(text.strip())
     if not m or not (m.group("path") or m.group("func")):
         return None
