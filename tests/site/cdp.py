@@ -135,7 +135,7 @@ class Tab:
         self.events.clear()
         result = self.send("Page.navigate", url=url)
         visit = Visit(url, error=result.get("errorText") or None)
-        if visit.error is None:
+        if visit.error is None and result.get("loaderId"):  # none: a same-document (#fragment) move
             self.wait_for("Page.loadEventFired")
             visit.status = self._status(result.get("loaderId"))
         return visit
