@@ -76,7 +76,8 @@ class _TextGrab(HTMLParser):
 
     def __init__(self, tag: str, cls: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.want, self.cls, self.depth, self.found = tag, cls, 0, []
+        self.want, self.cls, self.depth = tag, cls, 0
+        self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.depth:

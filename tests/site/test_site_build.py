@@ -124,6 +124,7 @@ def test_cli_builds_and_reports_what_has_no_picture(tmp_path: Path) -> None:
     assert "wrote 1 pages and 0 pictures" in result.stderr
     page = out / "nova" / "my-branch" / "pause.html"
     info = read_page(page)
+    assert "<p>The catalogue has one release of nova.</p></section>" in page.read_text()
     assert not any(tag == "img" for tag, _ in info.tags)
     # a release the table does not know: its anchors are shown, not linked
     assert not any(url.startswith("https:") for _, url in info.links)

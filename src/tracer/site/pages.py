@@ -52,21 +52,23 @@ def op_page(item: Loaded, project: Project, others: list[tuple[Release, Loaded |
     """`others`: the neighbouring releases, each with its diagram of the same operation if any."""
     op = item.op
     sections = [
-        _header(op, others),
+        _header(op, project),
         _picture(item),
         _section("wsd", "WSD text", el("pre", wsd_html(item.text, op.release), class_="wsd")),
         _section("sources", "Source anchors", _sources(item.diagram, op.release)),
         _section("changes", "Changes between releases",
-                 "".join(_changes(item, r, o, project) for r, o in others)),
+                 "".join(_changes(item, r, o, project) for r, o in others)
+                 or el("p", f"The catalogue has one release of {esc(project.name)}.")),
     ]
     return page(f"{op.name}: {project.name} {op.release.label}", "../../", "\n".join(sections))
 
 
-def _header(op: Op, others: list[tuple[Release, Loaded | None]]) -> str:
+def _header(op: Op, project: Project) -> str:
     crumbs = el("nav", link("../../index.html", "catalogue") + " / "
                 + link(f"../../index.html#{op.project}", op.project) + " / " + esc(op.release.label))
     title = el("h1", esc(op.name) + " " + el("small", esc(f"{op.project} {op.release.label}")))
-    also = [link(href(f"../{r.name}/{o.op.name}.html"), r.label) for r, o in others if o]
+    also = [link(href(f"../{r.name}/{op.name}.html"), r.label)
+            for r in project.releases if r != op.release and project.find(r, op.name)]
     line = el("p", "Also drawn for: " + ", ".join(also), class_="also") if also else ""
     jump = el("nav", " \u00b7 ".join(link(f"#{i}", t) for i, t in
                                      (("picture", "picture"), ("wsd", "WSD text"),
@@ -123,8 +125,8 @@ def _changes(item: Loaded, other: Release, theirs: Loaded | None, project: Proje
             "p", f"{esc(other.label)} has no {esc(item.op.name)} diagram.", class_="absent")
     old, new = sorted((item, theirs), key=lambda x: project.releases.index(x.op.release))
     title = el("h3", esc(f"{old.op.release.label} \u2192 {new.op.release.label}"))
-    names = [f"{x.op.release.name}/{x.op.name}.wsd" for x in (old, new)]
-    text = format_unified(diff_diagrams(old.diagram, new.diagram), *names)
+    text = format_unified(diff_diagrams(old.diagram, new.diagram),
+                          f"{old.op.release.name}/{old.op.name}.wsd", f"{new.op.release.name}/{new.op.name}.wsd")
     if not text:
         return title + el("p", "No step differs.", class_="same")
     return title + el("pre", "\n".join(_diff_line(line) for line in text.splitlines()), class_="diff")
