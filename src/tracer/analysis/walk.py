@@ -13,17 +13,19 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import networkx as nx
 from fnmatch import fnmatchcase
 
-import networkx as nx
 
 from tracer.analysis.decide import UNKNOWN, decide, literal
 from tracer.analysis.resolve import Context, Ref, Resolver
 from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only, size
 from tracer.analysis.text import humanise, render, short_value, wsd_text
 from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
-from tracer.rules import NoteRule, PersistRule, RpcRule, Rules
+from tracer.rules import FlowRule, NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
@@ -71,10 +73,20 @@ class Frame:
 @dataclass
 class Walk:
     statements: list[Statement]
-    graph: nx.DiGraph
+    edges: list[tuple[str, str, dict[str, str]]]  # caller, callee, {line, kind, via}
     unresolved: list[Unresolved]
     external: int = 0
     roles: dict[str, str] = field(default_factory=dict)
+
+    def graph(self) -> "nx.DiGraph":
+        """The call graph walked, as networkx (imported here: only `explain`
+        needs it, and it is a fifth of a warm run's start-up)."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for caller, callee, data in self.edges:
+            graph.add_edge(caller, callee, **data)
+        return graph
 
 
 def _change(fields: dict[str, list[str]], name: str, value: str) -> None:
@@ -123,20 +135,22 @@ class Walker:
         self.r = resolver
         self.rules = rules
         self.limits = limits
-        self.graph = nx.DiGraph()
+        self.edges: list[tuple[str, str, dict[str, str]]] = []
         self.unresolved: list[Unresolved] = []
         self.external = 0
         self.count = 0
         self.stack: list[str] = []
         self.roles: dict[str, str] = {}  # role participant -> its service
         self.stopped = False
+        self.tasks: list[str] = []  # task classes of the flow built last
+        self.flow_ran = False
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         out: list[Statement] = [Message(self.rules.client, participant, message)]
         frame = self._frame(entry, participant, {}, depth=0, inline=0)
         if frame is not None:
             out += self._function(frame)
-        return Walk(out, self.graph, self.unresolved, self.external, self.roles)
+        return Walk(out, self.edges, self.unresolved, self.external, self.roles)
 
     # frames ----------------------------------------------------------------
     def _frame(self, ref: Ref, participant: str, env: dict[str, Ref], depth: int,
@@ -265,6 +279,10 @@ class Walker:
         where = f"{frame.path}:{call.line}"
         if call.callee in frame.aliases:
             call = replace(call, callee=frame.aliases[call.callee])
+        flow = self._flow_rule(call)
+        if flow is not None:
+            self._flow(frame, call, flow, out)
+            return
         rpc = self._rpc_rule(frame, call)
         if rpc is not None:
             self._rpc(frame, call, rpc, out)
@@ -309,7 +327,7 @@ class Walker:
             self.rules.participant_of(found[0].name) or frame.participant
         if self.roles.get(frame.participant) == target:
             target = frame.participant  # still on the same host
-        self.graph.add_edge(frame.ref.name, ref.name, line=where, kind="call", via=ref.via)
+        self.edges.append((frame.ref.name, ref.name, {"line": where, "kind": "call", "via": ref.via}))
         if ref.name in self.stack:
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
             self._emit(frame, out, Note("over", (frame.participant,),
@@ -388,8 +406,8 @@ class Walker:
         is_call = call.callee.rsplit(".", 1)[1] in rule.call
         service = self._role(frame, rule)
         server = self.r.method(rule.server, name)
-        self.graph.add_edge(frame.ref.name, server.name if server else f"{rule.server}.{name}",
-                            line=where, kind="rpc-call" if is_call else "rpc-cast", via="rule rpc")
+        self.edges.append((frame.ref.name, server.name if server else f"{rule.server}.{name}",
+                           {"line": where, "kind": "rpc-call" if is_call else "rpc-cast", "via": "rule rpc"}))
         steps: list[Statement] = []
         if server is None:
             self.unresolved.append(Unresolved(where, name, f"no method {name} on {rule.server}"))
@@ -406,6 +424,32 @@ class Walker:
         if is_call:
             self._emit(frame, out, Message(service, frame.participant, f"{name} result"))
         frame.reanchor = True
+
+    def _flow_rule(self, call: Call) -> FlowRule | None:
+        for rule in self.rules.flows:
+            if fnmatchcase(call.callee, rule.add) or \
+                    (self.tasks and any(fnmatchcase(call.callee, p) for p in rule.run)):
+                return rule
+        return None
+
+    def _flow(self, frame: Frame, call: Call, rule: FlowRule, out: list[Statement]) -> None:
+        """At `add`, remember the task classes constructed in the arguments
+        (a new flow once the last one ran); at `run`, walk each task's
+        method in order, as calls made here."""
+        if fnmatchcase(call.callee, rule.add):
+            if self.flow_ran:
+                self.tasks, self.flow_ran = [], False
+            for arg in call.args:
+                ref = self.r.eval(arg.text.split("(", 1)[0], frame.ctx) if arg.text.endswith(")") else None
+                if ref is not None and ref.kind == "class" and self.r.method(ref.name, rule.method):
+                    self.tasks.append(ref.name)
+            return
+        self.flow_ran = True
+        for cls in list(self.tasks):
+            meth = self.r.method(cls, rule.method)
+            assert meth is not None
+            task = Call(f"{cls.rsplit('.', 1)[1]}.{rule.method}", (), call.line, nested=True)
+            self._follow(frame, task, Ref("method", meth.name, "rule flows", bound=cls), out)
 
     def _role(self, frame: Frame, rule: RpcRule) -> str:
         """The service, split by host role when the rules know the `server=`
@@ -427,8 +471,8 @@ class Walker:
         text = wsd_text(render(rule.text, call.args, fields))
         db = self.rules.database
         self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done"))
-        self.graph.add_edge(frame.ref.name, ref.name if ref else call.callee,
-                            line=f"{frame.path}:{call.line}", kind="persistence", via="rule persist")
+        self.edges.append((frame.ref.name, ref.name if ref else call.callee,
+                           {"line": f"{frame.path}:{call.line}", "kind": "persistence", "via": "rule persist"}))
 
     def _unresolved(self, frame: Frame, call: Call, where: str, out: list[Statement]) -> None:
         head = call.callee.split(".")[0].replace("()", "")

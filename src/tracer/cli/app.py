@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -33,12 +34,29 @@ class TracerGroup(click.Group):
             sys.exit(3)
 
     def get_command(self, ctx: click.Context, name: str):
+        if name in LAZY:
+            importlib.import_module(LAZY[name])
         cmd = super().get_command(ctx, name)
-        if cmd is None and self.project_command is not None:
-            cmd = self.project_command(name)
+        if cmd is None:
+            importlib.import_module(LAZY["ops"])  # sets project_command
+            cmd = self.project_command(name) if self.project_command else None
         return cmd
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAZY))
+
     project_command = None  # set by trace_cmds: name -> click.Command | None
+
+
+# Commands are imported when used, so that `trace diff` does not pay for the
+# tracer's or the renderer's imports: command name -> the module defining it.
+LAZY = {
+    "diff": "tracer.cli.wsd_cmds", "lint": "tracer.cli.wsd_cmds",
+    "render": "tracer.cli.render_cmds", "export": "tracer.cli.render_cmds",
+    "ops": "tracer.cli.trace_cmds", "explain": "tracer.cli.trace_cmds",
+    "fetch": "tracer.cli.release_cmds", "compare": "tracer.cli.release_cmds",
+    "rules": "tracer.cli.rules_cmds", "site": "tracer.cli.site_cmds",
+}
 
 
 @click.group(cls=TracerGroup)

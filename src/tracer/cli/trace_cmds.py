@@ -188,7 +188,7 @@ def explain(project: str, operation: str, source: Path | None, release: str | No
     proj = open_project(project, source, driver, release, offline, index_cache(cache_dir, no_cache))
     draft = proj.draft(operation, Limits(depth=depth), granularity)
     report(draft)
-    graph = draft.walk.graph
+    graph = draft.walk.graph()
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")
     for caller, callee, data in graph.edges(data=True):
         click.echo(f"  {data['line']}: {caller} -> {callee}  [{data['kind']}, {data['via']}]")
