@@ -29,7 +29,7 @@ def examples(rules: Rules) -> list[tuple[str, Example]]:
     """Every example in the rules, named by its table and position."""
     found = []
     tables = (("participants", rules.participants), ("bindings", rules.bindings), ("rpc", rules.rpc),
-              ("notes", rules.notes), ("persist", rules.persist))
+              ("notes", rules.notes), ("persist", rules.persist), ("flows", rules.flows))
     for table, entries in tables:
         for i, rule in enumerate(entries):
             if rule.example is not None:

@@ -96,6 +96,18 @@ class PersistRule:
 
 
 @dataclass(frozen=True)
+class FlowRule:
+    """A task flow built by `add` calls and run later: the tasks constructed
+    in the arguments of a call matching `add` are remembered, and a call
+    matching one of `run` walks each task's `method` in the order added."""
+
+    add: str
+    run: tuple[str, ...]
+    method: str = "execute"
+    example: Example | None = None
+
+
+@dataclass(frozen=True)
 class AttributeRule:
     """`self.<name>` on instances of classes matching `owner` holds a `type`,
     where the code only passes it in (`self.compute_rpcapi = compute_rpcapi`)."""
@@ -145,6 +157,7 @@ class Rules:
     discovery: Discovery
     module_granularity: tuple[str, ...] = ()  # catalogue names drawn per module
     catalogue: tuple[str, ...] = ()  # the operations the catalogue draws
+    flows: tuple[FlowRule, ...] = ()
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -314,6 +327,9 @@ class _Reader:
             discovery=discovery,
             module_granularity=self.get(data.get("granularity", {}), "granularity", None, "module", list, ()),
             catalogue=self.get(data.get("catalogue", {}), "catalogue", None, "operations", list, ()),
+            flows=tuple(FlowRule(self.get(d, "flows", i, "add", str), self.get(d, "flows", i, "run", list),
+                                 self.get(d, "flows", i, "method", str, "execute"), self.example(d, "flows", i))
+                        for i, d in self.entries(data, "flows", {"add", "run", "method", "example"})),
         )
 
     def _action_name(self, template: str) -> str:
