@@ -133,6 +133,9 @@ class Discovery:
     removed_decorator: str | None = None
     prefer: tuple[str, ...] = ()
     action_name: str = "{literal}"  # {literal}, {function}, {module}
+    # operations that start at a named function or method (`pkg.mod.Class.method`),
+    # where the REST layer dispatches by name and cannot be followed
+    entry_points: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,9 +284,12 @@ class _Reader:
         disc = data.get("discovery", {})
         gd = lambda k, t=str, d=...: self.get(disc, "discovery", None, k, t, d)  # noqa: E731
         methods = gd("resource_methods", dict, {})
-        discovery = Discovery(gd("api_modules", list), gd("action_decorator"),
+        entry_points = self._entry_points(gd("entry_points", dict, {}))
+        discovery = Discovery(gd("api_modules", list, () if entry_points else ...),
+                              gd("action_decorator", str, "" if entry_points else ...),
                               tuple(sorted(methods.items())), gd("removed_decorator", str, None),
-                              gd("prefer", list, ()), self._action_name(gd("action_name", str, "{literal}")))
+                              gd("prefer", list, ()), self._action_name(gd("action_name", str, "{literal}")),
+                              entry_points)
         aliases = data.get("aliases", {})
         if not all(isinstance(v, str) for v in aliases.values()):
             raise self.fail("aliases", None, next(iter(aliases)), "must map names to operation names")
@@ -339,6 +345,13 @@ class _Reader:
             raise self.fail("discovery", None, "action_name",
                             "may use only {literal}, {function} and {module}") from None
         return template
+
+    def _entry_points(self, points: dict) -> tuple[tuple[str, str], ...]:
+        for name, target in points.items():
+            if not isinstance(target, str) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", target):
+                raise self.fail("discovery", None, "entry_points",
+                                f"must map operation names to qualified names (pkg.module.Class.method): {name!r}")
+        return tuple(sorted(points.items()))
 
     def granularity(self, d: dict, table: str, i: int) -> str | None:
         value = self.get(d, table, i, "granularity", str, None)

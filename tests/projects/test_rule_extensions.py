@@ -109,3 +109,76 @@ def test_library_global_typed_by_an_attribute_rule(tmp_path: Path):
                    write_tree(tmp_path, files))
     steps = [s for s in walk(proj.draft("things_create").diagram.statements) if isinstance(s, Message)]
     assert ("api", "engine", "provision") in [(m.source, m.target, m.text) for m in steps]
+
+
+# [discovery] entry_points: operations that start at a named method, where
+# the REST layer dispatches by name at run time (`getattr(plugin, action)`).
+PLUGIN_TREE = {
+    "demo/plugin.py": """
+        from demo import engine
+
+        class BaseMixin(object):
+            def create_thing(self, context, thing):
+                self._store(thing)
+
+        class Plugin(BaseMixin):
+            def __init__(self):
+                self.engine = engine.Ops()
+
+            def _store(self, thing):
+                self.engine.provision(thing)
+
+            def delete_thing(self, context, id):
+                pass
+
+        def purge(context):
+            pass
+        """,
+    "demo/engine.py": """
+        class Ops(object):
+            def provision(self, data):
+                pass
+        """,
+}
+ENTRY = """
+api_modules = []
+entry_points = { create_thing = "demo.plugin.Plugin.create_thing", delete_thing = "demo.plugin.Plugin.delete_thing", purge = "demo.plugin.purge", gone = "demo.plugin.Plugin.gone" }
+"""
+ENGINE = """
+[[participants]]
+name = "engine"
+modules = ["demo.engine"]
+"""
+
+
+def entry_rules(entry: str = ENTRY):
+    text = MINIMAL_RULES.replace('action_decorator = "action"', "").replace(
+        'api_modules = ["demo/api/*.py"]', entry) + textwrap.dedent(ENGINE)
+    return parse_rules(text, "rules/demo.toml")
+
+
+def test_entry_points_name_operations_by_method(tmp_path: Path):
+    proj = Project(entry_rules(), write_tree(tmp_path, PLUGIN_TREE))
+    ops = {op.name: op for op in proj.operations()}
+    assert sorted(ops) == ["create_thing", "delete_thing", "purge"]  # `gone` is not in this tree
+    assert ops["create_thing"].handler == "BaseMixin.create_thing"     # inherited, found through the MRO
+    assert ops["create_thing"].path == "demo/plugin.py"
+    assert ops["purge"].ref.kind == "function"
+
+
+def test_an_inherited_entry_point_runs_with_self_as_the_named_class(tmp_path: Path):
+    proj = Project(entry_rules(), write_tree(tmp_path, PLUGIN_TREE))
+    steps = [s for s in walk(proj.draft("create_thing").diagram.statements) if isinstance(s, Message)]
+    assert [(m.source, m.target, m.text) for m in steps][:2] == [("client", "api", "create_thing"),
+                                                                ("api", "engine", "provision")]
+
+
+def test_entry_points_must_be_qualified_names():
+    with pytest.raises(TracerError, match=r"rules/demo.toml:\d+: \[discovery\]: 'entry_points' must map "
+                                          r"operation names to qualified names"):
+        entry_rules('entry_points = { make = "create_thing" }\n')
+
+
+def test_without_entry_points_api_modules_is_still_required():
+    with pytest.raises(TracerError, match=r"\[discovery\]: 'api_modules' is required"):
+        entry_rules("")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from tracer.analysis.resolve import Ref
+from tracer.analysis.resolve import Ref, Resolver
 from tracer.analysis.text import words
 from tracer.index.model import ClassDef, Function, Module
 from tracer.index.tree import SourceTree
@@ -38,6 +38,7 @@ def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Op
         module = tree.module(tree.module_name(path))
         if module is not None:
             found += _module_ops(module, rules)
+    found += _entry_points(tree, rules)
     return sorted(_disambiguate(found, rules.discovery.prefer), key=lambda op: op.name)
 
 
@@ -88,6 +89,24 @@ def _module_ops(module: Module, rules: Rules) -> list[Operation]:
         if name:
             ref = Ref("function", f"{module.name}.{fn.name}", "handler")
             ops.append(Operation(name, module.path, fn.line, fn.qualname, ref, _removed(fn, rules)))
+    return ops
+
+
+def _entry_points(tree: SourceTree, rules: Rules) -> list[Operation]:
+    """Operations the rules start at a named function or method (a method
+    may be inherited: `self` is still the named class); those the tree does
+    not define are left out."""
+    r = Resolver(tree, rules)
+    ops = []
+    for name, target in rules.discovery.entry_points:
+        owner, method = target.rsplit(".", 1)
+        ref = r.method(owner, method) if r.find_class(owner) else None
+        ref = Ref("method", ref.name, "entry point", bound=owner) if ref else None
+        if ref is None and r.find_function(target):
+            ref = Ref("function", target, "entry point")
+        found = r.find_function(ref.name) if ref else None
+        if ref and found:
+            ops.append(Operation(name, found[0].path, found[2].line, found[2].qualname, ref))
     return ops
 
 
