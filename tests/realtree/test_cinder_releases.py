@@ -89,3 +89,23 @@ def test_ops_lists_the_catalogue(version: str):
     proj = project(version)
     names = {op.name for op in proj.operations()}
     assert {proj.rules.alias(op) or op for op in proj.rules.catalogue} <= names
+
+
+FLOW_TASKS = [
+    "cinder.volume.flows.api.create_volume." + t
+    for t in ("ExtractVolumeRequestTask", "QuotaReserveTask", "EntryCreateTask", "QuotaCommitTask", "VolumeCastTask")
+] + ["cinder.scheduler.flows.create_volume." + t for t in ("ExtractSchedulerSpecTask", "ScheduleCreateVolumeTask")] + [
+    "cinder.volume.flows.manager.create_volume." + t
+    for t in ("ExtractVolumeRefTask", "OnFailureRescheduleTask", "ExtractVolumeSpecTask", "NotifyVolumeActionTask",
+              "CreateVolumeFromSpecTask", "CreateVolumeOnFinishTask")
+]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_create_walks_every_flow_task_in_the_order_added(version: str):
+    """API flow, then (through the casts) the scheduler's and the volume
+    manager's: each task's execute, as `get_flow` adds them."""
+    walked = [callee for _, callee, data in project(version).draft("create").walk.edges if data["via"] == "rule flows"]
+    # 10.0.8 runs the manager's flow from both sides of an `if` (with or
+    # without a lock): walked twice, the same tasks in the same order
+    assert list(dict.fromkeys(walked)) == [f"{task}.execute" for task in FLOW_TASKS]

@@ -42,7 +42,8 @@ BOTH = {
     "create_router": Layers(anchors=("neutron/db/l3_db.py create_router()",),
                             messages=(("client", SRV, "create_router"),)),
     "delete_router": Layers(anchors=("neutron/db/l3_db.py delete_router()", "neutron/db/l3_db.py notify_router_deleted()"),
-                            messages=((SRV, "database", "delete router"),)),
+                            messages=((SRV, "database", "delete router"),),
+                            notes=((SRV, "notify L3 agents: router deleted"),)),
     "create_floatingip": Layers(anchors=("neutron/services/l3_router/l3_router_plugin.py create_floatingip()",),
                                 messages=((SRV, "database", "create floating ip"),)),
     "delete_floatingip": Layers(anchors=("neutron/db/l3_db.py delete_floatingip()",),
@@ -57,6 +58,10 @@ PER_RELEASE = {
     (OLD, "delete_port"): Layers(messages=((SRV, L2, "port_delete"),)),
     (NEW, "delete_network"): Layers(messages=((SRV, MECH, "delete port precommit"),), absent=(L2,)),
     (NEW, "delete_port"): Layers(absent=(L2,)),
+    (OLD, "delete_subnet"): Layers(messages=((SRV, MECH, "update port precommit"), (SRV, L2, "port_update"))),
+    (NEW, "delete_subnet"): Layers(messages=((SRV, "database", "delete alloc by subnet id"),
+                                             (SRV, "database", "delete object")),
+                                   notes=((SRV, "publish: SUBNET AFTER_DELETE"),), absent=(MECH,)),
 }
 _projects: dict[str, Project] = {}
 
