@@ -86,12 +86,12 @@ def bench_tree(version: str, root: Path, op: str, jobs: int, pyan: Path | None, 
     runs[0].note = f"{len(good)} modules ({bad} py2-era files ast cannot parse)"
     cache = work / f"cache-{version}"
     env = {"TRACER_CACHE_DIR": str(cache)}
-    runs.append(measure("trace startup (`trace --help`)", [*TRACE, "--help"]))
+    runs.append(measure("trace startup (`trace --version`)", [*TRACE, "--version"]))
     for label in ("cold", "warm"):
         runs.append(measure(f"one op, {label}", [*TRACE, "nova", op, *src, "-o", "-"], env, note=op))
     startup, warm = runs[1], runs[-1]
     runs.append(Run("one op, warm, less start-up", max(warm.seconds - startup.seconds, 0.0), warm.peak_mb,
-                    warm.ok and startup.ok, "derived: the row above minus `trace --help`"))
+                    warm.ok and startup.ok, "derived: the row above minus `trace --version`"))
     for label in ("cold", "warm"):
         out = work / f"out-{version}-{label}"
         run = measure(f"catalogue, {label}", [*TRACE, "nova", "--all", *src, "-o", str(out), "-j", str(jobs)], env)
