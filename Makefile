@@ -6,7 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-RELEASES := ocata 2026.2
+# project:release pairs the catalogue covers (the oldest and newest on PyPI)
+CATALOGUE := nova:ocata nova:2026.2 cinder:ocata cinder:2026.2 neutron:ocata neutron:2026.2 \
+	sahara:pike sahara:2023.2 magnum:pike magnum:2026.2
 
 .PHONY: all test catalogue site clean
 
@@ -31,11 +33,12 @@ site: all
 	$(BIN)/trace site -o output/site
 
 catalogue: $(STAMP)
-	for release in $(RELEASES); do \
-		$(BIN)/trace nova --catalogue --release $$release -o diagrams/nova/$$release --force || exit 1; \
+	for pair in $(CATALOGUE); do \
+		project=$${pair%%:*}; release=$${pair#*:}; \
+		$(BIN)/trace $$project --catalogue --release $$release -o diagrams/$$project/$$release --force || exit 1; \
 	done
 	$(BIN)/trace render diagrams -o output --force
-	$(BIN)/python -m tracer.readme nova
+	$(BIN)/python -m tracer.readme
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

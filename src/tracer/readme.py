@@ -1,9 +1,8 @@
-"""The README's catalogue table, generated from the rules and the committed
-diagrams; `python -m tracer.readme` rewrites it between its markers."""
+"""The README's catalogue tables, generated from the rules and the committed
+diagrams; `python -m tracer.readme` rewrites them between their markers."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from tracer.files import write_atomic
@@ -31,6 +30,12 @@ def catalogue_table(root: Path, project: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def catalogue_tables(root: Path) -> str:
+    """One table per project that has committed diagrams, by project name."""
+    projects = sorted(p.name for p in (root / "diagrams").iterdir() if p.is_dir())
+    return "\n".join(f"#### {project}\n\n{catalogue_table(root, project)}" for project in projects)
+
+
 def _versions(project: str) -> dict[str, str]:
     """Release name -> the project's version in it, from the release table."""
     try:
@@ -52,8 +57,6 @@ def update(readme: Path, table: str) -> bool:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tracer.readme PROJECT")
     here = Path.cwd()
-    changed = update(here / "README.md", catalogue_table(here, sys.argv[1]))
-    print("README.md catalogue table " + ("updated" if changed else "unchanged"))
+    changed = update(here / "README.md", catalogue_tables(here))
+    print("README.md catalogue tables " + ("updated" if changed else "unchanged"))
