@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tracer.pipeline import Project
+from tracer.rules import load_rules
+
 
 def cache_dir() -> Path:
     env = os.environ.get("TRACER_TEST_CACHE")
@@ -53,3 +56,14 @@ def nova_15() -> Path:
 @pytest.fixture(scope="session")
 def nova_34() -> Path:
     return release_tree("nova", "34.0.0")
+
+
+_PROJECTS: dict[tuple[str, str], Project] = {}
+
+
+def release_project(project: str, version: str) -> Project:
+    """One Project per release for the whole session, so its index is built
+    once however many test modules trace it."""
+    if (project, version) not in _PROJECTS:
+        _PROJECTS[project, version] = Project(load_rules(project), release_tree(project, version))
+    return _PROJECTS[project, version]

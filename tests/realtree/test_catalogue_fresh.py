@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import release_tree
+from conftest import release_project
 from tracer.pipeline import Project
 from tracer.releases import resolve
 from tracer.render.batch import RenderOptions, draw_offline
@@ -22,19 +22,13 @@ from tracer.wsd.parse import parse_file
 pytestmark = pytest.mark.realtree
 
 ROOT = Path(__file__).resolve().parents[2]
-_projects: dict[tuple[str, str], Project] = {}
-
-
 def committed() -> list[Path]:
     return sorted((ROOT / "diagrams").glob("*/*/*.wsd"))
 
 
 def project_for(project: str, release: str) -> Project:
     """The release's tree (downloaded once), one Project per release."""
-    if (project, release) not in _projects:
-        version = resolve(project, release).version
-        _projects[project, release] = Project(load_rules(project), release_tree(project, version))
-    return _projects[project, release]
+    return release_project(project, resolve(project, release).version)
 
 
 @pytest.mark.parametrize("project", sorted(p.name for p in (ROOT / "diagrams").iterdir() if p.is_dir()))

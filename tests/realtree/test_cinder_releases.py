@@ -12,9 +12,8 @@ import pytest
 
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
-from tracer.rules import load_rules
 
-from conftest import release_tree
+from conftest import release_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "projects"))
 from projectlayers import Layers, assert_layers  # noqa: E402
@@ -64,13 +63,8 @@ PER_RELEASE = {
     (OLD, "backup"): Layers(messages=((API, BACKUP, "create_backup"),)),
     (NEW, "backup"): Layers(messages=((API, SCHED, "create_backup"), (SCHED, BACKUP, "create_backup"))),
 }
-_projects: dict[str, Project] = {}
-
-
 def project(version: str) -> Project:
-    if version not in _projects:
-        _projects[version] = Project(load_rules("cinder"), release_tree("cinder", version))
-    return _projects[version]
+    return release_project("cinder", version)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -11,9 +11,8 @@ import pytest
 
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
-from tracer.rules import load_rules
 
-from conftest import release_tree
+from conftest import release_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "projects"))
 from projectlayers import Layers, assert_layers  # noqa: E402
@@ -37,13 +36,8 @@ WANT = {
     "23.0.0": Layers(**{**COMMON, "anchors": COMMON["anchors"] + (
         "magnum/api/controllers/v1/cluster.py _post()",), "absent": ("heat_driver",)}),
 }
-_projects: dict[str, Project] = {}
-
-
 def project(version: str) -> Project:
-    if version not in _projects:
-        _projects[version] = Project(load_rules("magnum"), release_tree("magnum", version))
-    return _projects[version]
+    return release_project("magnum", version)
 
 
 @pytest.mark.parametrize("version", sorted(WANT))

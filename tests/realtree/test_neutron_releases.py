@@ -12,9 +12,8 @@ import pytest
 
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
-from tracer.rules import load_rules
 
-from conftest import release_tree
+from conftest import release_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "projects"))
 from projectlayers import Layers, assert_layers  # noqa: E402
@@ -63,13 +62,8 @@ PER_RELEASE = {
                                              (SRV, "database", "delete object")),
                                    notes=((SRV, "publish: SUBNET AFTER_DELETE"),), absent=(MECH,)),
 }
-_projects: dict[str, Project] = {}
-
-
 def project(version: str) -> Project:
-    if version not in _projects:
-        _projects[version] = Project(load_rules("neutron"), release_tree("neutron", version))
-    return _projects[version]
+    return release_project("neutron", version)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

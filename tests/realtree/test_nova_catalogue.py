@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import release_project
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
 from tracer.problems import TracerError
-from tracer.rules import load_rules
 from tracer.wsd.model import Diagram, Message, walk
 
 pytestmark = pytest.mark.realtree
@@ -80,14 +80,11 @@ SERVICES = {
 }
 
 VERSIONS = {"15.1.5": "nova_15", "34.0.0": "nova_34"}
-_projects: dict[str, Project] = {}
 
 
 def project(version: str, request: pytest.FixtureRequest) -> tuple[Project, Path]:
-    root = request.getfixturevalue(VERSIONS[version])
-    if version not in _projects:
-        _projects[version] = Project(load_rules("nova"), root)
-    return _projects[version], root
+    proj = release_project("nova", version)
+    return proj, proj.tree.root
 
 
 def rpc_messages(diagram: Diagram) -> list[tuple[str, str, str]]:

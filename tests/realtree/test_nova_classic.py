@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import release_project
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
-from tracer.rules import load_rules
 from tracer.wsd.emit import emit
 from tracer.wsd.parse import parse_text
 
@@ -22,9 +22,6 @@ from layers import CLASSIC, assert_layers  # noqa: E402
 pytestmark = pytest.mark.realtree
 
 VERSIONS = {"15.1.5": "nova_15", "34.0.0": "nova_34"}
-_projects: dict[str, Project] = {}
-
-
 @pytest.fixture
 def tree(request: pytest.FixtureRequest) -> tuple[str, Path]:
     version = request.param
@@ -33,9 +30,7 @@ def tree(request: pytest.FixtureRequest) -> tuple[str, Path]:
 
 def project_for(version: str, root: Path) -> Project:
     """One project per release for the session: its index is shared."""
-    if version not in _projects:
-        _projects[version] = Project(load_rules("nova"), root)
-    return _projects[version]
+    return release_project("nova", version)
 
 
 @pytest.mark.parametrize("tree", list(VERSIONS), indirect=True)

@@ -10,9 +10,8 @@ import pytest
 
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
-from tracer.rules import load_rules
 
-from conftest import release_tree
+from conftest import release_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "projects"))
 from projectlayers import Layers, assert_layers  # noqa: E402
@@ -36,13 +35,8 @@ CREATE = Layers(
               ("sahara_engine", "database", "status = CLUSTER_STATUS_ACTIVE")),
     notes=(("sahara_api", "check policy: data-processing:cluster"),),
 )
-_projects: dict[str, Project] = {}
-
-
 def project(version: str) -> Project:
-    if version not in _projects:
-        _projects[version] = Project(load_rules("sahara"), release_tree("sahara", version))
-    return _projects[version]
+    return release_project("sahara", version)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
