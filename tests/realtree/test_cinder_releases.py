@@ -63,6 +63,8 @@ PER_RELEASE = {
     (OLD, "backup"): Layers(messages=((API, BACKUP, "create_backup"),)),
     (NEW, "backup"): Layers(messages=((API, SCHED, "create_backup"), (SCHED, BACKUP, "create_backup"))),
 }
+
+
 def project(version: str) -> Project:
     return release_project("cinder", version)
 

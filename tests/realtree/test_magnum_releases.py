@@ -36,6 +36,8 @@ WANT = {
     "23.0.0": Layers(**{**COMMON, "anchors": COMMON["anchors"] + (
         "magnum/api/controllers/v1/cluster.py _post()",), "absent": ("heat_driver",)}),
 }
+
+
 def project(version: str) -> Project:
     return release_project("magnum", version)
 

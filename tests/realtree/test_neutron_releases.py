@@ -62,6 +62,8 @@ PER_RELEASE = {
                                              (SRV, "database", "delete object")),
                                    notes=((SRV, "publish: SUBNET AFTER_DELETE"),), absent=(MECH,)),
 }
+
+
 def project(version: str) -> Project:
     return release_project("neutron", version)
 

@@ -35,6 +35,8 @@ CREATE = Layers(
               ("sahara_engine", "database", "status = CLUSTER_STATUS_ACTIVE")),
     notes=(("sahara_api", "check policy: data-processing:cluster"),),
 )
+
+
 def project(version: str) -> Project:
     return release_project("sahara", version)
 

@@ -34,10 +34,6 @@ class SourceTree:
             return base.with_suffix(".py"), False
         return None
 
-    def has_module(self, name: str) -> bool:
-        return name in self._cache and self._cache[name] is not None or \
-            self.module_file(name) is not None
-
     def module(self, name: str) -> Module | None:
         if name not in self._cache:
             self._cache[name] = self._load(name)
