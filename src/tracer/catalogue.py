@@ -32,10 +32,14 @@ class Setup:
     cache_dir: Path | None = None
     depth: int = Limits.depth
     granularity: str | None = None
+    services: tuple[tuple[str, Path], ...] = ()  # other services' trees walked into
 
     def open(self) -> Project:
         cache = IndexCache(self.cache_dir) if self.cache_dir else None
-        return Project(load_rules(self.project), self.root, self.options, cache)
+        project = Project(load_rules(self.project), self.root, self.options, cache)
+        for name, root in self.services:
+            project.with_service(Project(load_rules(name), root, None, cache))
+        return project
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from tracer.analysis.discover import Operation, discover
 from tracer.analysis.resolve import Resolver
 from tracer.analysis.sequence import to_diagram
+from tracer.analysis.services import Services
 from tracer.analysis.walk import Limits, Walk, Walker
 from tracer.index.cache import IndexCache
 from tracer.index.tree import SourceTree
@@ -34,7 +35,13 @@ class Project:
         self.rules = rules
         self.tree = SourceTree(root, cache)
         self.resolver = Resolver(self.tree, rules, options)
+        self.services = Services()  # other services' trees, added by `with_service`
         self._ops: list[Operation] | None = None
+
+    def with_service(self, other: "Project") -> None:
+        """Walk requests to `other`'s service on in its tree."""
+        self.services.trees = {**self.services.trees, other.rules.project: other}
+        other.services = self.services
 
     def operations(self) -> list[Operation]:
         if self._ops is None:
@@ -57,16 +64,24 @@ class Project:
         hint = f"; did you mean '{close[0]}'?" if close else "; `trace ops " + self.rules.project + "` lists them"
         raise TracerError(f"no operation '{name}' in {self.rules.project}{hint}")
 
-    def draft(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Draft:
-        """Draw one operation; granularity 'service' or 'module' (default: the
-        rules' choice for that name)."""
+    def start(self, name: str, granularity: str | None = None) -> tuple[Operation, Rules, str]:
+        """The operation, the rules at the granularity to draw it with
+        (default: the rules' choice for that name), its first participant."""
         op = self.find(name)
         if op.removed:
             raise TracerError(f"operation '{name}' ({op.handler}, {op.path}:{op.line}) was removed "
                               f"in {op.removed}: this tree only answers it with an error", exit_code=1)
         rules = self.rules.at(granularity or self.rules.granularity_of(name))
         entry = rules.participant_of(self.tree.module_name(self.tree.root / op.path))
-        walk = Walker(self.resolver, rules, limits).walk(op.ref, entry or "api", name)
+        return op, rules, entry or "api"
+
+    def draft(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Draft:
+        """Draw one operation; granularity 'service' or 'module'. Requests to
+        the services in `self.services` are walked on in their trees."""
+        op, rules, entry = self.start(name, granularity)
+        walk = Walker(self.resolver, rules, limits, self.services,
+                      frozenset({(self.rules.project, op.name)})).walk(op.ref, entry, name)
         title = self.rules.title.format(op=name)
         diagram = to_diagram(title, walk.statements, self.rules.client, walk.roles)
-        return Draft(op, diagram, walk, list(self.tree.problems))
+        problems = [*self.tree.problems, *(p for s in self.services.trees.values() for p in s.tree.problems)]
+        return Draft(op, diagram, walk, problems)

@@ -108,6 +108,44 @@ class FlowRule:
 
 
 @dataclass(frozen=True)
+class ClientRule:
+    """Calls on another service's client object: a request to `service`.
+
+    `objects` match what the receiver is (its class, or a library's name with
+    `()` dropped); `methods` which of its methods count; `method_arg`, for a
+    dispatcher (`client.call(ctx, 2, 'get')`), the positional argument that
+    names the client method as a literal; `prefix` goes before the method's
+    name (`images.` + `get`).
+    """
+
+    service: str
+    objects: tuple[str, ...]
+    methods: tuple[str, ...] = ("*",)
+    method_arg: int | None = None
+    prefix: str = ""
+    example: Example | None = None
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """What a client method asks of this service: `client` is a regular
+    expression over the method (`create_(?P<resource>\\w+)`), `request` the
+    REST request it sends and `operation` this service's operation that
+    serves it, both formatted with the expression's named groups."""
+
+    client: str
+    request: str
+    operation: str | None = None
+
+    def match(self, method: str) -> tuple[str, str | None] | None:
+        found = re.fullmatch(self.client, method)
+        if found is None:
+            return None
+        groups = {k: v or "" for k, v in found.groupdict().items()}
+        return self.request.format(**groups), self.operation.format(**groups) if self.operation else None
+
+
+@dataclass(frozen=True)
 class AttributeRule:
     """`self.<name>` on instances of classes matching `owner` holds a `type`,
     where the code only passes it in (`self.compute_rpcapi = compute_rpcapi`)."""
@@ -161,6 +199,9 @@ class Rules:
     module_granularity: tuple[str, ...] = ()  # catalogue names drawn per module
     catalogue: tuple[str, ...] = ()  # the operations the catalogue draws
     flows: tuple[FlowRule, ...] = ()
+    clients: tuple[ClientRule, ...] = ()
+    routes: tuple[RouteRule, ...] = ()
+    runners: tuple[str, ...] = ()  # calls that run the function handed to them
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -171,6 +212,13 @@ class Rules:
 
     def is_opaque(self, participant: str) -> bool:
         return any(r.opaque for r in self.participants if r.name == participant)
+
+    def route(self, method: str) -> tuple[str, str | None] | None:
+        """The REST request a client method sends, and the operation serving it."""
+        for rule in self.routes:
+            if (found := rule.match(method)) is not None:
+                return found
+        return None
 
     def alias(self, name: str) -> str | None:
         return dict(self.aliases).get(name)
@@ -329,6 +377,7 @@ class _Reader:
                           for i, d in self.entries(data, "persist", {"call", "text", "example", "granularity"})),
             skip=self.get(data.get("skip", {}), "skip", None, "calls", list, ()),
             skip_unknown=self.get(data.get("skip", {}), "skip", None, "unknown", list, ()),
+            runners=self.get(data.get("runners", {}), "runners", None, "calls", list, ()),
             aliases=tuple(sorted(aliases.items())),
             discovery=discovery,
             module_granularity=self.get(data.get("granularity", {}), "granularity", None, "module", list, ()),
@@ -336,7 +385,34 @@ class _Reader:
             flows=tuple(FlowRule(self.get(d, "flows", i, "add", str), self.get(d, "flows", i, "run", list),
                                  self.get(d, "flows", i, "method", str, "execute"), self.example(d, "flows", i))
                         for i, d in self.entries(data, "flows", {"add", "run", "method", "example"})),
+            clients=tuple(self._client(i, d) for i, d in self.entries(
+                data, "clients", {"service", "objects", "methods", "method_arg", "prefix", "example"})),
+            routes=tuple(self._route(i, d) for i, d in self.entries(
+                data, "routes", {"client", "request", "operation"})),
         )
+
+    def _client(self, i: int, d: dict) -> ClientRule:
+        arg = self.get(d, "clients", i, "method_arg", int, None)
+        if arg is not None and arg < 0:
+            raise self.fail("clients", i, "method_arg", "must be a position (0 or more)")
+        return ClientRule(self.get(d, "clients", i, "service", str), self.get(d, "clients", i, "objects", list),
+                          self.get(d, "clients", i, "methods", list, ("*",)), arg,
+                          self.get(d, "clients", i, "prefix", str, ""), self.example(d, "clients", i))
+
+    def _route(self, i: int, d: dict) -> RouteRule:
+        pattern = self.get(d, "routes", i, "client", str)
+        try:
+            groups = set(re.compile(pattern).groupindex)
+        except re.error as err:
+            raise self.fail("routes", i, "client", f"is not a regular expression: {err}") from None
+        for key in ("request", "operation"):
+            template = self.get(d, "routes", i, key, str, ... if key == "request" else None)
+            try:
+                template is None or template.format(**{g: "" for g in groups})
+            except (KeyError, IndexError, ValueError):
+                raise self.fail("routes", i, key, f"may use only the named groups of 'client' "
+                                f"({', '.join(sorted(groups)) or 'none'})") from None
+        return RouteRule(pattern, d["request"], d.get("operation"))
 
     def _action_name(self, template: str) -> str:
         try:

@@ -8,11 +8,11 @@ bindings answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from tracer.index.model import ClassDef, Function, Module, Return
+from tracer.index.model import Bind, ClassDef, Function, Module, Return
 from tracer.index.tree import SourceTree
 from tracer.rules import Rules
 
@@ -237,18 +237,41 @@ class Resolver:
                 return Ref("instance", chosen, "rule binding")
         return None
 
-    def _returns(self, qualname: str, depth: int) -> Ref | None:
+    def _returns(self, qualname: str, depth: int, index: int | None = None) -> Ref | None:
+        """What a function returns (its first top-level return that tells);
+        with `index`, that item of the tuple it returns."""
         found = self.find_function(qualname)
         if not found or depth > MAX_DEPTH:
             return None
         mod, cls, fn = found
         ctx = Context(mod.name, f"{mod.name}.{cls.name}" if cls else None)
+        env: dict[str, Ref] = {}
         for ev in fn.events:
-            if isinstance(ev, Return) and ev.value:
-                ref = self.eval(ev.value, ctx, depth + 1)
-                if ref and ref.kind in ("instance", "external"):
-                    return Ref(ref.kind, ref.name, "return value")
+            if isinstance(ev, Bind) and ev.index is None:  # locals the return may name
+                env.pop(ev.name, None)
+                if (local := self.eval(ev.value, replace(ctx, env=tuple(env.items())), depth + 1)) is not None:
+                    env[ev.name] = local
+            if not isinstance(ev, Return):
+                continue
+            here = replace(ctx, env=tuple(env.items()))
+            if index is None and ev.value:
+                ref = self.eval(ev.value, here, depth + 1)
+            elif index is not None and len(ev.items) > index and ev.items[index]:
+                ref = self.eval(ev.items[index], here, depth + 1)
+            elif index is not None and ev.value.endswith("()"):  # `return other()`: its item
+                ref = self.item(ev.value, index, here, depth + 1)
+            else:
+                continue
+            if ref and ref.kind in ("instance", "external"):
+                return Ref(ref.kind, ref.name, "return value")
         return None
+
+    def item(self, chain: str, index: int, ctx: Context, depth: int = 0) -> Ref | None:
+        """Item `index` of the tuple a call returns: `a, b = self._pair()`."""
+        callee = self.eval(chain[:-2], ctx, depth + 1) if chain.endswith("()") else None
+        if callee is None or callee.kind not in ("function", "method"):
+            return None
+        return self._returns(callee.name, depth + 1, index)
 
 
 def _strip(part: str) -> tuple[str, int]:

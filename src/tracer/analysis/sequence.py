@@ -12,7 +12,7 @@ def to_diagram(title: str, statements: list[Statement], first: str,
     """`roles` maps host-role participants to their service; a service seen
     in one role only is drawn under its plain name."""
     renames = _single_roles(statements, roles or {})
-    body = [_rename(s, renames) for s in statements] if renames else statements
+    body = [rename(s, renames) for s in statements] if renames else statements
     probe = Diagram(title, tuple(body))
     order = [first] + [p.name for p in probe.participants() if p.name != first]
     decls: list[Statement] = [Participant(name) for name in order]
@@ -29,7 +29,7 @@ def _single_roles(statements: list[Statement], roles: dict[str, str]) -> dict[st
             if len(names) == 1 and service not in used}
 
 
-def _rename(stmt: Statement, names: dict[str, str]) -> Statement:
+def rename(stmt: Statement, names: dict[str, str]) -> Statement:
     n = lambda x: names.get(x, x)  # noqa: E731
     if isinstance(stmt, Message):
         return replace(stmt, source=n(stmt.source), target=n(stmt.target))
@@ -38,6 +38,6 @@ def _rename(stmt: Statement, names: dict[str, str]) -> Statement:
     if isinstance(stmt, Lifeline):
         return replace(stmt, participant=n(stmt.participant))
     if isinstance(stmt, Group):
-        return replace(stmt, branches=tuple(Branch(b.label, tuple(_rename(s, names) for s in b.steps))
+        return replace(stmt, branches=tuple(Branch(b.label, tuple(rename(s, names) for s in b.steps))
                                             for b in stmt.branches))
     return stmt

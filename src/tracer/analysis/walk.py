@@ -22,10 +22,13 @@ from fnmatch import fnmatchcase
 
 from tracer.analysis.decide import UNKNOWN, decide, literal
 from tracer.analysis.resolve import Context, Ref, Resolver
+from tracer.analysis.sequence import rename
+from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only, size
 from tracer.analysis.text import humanise, render, short_value, wsd_text
 from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
-from tracer.rules import FlowRule, NoteRule, PersistRule, RpcRule, Rules
+from tracer.problems import TracerError
+from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
@@ -36,7 +39,7 @@ _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 class Limits:
     depth: int = 24       # nested frames followed
     inline: int = 1       # nested helpers inlined within one participant
-    steps: int = 600      # statements drawn before the walk stops
+    steps: int = 800      # statements drawn before the walk stops
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,13 @@ def _value(text: str) -> str:
 
 
 class Walker:
-    def __init__(self, resolver: Resolver, rules: Rules, limits: Limits = Limits()) -> None:
+    def __init__(self, resolver: Resolver, rules: Rules, limits: Limits = Limits(),
+                 services: Services | None = None, visiting: frozenset[tuple[str, str]] = frozenset()) -> None:
         self.r = resolver
         self.rules = rules
         self.limits = limits
+        self.services = services or Services()
+        self.visiting = visiting  # (service, operation) walked into above this walk
         self.edges: list[tuple[str, str, dict[str, str]]] = []
         self.unresolved: list[Unresolved] = []
         self.external = 0
@@ -226,7 +232,7 @@ class Walker:
             frame.aliases[ev.name] = ev.value  # `rpc_method = cctxt.cast`
         else:
             frame.aliases.pop(ev.name, None)
-        ref = self.r.eval(ev.value, frame.ctx)
+        ref = self.r.eval(ev.value, frame.ctx) if ev.index is None else self.r.item(ev.value, ev.index, frame.ctx)
         env = dict(frame.ctx.env)
         if ref is None:
             env.pop(ev.name, None)
@@ -294,6 +300,12 @@ class Walker:
             if arg.keyword is None and arg.text in frame.fn.nested:
                 self._nested(frame, frame.fn.nested[arg.text], out)
         ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
+        client = self._client_rule(frame, call, ref)
+        if client is not None:
+            self._request(frame, call, *client, out)
+            return
+        if self.rules.runners and self._skipped(ref.name if ref else call.callee, self.rules.runners):
+            self._handed_over(frame, call, out)
         in_tree = ref is not None and ref.kind in ("function", "method", "class")
         # skip patterns name what resolved by its qualified name, the rest by its text
         if self._skipped(ref.name if in_tree else call.callee, self.rules.skip):
@@ -377,6 +389,17 @@ class Walker:
             self._emit(frame, out, *steps, new=0)
             frame.reanchor = True
 
+    def _handed_over(self, frame: Frame, call: Call, out: list[Statement]) -> None:
+        """A runner's first function argument is called there with the
+        arguments after it: `spawn(self._allocate, ctx, instance)`."""
+        positional = [a for a in call.args if a.keyword is None]
+        for i, arg in enumerate(positional):
+            ref = self._arg_ref(frame, arg.text)
+            if ref is not None and ref.kind in ("function", "method"):
+                rest = tuple(positional[i + 1:]) + tuple(a for a in call.args if a.keyword)
+                self._follow(frame, Call(arg.text, rest, call.line, nested=True), ref, out)
+                return
+
     def _receiver_participant(self, frame: Frame, call: Call) -> str | None:
         """The participant of the object a method is called on (`self.network_api`
         belongs where its class is, even where the method is inherited from a base module)."""
@@ -450,6 +473,94 @@ class Walker:
             assert meth is not None
             task = Call(f"{cls.rsplit('.', 1)[1]}.{rule.method}", (), call.line, nested=True)
             self._follow(frame, task, Ref("method", meth.name, "rule flows", bound=cls), out)
+
+    def _client_rule(self, frame: Frame, call: Call, ref: Ref | None) -> tuple[ClientRule, str] | None:
+        """A call on another service's client object, and the client method it
+        calls (`cinderclient(ctx).volumes.reserve` -> volumes.reserve)."""
+        if not self.rules.clients or "." not in call.callee or call.callee.count(".") == 1 and \
+                call.callee.startswith("self."):  # a class's own method is no request
+            return None
+        if ref is not None and ref.kind == "method":  # a client class in the tree (a wrapper)
+            found = self._client_object(ref.bound or ref.owner, call.callee.rsplit(".", 1)[1], call)
+        elif ref is not None and ref.kind == "external":  # a library's object: `pkg.Client().volumes.reserve`
+            parts = ref.name.split(".")
+            found = next((f for i in range(1, len(parts)) if parts[i - 1].endswith("()")
+                          and (f := self._client_object(".".join(parts[:i])[:-2], ".".join(parts[i:]), call))), None)
+        elif ref is None:  # a method the tree does not define, on an object whose class it does
+            parts = call.callee.split(".")
+            found = None
+            for i in range(1, len(parts)):
+                recv = self.r.eval(".".join(parts[:i]), frame.ctx)
+                if recv is None:
+                    break
+                if recv.kind == "instance" and recv.via != "self":
+                    found = self._client_object(recv.name, ".".join(parts[i:]), call)
+                    if found:
+                        break
+        else:
+            return None
+        return found
+
+    def _client_object(self, obj: str, method: str, call: Call) -> tuple[ClientRule, str] | None:
+        if "()" in method:  # a call on what a client method returned: `client.list_ports().get`
+            return None
+        for rule in self.rules.clients:
+            if not any(fnmatchcase(obj, pat) for pat in rule.objects):
+                continue
+            if not any(fnmatchcase(method, pat) for pat in rule.methods):
+                return None
+            if rule.method_arg is not None:
+                positional = [a for a in call.args if a.keyword is None]
+                method = positional[rule.method_arg].literal or "" if rule.method_arg < len(positional) else ""
+            return (rule, rule.prefix + method) if method else None
+        return None
+
+    def _request(self, frame: Frame, call: Call, rule: ClientRule, method: str, out: list[Statement]) -> None:
+        """A request to another service; walked on in its tree when that is given."""
+        where = f"{frame.path}:{call.line}"
+        req = self.services.request(rule.service, method)
+        if req.reads and frame.inline > self.limits.inline:
+            self.unresolved.append(Unresolved(where, call.callee, "inline limit: a read request left out", True))
+            return
+        self.edges.append((frame.ref.name, f"{rule.service}:{req.request or method}",
+                           {"line": where, "kind": "request", "via": "rule clients"}))
+        service = rule.service
+        steps = self._remote(frame, req, where)
+        self._emit(frame, out, Message(frame.participant, service, wsd_text(req.text)), *steps,
+                   Message(service, frame.participant, "done"), new=2)
+        frame.reanchor = True
+
+    def _remote(self, frame: Frame, req: Request, where: str) -> list[Statement]:
+        """The steps of the operation serving a request, walked in the other
+        service's tree with its rules; its client is the service itself."""
+        remote = self.services.tree(req.service)
+        key = (req.service, req.operation or "")
+        if remote is None or req.operation is None or key in self.visiting:
+            return []
+        try:
+            op, rules, entry = remote.start(req.operation)
+        except TracerError as err:
+            self.unresolved.append(Unresolved(where, req.method, f"{req.service}: {err}"))
+            return []
+        left = replace(self.limits, steps=max(0, self.limits.steps - self.count),
+                       depth=max(1, self.limits.depth - frame.depth))
+        sub = Walker(remote.resolver, rules, left, self.services, self.visiting | {key})
+        walk = sub.walk(op.ref, entry, op.name)
+        self.count += sub.count
+        self.stopped = self.stopped or sub.stopped
+        self.edges += sub.edges
+        self.unresolved += sub.unresolved
+        self.external += sub.external
+        names = {rules.client: req.service, **self._clashes(rules, req.service)}
+        self.roles.update({names.get(k, k): names.get(v, v) for k, v in sub.roles.items()})
+        return [rename(s, names) for s in walk.statements]
+
+    def _clashes(self, other: Rules, service: str) -> dict[str, str]:
+        """Participants of another service named like ours get its name as prefix."""
+        ours = {self.rules.client, self.rules.database, *(p.name for p in self.rules.participants),
+                *(r.service for r in self.rules.rpc)}
+        theirs = {other.database, *(p.name for p in other.participants), *(r.service for r in other.rpc)}
+        return {name: f"{service}_{name}" for name in theirs & ours}
 
     def _role(self, frame: Frame, rule: RpcRule) -> str:
         """The service, split by host role when the rules know the `server=`

@@ -19,8 +19,12 @@ from tracer.rules import available_projects, load_rules
 from tracer.source import locate, locate_release
 from tracer.wsd.emit import emit
 
-source_option = click.option("--source", type=click.Path(path_type=Path), default=None,
-                             help="Directory holding the project's package (checkout or sdist).")
+source_option = click.option("--source", "sources", multiple=True, metavar="[SERVICE=]TREE",
+                             help="Directory holding the project's package (checkout or sdist). "
+                                  "SERVICE=TREE (repeatable) gives another service's tree: requests "
+                                  "to it are walked on inside.")
+own_source_option = click.option("--source", type=click.Path(path_type=Path), default=None,
+                                 help="Directory holding the project's package (checkout or sdist).")
 driver_option = click.option("--driver", default=None, help="Virt driver binding to use (rules' choices).")
 release_option = click.option("--release", default=None, metavar="NAME",
                               help="Trace a release (liberty, 2024.1) or version (15.1.5), fetched into the cache.")
@@ -40,15 +44,50 @@ def index_cache(cache_dir: Path | None, no_cache: bool) -> IndexCache | None:
     return None if no_cache else IndexCache(cache_dir or default_dir())
 
 
-def open_project(project: str, source: Path | None, driver: str | None = None,
+def split_sources(project: str, sources: tuple[str, ...]) -> tuple[Path | None, dict[str, Path]]:
+    """`--source TREE` or `--source PROJECT=TREE` for the project's own tree;
+    `--source SERVICE=TREE` for another service's."""
+    own: Path | None = None
+    others: dict[str, Path] = {}
+    known = available_projects()
+    for value in sources:
+        name, eq, path = value.partition("=")
+        if not eq or name not in known and not name.isidentifier():
+            name, path = project, value
+        elif name not in known:
+            raise click.BadParameter(f"no rules for service '{name}' (known: {', '.join(known)})",
+                                     param_hint="--source")
+        if name == project:
+            if own is not None:
+                raise click.BadParameter(f"{project}'s own tree given twice", param_hint="--source")
+            own = Path(path)
+        elif name in others:
+            raise click.BadParameter(f"{name}'s tree given twice", param_hint="--source")
+        else:
+            others[name] = Path(path)
+    return own, others
+
+
+def open_project(project: str, sources: tuple[str, ...] | Path | None, driver: str | None = None,
                  release: str | None = None, offline: bool = False,
                  cache: IndexCache | None = None) -> Project:
+    """The project on its tree (--source, --release, ...), with the trees of
+    other services given as --source SERVICE=TREE."""
+    if isinstance(sources, tuple):
+        source, others = split_sources(project, sources)
+    else:
+        source, others = sources, {}
     if release and source:
         raise click.UsageError("--release and --source do not go together; pick one")
     rules = load_rules(project)
     located = locate_release(rules, release, offline) if release else locate(rules, source)
     click.echo(located.how, err=True)
-    return Project(rules, located.root, {"driver": driver} if driver else None, cache)
+    proj = Project(rules, located.root, {"driver": driver} if driver else None, cache)
+    for name, path in others.items():
+        other = locate(load_rules(name), path)
+        click.echo(f"{other.how}, for requests to {name}", err=True)
+        proj.with_service(Project(load_rules(name), other.root, None, cache))
+    return proj
 
 
 def report(draft: Draft) -> None:
@@ -78,17 +117,18 @@ def project_command(name: str) -> click.Command | None:
     @granularity_option
     @cache_dir_option
     @no_cache_option
-    def command(operation: str | None, everything: bool, catalogue: bool, jobs: int | None, source: Path | None,
+    def command(operation: str | None, everything: bool, catalogue: bool, jobs: int | None, sources: tuple[str, ...],
                 release: str | None, offline: bool, output: str | None, force: bool,
                 driver: str | None, depth: int, granularity: str | None,
                 cache_dir: Path | None, no_cache: bool) -> None:
         if [operation is not None, everything, catalogue].count(True) != 1:
             raise click.UsageError("give an OPERATION or --all or --catalogue (one of them)")
         cache = index_cache(cache_dir, no_cache)
-        proj = open_project(name, source, driver, release, offline, cache)
+        proj = open_project(name, sources, driver, release, offline, cache)
         if everything or catalogue:
+            services = tuple((n, s.tree.root) for n, s in proj.services.trees.items())
             setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
-                          cache.root if cache else None, depth, granularity)
+                          cache.root if cache else None, depth, granularity, services)
             draft_catalogue(proj, setup, output, force, jobs or default_jobs(), catalogue)
             return
         draft = proj.draft(operation, Limits(depth=depth), granularity)
@@ -151,7 +191,7 @@ def report_summary(summary: Summary, out_dir: Path) -> None:
 
 @main.command()
 @click.argument("project")
-@source_option
+@own_source_option
 @release_option
 @offline_option
 @cache_dir_option
@@ -181,11 +221,11 @@ def ops(project: str, source: Path | None, release: str | None, offline: bool,
 @granularity_option
 @cache_dir_option
 @no_cache_option
-def explain(project: str, operation: str, source: Path | None, release: str | None, offline: bool,
+def explain(project: str, operation: str, sources: tuple[str, ...], release: str | None, offline: bool,
             driver: str | None, depth: int,
             granularity: str | None, cache_dir: Path | None, no_cache: bool) -> None:
     """Show the call graph walked for an operation and every call left unresolved."""
-    proj = open_project(project, source, driver, release, offline, index_cache(cache_dir, no_cache))
+    proj = open_project(project, sources, driver, release, offline, index_cache(cache_dir, no_cache))
     draft = proj.draft(operation, Limits(depth=depth), granularity)
     report(draft)
     graph = draft.walk.graph()

@@ -234,7 +234,9 @@ class _Builder:
         if isinstance(small, cst.Return):
             if small.value is None:
                 return [Return("", self.line(small))]
-            return self._calls(small.value) + [Return(value_chain(small.value) or "", self.line(small))]
+            items = tuple(value_chain(e.value) or "" for e in small.value.elements) \
+                if isinstance(small.value, cst.Tuple) else ()
+            return self._calls(small.value) + [Return(value_chain(small.value) or "", self.line(small), items)]
         if isinstance(small, cst.Assign):
             out = self._calls(small.value)
             for t in small.targets:
@@ -250,6 +252,9 @@ class _Builder:
             return [SetAttr(owner, target.attr.value, " ".join(self.code(value).split()), line)]
         if isinstance(target, cst.Name) and (val := value_chain(value)):
             return [Bind(target.value, val, line)]
+        if isinstance(target, (cst.Tuple, cst.List)) and (val := value_chain(value)) and val.endswith(")"):
+            return [Bind(e.value.value, val, line, i) for i, e in enumerate(target.elements)
+                    if isinstance(e, cst.Element) and isinstance(e.value, cst.Name)]
         return []
 
     def _calls(self, node: cst.CSTNode) -> list[Event]:

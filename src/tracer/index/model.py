@@ -46,11 +46,13 @@ class SetAttr:
 
 @dataclass(frozen=True)
 class Bind:
-    """`name = value`, the value as a chain (`compute.API()`, `self.x`)."""
+    """`name = value`, the value as a chain (`compute.API()`, `self.x`);
+    `index` for one name of a tuple (`a, b = f()`: a is item 0 of f())."""
 
     name: str
     value: str
     line: int
+    index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,12 @@ class Raise:
 
 @dataclass(frozen=True)
 class Return:
-    """`return value`, the value as a chain ('' when not a chain)."""
+    """`return value`, the value as a chain ('' when not a chain); `items`
+    the chains of a returned tuple's items."""
 
     value: str
     line: int
+    items: tuple[str, ...] = ()
 
 
 Event = Union[Call, SetAttr, Bind, If, Loop, Raise, Return]
