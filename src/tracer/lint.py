@@ -116,15 +116,25 @@ def _has_method(body: list[str], name: str) -> bool:
     return any(pattern.match(line) for line in body)
 
 
-def lint_anchors(diagram: Diagram, wsd_path: str, tree: Path) -> list[Problem]:
-    """One problem per anchor that does not point at a real file and definition."""
-    source = SourceTree(tree)
+def lint_anchors(diagram: Diagram, wsd_path: str, tree: Path, *more: Path) -> list[Problem]:
+    """One problem per anchor that does not point at a real file and definition.
+    With `more` trees (a draft that crosses services), each anchor is checked
+    in the tree holding its path's top folder (`pkg/...`), else the first."""
+    sources = [SourceTree(t) for t in (tree, *more)]
     problems = []
     for anchor in diagram.anchors():
-        message = check_anchor(anchor, source, str(tree))
+        source = _tree_for(anchor, sources)
+        message = check_anchor(anchor, source, str(source.root))
         if message:
             problems.append(Problem(wsd_path, anchor.line, f"anchor '{anchor}': {message}"))
     return problems
+
+
+def _tree_for(anchor: Anchor, sources: list[SourceTree]) -> SourceTree:
+    top = (anchor.path or "").lstrip("/").split("/", 1)[0]
+    if "/" in (anchor.path or "").lstrip("/"):
+        return next((s for s in sources if (s.root / top).is_dir()), sources[0])
+    return sources[0]
 
 
 def check_anchor(anchor: Anchor, source: SourceTree, tree_name: str) -> str | None:

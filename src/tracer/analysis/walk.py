@@ -483,9 +483,10 @@ class Walker:
         if ref is not None and ref.kind == "method":  # a client class in the tree (a wrapper)
             found = self._client_object(ref.bound or ref.owner, call.callee.rsplit(".", 1)[1], call)
         elif ref is not None and ref.kind == "external":  # a library's object: `pkg.Client().volumes.reserve`
-            parts = ref.name.split(".")
-            found = next((f for i in range(1, len(parts)) if parts[i - 1].endswith("()")
-                          and (f := self._client_object(".".join(parts[:i])[:-2], ".".join(parts[i:]), call))), None)
+            parts = ref.name.split(".")  # the object is what the first call made
+            first = next((i for i in range(1, len(parts)) if parts[i - 1].endswith("()")), None)
+            found = self._client_object(".".join(parts[:first])[:-2], ".".join(parts[first:]), call) \
+                if first else None
         elif ref is None:  # a method the tree does not define, on an object whose class it does
             parts = call.callee.split(".")
             found = None
@@ -647,7 +648,8 @@ class Walker:
         if not _CHAIN.match(text):
             return None
         ref = self.r.eval(text, frame.ctx)
-        return ref if ref is not None and ref.kind != "external" else None
+        # a library's module or class says nothing; an object it made may be a client
+        return ref if ref is not None and (ref.kind != "external" or ref.name.endswith("()")) else None
 
     def _fields(self, call: Call, ref: Ref | None) -> dict[str, str]:
         """{name} and {class} for templates; the class as the code names it

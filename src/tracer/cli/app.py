@@ -26,6 +26,9 @@ class TracerGroup(click.Group):
             sys.exit(err.exit_code)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
+        except BrokenPipeError:  # the reader left (`trace ... | head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as err:  # a bug: one line, the traceback on request
             if os.environ.get("TRACER_DEBUG"):
                 raise

@@ -39,13 +39,15 @@ def diff(a: Path, b: Path, stat: bool, as_json: bool, color: bool | None) -> Non
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=_FILE)
-@click.option("--source", "tree", required=True, type=click.Path(path_type=Path),
-              help="Root of the source tree the anchors point into.")
-def lint(files: tuple[Path, ...], tree: Path) -> None:
+@click.option("--source", "trees", required=True, multiple=True, type=click.Path(path_type=Path),
+              help="Root of the source tree the anchors point into; repeat it for a draft that "
+                   "crosses services (each anchor is checked in the tree holding its top folder).")
+def lint(files: tuple[Path, ...], trees: tuple[Path, ...]) -> None:
     """Check each anchor comment against the source tree: exit 1 on problems."""
-    if not tree.is_dir():
-        raise TracerError(f"{tree}: no such directory; give --source the root of a source tree")
-    problems = [p for f in files for p in lint_anchors(parse_file(f).diagram, str(f), tree)]
+    for tree in trees:
+        if not tree.is_dir():
+            raise TracerError(f"{tree}: no such directory; give --source the root of a source tree")
+    problems = [p for f in files for p in lint_anchors(parse_file(f).diagram, str(f), *trees)]
     for problem in problems:
         click.echo(str(problem))
     sys.exit(1 if problems else 0)
