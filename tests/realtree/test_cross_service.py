@@ -1,0 +1,67 @@
+"""`trace nova create --source nova=A --source neutron=B` end to end on real
+PyPI releases (the oldest and the newest of each): Nova's compute service
+creates the instance's port through neutronclient, and the draft follows
+the request into Neutron's ML2 plugin, its mechanism drivers and back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracer.cli import main
+from tracer.lint import lint_anchors
+from tracer.wsd.model import Message, walk
+from tracer.wsd.parse import parse_text
+
+from conftest import release_tree
+
+pytestmark = pytest.mark.realtree
+
+PAIRS = [("15.1.5", "10.0.5"), ("34.0.0", "29.0.0")]
+REQUEST = ("nova_compute", "neutron", "create port: POST /v2.0/ports")
+
+
+@pytest.fixture(scope="module", params=PAIRS, ids=[f"nova-{n}+neutron-{q}" for n, q in PAIRS])
+def crossing(request) -> tuple[Path, Path, str]:
+    nova, neutron = release_tree("nova", request.param[0]), release_tree("neutron", request.param[1])
+    runner = CliRunner()
+    result = runner.invoke(main, ["nova", "create", "--source", f"nova={nova}", "--source", f"neutron={neutron}",
+                                  "--cache-dir", str(nova.parent / "trace-cache"), "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    return nova, neutron, result.stdout
+
+
+def _messages(text: str) -> list[tuple[str, str, str]]:
+    diagram = parse_text(text).diagram
+    return [(s.source, s.target, s.text) for s in walk(diagram.statements) if isinstance(s, Message)]
+
+
+def test_the_port_is_created_inside_neutron(crossing):
+    _, _, text = crossing
+    got = _messages(text)
+    start = got.index(REQUEST)
+    end = got.index(("neutron", "nova_compute", "done"), start)
+    inside = got[start + 1:end]
+    assert inside[0] == ("neutron", "neutron_server", "create_port")
+    precommit = ("neutron_server", "ml2_mechanism_drivers", "create port precommit")
+    postcommit = ("neutron_server", "ml2_mechanism_drivers", "create port postcommit")
+    assert inside.index(precommit) < inside.index(postcommit)
+    assert any(t == "neutron_database" for _, t, _ in inside)  # the port row, in Neutron's database
+    assert "# neutron/plugins/ml2/plugin.py create_port()" in text
+
+
+def test_nova_goes_on_after_neutron_answers(crossing):
+    _, _, text = crossing
+    got = _messages(text)
+    after = got[got.index(REQUEST):]
+    assert ("nova_compute", "libvirt", "spawn") in after  # the walk was not cut short by Neutron's steps
+    assert ("nova_compute", "neutron", "update port: PUT /v2.0/ports/{id}") in after  # binding the port
+    assert "walk stopped" not in text
+
+
+def test_the_crossing_draft_is_lint_clean_against_both_trees(crossing):
+    nova, neutron, text = crossing
+    diagram = parse_text(text).diagram
+    assert lint_anchors(diagram, "create.wsd", nova, neutron) == []
