@@ -75,4 +75,4 @@ def test_rule_example(project, example):
 
 def test_every_rule_kind_of_nova_has_an_example():
     names = {name.split(" #")[0] for name, _ in examples(load_rules("nova"))}
-    assert names == {"participants", "bindings", "rpc", "notes", "persist"}
+    assert names == {"participants", "bindings", "rpc", "notes", "persist", "clients"}
