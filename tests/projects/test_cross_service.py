@@ -102,3 +102,10 @@ def test_lint_takes_several_trees(run, tmp_path: Path):
     assert both.exit_code == 0, both.stdout
     one = run("lint", str(tmp_path / "d.wsd"), "--source", str(FIXTURES / "liberty"))
     assert one.exit_code == 1 and "neutron/plugins/ml2/plugin.py delete_port()" in one.stdout
+
+
+def test_all_operations_in_worker_processes_walk_into_the_service_too(run, tmp_path: Path):
+    result = run("nova", "--all", "--source", f"neutron={NEUTRON}", "-o", str(tmp_path / "all"), "-j", "2")
+    assert result.exit_code == 0, result.stderr
+    crossing = sorted(p.name for p in (tmp_path / "all").glob("*.wsd") if "neutron_server" in p.read_text())
+    assert crossing == ["servers.delete.wsd"]

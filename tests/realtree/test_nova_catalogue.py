@@ -126,8 +126,6 @@ def test_every_catalogue_name_is_listed_by_ops(version: str, request: pytest.Fix
         assert (proj.rules.alias(name) or name) in names, name
 
 
-@pytest.mark.xfail(strict=True, reason="34.0.0 delete: the walk does not reach the terminate_instance "
-                                       "cast through the _do_delete callback yet")
 def test_delete_reaches_terminate_on_the_newest_release(request: pytest.FixtureRequest):
     proj, _ = project("34.0.0", request)
     assert (API, SRC, "terminate_instance") in rpc_messages(proj.draft("delete").diagram)
