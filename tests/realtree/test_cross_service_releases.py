@@ -1,7 +1,8 @@
-"""`trace nova create --source nova=A --source neutron=B` end to end on real
-PyPI releases (the oldest and the newest of each): Nova's compute service
-creates the instance's port through neutronclient, and the draft follows
-the request into Neutron's ML2 plugin, its mechanism drivers and back."""
+"""Drafts across services, end to end on real PyPI releases: `trace nova
+create --source nova=A --source neutron=B` on the oldest and the newest of
+each (Nova's compute service creates the instance's port through
+neutronclient, and the draft follows the request into Neutron's ML2 plugin,
+its mechanism drivers and back), and volume_attach with Cinder's tree."""
 
 from __future__ import annotations
 
@@ -65,3 +66,22 @@ def test_the_crossing_draft_is_lint_clean_against_both_trees(crossing):
     nova, neutron, text = crossing
     diagram = parse_text(text).diagram
     assert lint_anchors(diagram, "create.wsd", nova, neutron) == []
+
+
+def test_volume_attach_goes_on_into_cinder_on_the_newest_releases():
+    """The same mechanism with cinderclient: Nova's API creates the volume
+    attachment, served by Cinder's attachments controller, which asks its
+    volume service (RPC) and the LVM driver."""
+    nova, cinder = release_tree("nova", "34.0.0"), release_tree("cinder", "29.0.0")
+    result = CliRunner().invoke(main, ["nova", "volume_attach", "--source", f"nova={nova}",
+                                       "--source", f"cinder={cinder}",
+                                       "--cache-dir", str(nova.parent / "trace-cache"), "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    got = _messages(result.stdout)
+    start = got.index(("nova_api", "cinder", "attachments create: POST /v3/attachments"))
+    end = got.index(("cinder", "nova_api", "done"), start)
+    inside = got[start + 1:end]
+    assert inside[0] == ("cinder", "cinder_api", "attachments.create")
+    assert any(s == "cinder_api" and t == "cinder_volume" for s, t, _ in inside)  # its RPC to the volume service
+    assert any(t == "lvm" for _, t, _ in inside)
+    assert lint_anchors(parse_text(result.stdout).diagram, "volume_attach.wsd", nova, cinder) == []
