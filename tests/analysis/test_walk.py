@@ -213,3 +213,26 @@ def test_recursion_and_the_step_limit_leave_a_note(make_tree):
 def test_depth_limit_leaves_a_note(make_tree):
     steps = draft(make_tree, limits=Limits(depth=2))
     assert "note over compute: pause (not followed: depth limit)" in steps
+
+
+def test_an_rpc_method_name_held_in_a_local_is_the_first_one_set(make_tree):
+    files = dict(TREE)
+    files["demo/compute/rpcapi.py"] = """
+        class RPC(object):
+            def pause_instance(self, ctx, instance):
+                if self.client.can_send_version('5.0'):
+                    method = 'pause_instance'
+                else:
+                    method = 'pause_instance_legacy'
+                cctxt = self.client.prepare(server=instance.host)
+                cctxt.cast(ctx, method, instance=instance)
+
+            def get_console(self, ctx, instance):
+                pass
+    """
+    tree = SourceTree(make_tree(files))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.pause"), "api", "pause")
+    lines = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, Message)]
+    assert "api->compute: pause_instance" in lines
+    assert any("one of pause_instance, pause_instance_legacy" in u.reason for u in result.unresolved)

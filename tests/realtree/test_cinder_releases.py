@@ -50,11 +50,12 @@ BOTH = {
                      messages=((BACKUP, VOL, "get_backup_device"), (VOL, "lvm", "get backup device"),
                                (BACKUP, VOL, "initialize_connection"))),
     "retype": Layers(messages=((API, SCHED, "retype"), (SCHED, VOL, "retype"), (VOL, "lvm", "retype"))),
-    # the scheduler client picks the RPC method name into a local by version:
-    # the draft ends at the client call in the API
+    # the scheduler client picks the RPC method name into a local by version
+    # (`method = 'migrate_volume'`, else the older name): the first is drawn
     "migrate": Layers(anchors=("cinder/api/contrib/admin_actions.py _migrate_volume()",
                                "cinder/volume/api.py migrate_volume()"),
-                      messages=(("client", API, "migrate"),)),
+                      messages=(("client", API, "migrate"), (API, SCHED, "migrate_volume"),
+                                (SCHED, VOL, "migrate_volume"), (VOL, "lvm", "migrate volume"))),
 }
 # Pike on: snapshots and backups pass through the scheduler
 PER_RELEASE = {

@@ -55,5 +55,8 @@ def size(steps: list[Statement] | tuple[Statement, ...]) -> int:
 
 
 def has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
-    return any(isinstance(s, Message) or (isinstance(s, Group) and any(has_message(b.steps) for b in s.branches))
+    """Does anything here reach another participant (or say where the walk
+    stopped, which is never trimmed away)?"""
+    return any(isinstance(s, Message) or (isinstance(s, Note) and s.text.startswith(STOPPED))
+               or (isinstance(s, Group) and any(has_message(b.steps) for b in s.branches))
                for s in steps)

@@ -118,6 +118,18 @@ def _calls(events: tuple[Event, ...]) -> list[Call]:
     return found
 
 
+def _binds(events: tuple[Event, ...]) -> list[Bind]:
+    found: list[Bind] = []
+    for ev in events:
+        if isinstance(ev, Bind):
+            found.append(ev)
+        elif isinstance(ev, If):
+            found += _binds(ev.body) + _binds(ev.orelse)
+        elif isinstance(ev, Loop):
+            found += _binds(ev.body)
+    return found
+
+
 def _returns(events: tuple[Event, ...]) -> bool:
     return bool(events) and isinstance(events[-1], Return)
 
@@ -422,7 +434,7 @@ class Walker:
 
     def _rpc(self, frame: Frame, call: Call, rule: RpcRule, out: list[Statement]) -> None:
         where = f"{frame.path}:{call.line}"
-        name = next((a.literal for a in call.args if a.literal), None)
+        name = next((a.literal for a in call.args if a.literal), None) or self._named_here(frame, call, where)
         if name is None:
             self.unresolved.append(Unresolved(where, call.callee, "RPC method name is not a literal"))
             return
@@ -447,6 +459,22 @@ class Walker:
         if is_call:
             self._emit(frame, out, Message(service, frame.participant, f"{name} result"))
         frame.reanchor = True
+
+    def _named_here(self, frame: Frame, call: Call, where: str) -> str | None:
+        """An RPC method name held in a local the function sets to a string
+        (`method = 'migrate_volume'`, another on an older-version branch): the
+        first one set, in source order; the others are reported."""
+        positional = [a.text for a in call.args if a.keyword is None][:2]
+        for text in positional:
+            if isinstance(frame.known.get(text), str):
+                return frame.known[text]
+            names = list(dict.fromkeys(b.literal for b in _binds(frame.fn.events) if b.name == text and b.literal))
+            if names:
+                if len(names) > 1:
+                    self.unresolved.append(Unresolved(where, call.callee, f"RPC method '{text}' is one of "
+                                                      f"{', '.join(names)}: the first is drawn"))
+                return names[0]
+        return None
 
     def _flow_rule(self, call: Call) -> FlowRule | None:
         for rule in self.rules.flows:

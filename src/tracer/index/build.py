@@ -252,6 +252,9 @@ class _Builder:
             return [SetAttr(owner, target.attr.value, " ".join(self.code(value).split()), line)]
         if isinstance(target, cst.Name) and (val := value_chain(value)):
             return [Bind(target.value, val, line)]
+        if isinstance(target, cst.Name) and isinstance(value, cst.SimpleString) and \
+                isinstance(text := value.evaluated_value, str):
+            return [Bind(target.value, "", line, literal=text)]
         if isinstance(target, (cst.Tuple, cst.List)) and (val := value_chain(value)) and val.endswith(")"):
             return [Bind(e.value.value, val, line, i) for i, e in enumerate(target.elements)
                     if isinstance(e, cst.Element) and isinstance(e.value, cst.Name)]

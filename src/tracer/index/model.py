@@ -47,12 +47,14 @@ class SetAttr:
 @dataclass(frozen=True)
 class Bind:
     """`name = value`, the value as a chain (`compute.API()`, `self.x`);
-    `index` for one name of a tuple (`a, b = f()`: a is item 0 of f())."""
+    `index` for one name of a tuple (`a, b = f()`: a is item 0 of f());
+    `literal` for a string assigned as it is."""
 
     name: str
     value: str
     line: int
     index: int | None = None
+    literal: str | None = None  # `method = 'migrate_volume'`: the string (value is '')
 
 
 @dataclass(frozen=True)

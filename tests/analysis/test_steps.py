@@ -1,0 +1,72 @@
+"""Pure functions over drawn steps, and the stop note they never lose."""
+
+from __future__ import annotations
+
+from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only
+from tracer.analysis.walk import Limits, Walker
+from tracer.analysis.resolve import Ref, Resolver
+from tracer.index.tree import SourceTree
+from tracer.wsd.model import Branch, Group, Message, Note
+
+from treehelp import rules_from
+
+STOP = Note("over", ("a",), f"{STOPPED} step limit 3 reached")
+
+
+def test_a_stop_note_counts_as_something_to_keep():
+    assert not has_message([Note("over", ("a",), "detail")])
+    assert has_message([STOP])
+    assert has_message([Group("opt", (Branch("x", (STOP,)),))])
+    assert messages_only([Note("over", ("a",), "detail"), STOP], "a") == [STOP]
+
+
+def test_shared_ends_are_split_off_but_a_reply_stays_with_its_message():
+    ask, reply = Message("a", "b", "ask"), Message("b", "a", "done")
+    tail = Message("a", "c", "tail")
+    head, left, right, end = common_ends([ask, reply, tail], [Note("over", ("a",), "n"), reply, tail])
+    assert (head, end) == ([], [tail])
+    assert left == [ask, reply]
+
+
+def test_a_walk_stopped_inside_a_deep_helpers_branch_says_so(make_tree):
+    # a deep helper's branch that only makes notes is left out, but not when
+    # the walk stopped there: the reader must see where the draft ends
+    tree = SourceTree(make_tree({"demo/api.py": """
+        class API(object):
+            def go(self, x):
+                self._one(x)
+
+            def _one(self, x):
+                self._two(x)
+
+            def _two(self, x):
+                if x:
+                    self._a()
+                    self._b()
+                    self._c()
+                    self._d()
+
+            def _a(self):
+                pass
+
+            def _b(self):
+                pass
+
+            def _c(self):
+                pass
+
+            def _d(self):
+                pass
+    """}))
+    rules = rules_from('[[participants]]\nname = "api"\nmodules = ["demo.api"]\n')
+    walk = Walker(Resolver(tree, rules), rules, Limits(steps=2)).walk(Ref("method", "demo.api.API.go"), "api", "go")
+    texts = [s.text for s in _flat(walk.statements) if isinstance(s, Note)]
+    assert any(t.startswith(STOPPED) for t in texts), texts
+
+
+def _flat(steps):
+    for s in steps:
+        yield s
+        if isinstance(s, Group):
+            for b in s.branches:
+                yield from _flat(b.steps)
