@@ -137,3 +137,59 @@ def test_names_through_a_star_import(make_tree):
     })), rules_from())
     assert r.eval("db.instance_get", Context("demo", None, (("db", Ref("module", "demo.db")),))) == \
         Ref("function", "demo.db.api.instance_get")
+
+
+def test_a_property_is_what_its_getter_returns_even_with_a_setter_after_it(make_tree):
+    tree = SourceTree(make_tree({
+        "demo/notify.py": """
+            class Notifier(object):
+                def cast(self):
+                    pass
+        """,
+        "demo/mixin.py": """
+            from demo import notify
+
+            class Mixin(object):
+                @property
+                def notifier(self):
+                    if not hasattr(self, '_notifier'):
+                        self._notifier = notify.Notifier()
+                    return self._notifier
+
+                @notifier.setter
+                def notifier(self, value):
+                    self._notifier = value
+
+                @property
+                def unknown(self):
+                    return lookup()
+        """,
+    }))
+    rules = rules_from('[[attributes]]\nowner = "demo.mixin.*"\nname = "unknown"\ntype = "demo.notify.Notifier"\n')
+    r = Resolver(tree, rules)
+    ctx = Context("demo.mixin", "demo.mixin.Mixin")
+    assert r.eval("self.notifier.cast", ctx) == Ref("method", "demo.notify.Notifier.cast")
+    # a property whose value cannot be known falls back to the rules
+    assert r.eval("self.unknown.cast", ctx) == Ref("method", "demo.notify.Notifier.cast")
+
+
+def test_names_unpacked_from_a_call_take_the_items_it_returns(make_tree):
+    tree = SourceTree(make_tree({
+        "demo/pair.py": """
+            class Thing(object):
+                def go(self):
+                    pass
+
+            def make():
+                found = Thing()
+                return found, 'name'
+
+            def again():
+                return make()
+        """,
+    }))
+    r = Resolver(tree, rules_from())
+    ctx = Context("demo.pair")
+    assert r.item("make()", 0, ctx) == Ref("instance", "demo.pair.Thing")
+    assert r.item("again()", 0, ctx) == Ref("instance", "demo.pair.Thing")  # through `return make()`
+    assert r.item("make()", 1, ctx) is None  # a string: nothing to resolve

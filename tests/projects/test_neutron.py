@@ -38,8 +38,9 @@ OPS = {
                                     (SRV, MECH, "delete port postcommit"), (SRV, L2, "port_delete"))),
     "create_router": Layers(anchors=("neutron/db/l3_db.py create_router()",),
                             messages=((SRV, "database", "add router_db"),), absent=(MECH,)),
-    "delete_router": Layers(messages=((SRV, "database", "delete router"),),
-                            notes=((SRV, "notify: ROUTER AFTER_DELETE"), (SRV, "notify L3 agents: router deleted"))),
+    # the mixins reach the L3 notifier through a property (with a setter)
+    "delete_router": Layers(messages=((SRV, "database", "delete router"), (SRV, "l3_agent", "router_deleted")),
+                            notes=((SRV, "notify: ROUTER AFTER_DELETE"),)),
     # a floating IP's external port is an ML2 port
     "create_floatingip": Layers(anchors=("neutron/services/l3_router/l3_router_plugin.py create_floatingip()",),
                                 messages=((SRV, MECH, "create port precommit"), (SRV, "database", "add floatingip_db"))),

@@ -18,6 +18,7 @@ from tracer.rules import Rules
 
 Kind = Literal["module", "class", "instance", "function", "method", "external", "super"]
 MAX_DEPTH = 12
+PROPERTIES = {"property", "cached_property", "lazy_property"}  # decorators read as attributes
 
 
 @dataclass(frozen=True)
@@ -190,11 +191,19 @@ class Resolver:
         if ref.kind in ("instance", "class", "super"):
             after = ref.name if ref.kind == "super" else None
             meth = self.method(ref.name, name, after=after)
+            if meth and self._is_property(meth.name):  # `self.notifier.cast`: what the property returns
+                got = self._returns(meth.name, depth + 1)
+                return got if got is not None and got.kind != "external" else \
+                    self._attr_rule(ref.name, name) or got
             if meth:
                 bound = ref.bound if ref.kind == "super" else ref.name
                 return Ref(meth.kind, meth.name, f"{ref.via}, {meth.via}" if ref.via else meth.via, bound)
             return self._attr_rule(ref.name, name) or self._class_attr(ref.name, name, depth)
         return None
+
+    def _is_property(self, qualname: str) -> bool:
+        found = self.find_function(qualname)
+        return found is not None and any(d.name.rsplit(".", 1)[-1] in PROPERTIES for d in found[2].decorators)
 
     def _attr_rule(self, cls_qual: str, name: str) -> Ref | None:
         for rule in self.rules.attributes:

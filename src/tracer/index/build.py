@@ -132,7 +132,9 @@ class _Builder:
         for stmt in _flat(node.body.body):
             if isinstance(stmt, cst.FunctionDef):
                 fn = self._function(stmt, f"{node.name.value}.{stmt.name.value}")
-                methods[fn.name] = fn
+                accessor = any(d.name.endswith((".setter", ".deleter")) for d in fn.decorators)
+                if not (accessor and fn.name in methods):  # a property is its getter
+                    methods[fn.name] = fn
                 found = _self_attrs(stmt)
                 if fn.name == "__init__":
                     init.update(found)
