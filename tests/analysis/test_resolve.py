@@ -193,3 +193,32 @@ def test_names_unpacked_from_a_call_take_the_items_it_returns(make_tree):
     assert r.item("make()", 0, ctx) == Ref("instance", "demo.pair.Thing")
     assert r.item("again()", 0, ctx) == Ref("instance", "demo.pair.Thing")  # through `return make()`
     assert r.item("make()", 1, ctx) is None  # a string: nothing to resolve
+
+
+def test_the_method_order_is_pythons_c3_not_depth_first(make_tree):
+    # class Plugin(Mixin, Notifier), both on Base: Python looks in Notifier
+    # before Base (depth first would reach Base's create through Mixin first)
+    tree = SourceTree(make_tree({"demo/plugin.py": """
+        class Base(object):
+            def create(self):
+                pass
+
+        class Mixin(Base):
+            pass
+
+        class Notifier(Base):
+            def create(self):
+                pass
+
+        class Plugin(Mixin, Notifier):
+            pass
+
+        class Broken(Base, Mixin):
+            pass
+    """}))
+    r = Resolver(tree, rules_from())
+    assert r.mro("demo.plugin.Plugin") == ["demo.plugin.Plugin", "demo.plugin.Mixin", "demo.plugin.Notifier",
+                                           "demo.plugin.Base"]
+    assert r.method("demo.plugin.Plugin", "create") == Ref("method", "demo.plugin.Notifier.create")
+    # no C3 order exists (Python refuses the class): depth first, once each
+    assert r.mro("demo.plugin.Broken") == ["demo.plugin.Broken", "demo.plugin.Base", "demo.plugin.Mixin"]

@@ -88,17 +88,22 @@ class Resolver:
         return None
 
     def mro(self, cls_qual: str, depth: int = 0) -> list[str]:
-        """The class and its bases, left to right, depth first, once each."""
+        """The class and its bases in tree, in Python's order (C3); bases
+        outside the tree are left out. Where C3 finds no order (a base it
+        cannot see would have settled it), depth first, once each."""
         found = self.find_class(cls_qual)
         if not found or depth > MAX_DEPTH:
             return [cls_qual] if found else []
         mod, cls = found
-        order = [cls_qual]
-        for base in cls.bases:
-            ref = self.eval(base, Context(mod.name), depth + 1)
-            if ref and ref.kind == "class":
-                order += [c for c in self.mro(ref.name, depth + 1) if c not in order]
-        return order
+        bases = [ref.name for base in cls.bases
+                 if (ref := self.eval(base, Context(mod.name), depth + 1)) and ref.kind == "class"]
+        lines = [self.mro(b, depth + 1) for b in bases]
+        merged = _c3([list(line) for line in lines] + [list(bases)])
+        if merged is None:
+            merged = []
+            for line in lines:
+                merged += [c for c in line if c not in merged]
+        return [cls_qual] + [c for c in merged if c != cls_qual]
 
     def method(self, cls_qual: str, name: str, after: str | None = None) -> Ref | None:
         chain = self.mro(cls_qual)
@@ -281,6 +286,19 @@ class Resolver:
         if callee is None or callee.kind not in ("function", "method"):
             return None
         return self._returns(callee.name, depth + 1, index)
+
+
+def _c3(lines: list[list[str]]) -> list[str] | None:
+    """Merge linearisations as Python does; None when no order exists."""
+    out: list[str] = []
+    lines = [line for line in lines if line]
+    while lines:
+        head = next((line[0] for line in lines if not any(line[0] in other[1:] for other in lines)), None)
+        if head is None:
+            return None
+        out.append(head)
+        lines = [rest for line in lines if (rest := [c for c in line if c != head])]
+    return out
 
 
 def _strip(part: str) -> tuple[str, int]:
