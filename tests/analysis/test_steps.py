@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only
+from tracer.analysis.steps import STOPPED, brief, common_ends, has_message, messages_only
 from tracer.analysis.walk import Limits, Walker
 from tracer.analysis.resolve import Ref, Resolver
 from tracer.index.tree import SourceTree
-from tracer.wsd.model import Branch, Group, Message, Note
+from tracer.wsd.model import Branch, Comment, Group, Message, Note
+from tracer.wsd.model import walk as walk_all
 
 from treehelp import rules_from
 
@@ -70,3 +71,46 @@ def _flat(steps):
         if isinstance(s, Group):
             for b in s.branches:
                 yield from _flat(b.steps)
+
+
+def test_brief_keeps_the_messages_between_services_and_nothing_else():
+    db = "database"
+    steps = [
+        Comment("a.py go()"),
+        Message("a", "b", "ask"),
+        Note("over", ("b",), "detail"),
+        Comment("a.py helper()"),               # only a database step under it: goes with it
+        Message("a", db, "save"),
+        Message(db, "a", "done"),
+        Comment("a.py other()"),
+        Group("alt", (Branch("x", (Message("a", db, "read"),)), Branch("", (Message("a", "c", "cast"),)))),
+        Group("loop", (Branch("i", (Note("over", ("a",), "n"),)),)),
+        STOP,
+    ]
+    assert brief(steps, {db}) == [
+        Comment("a.py go()"),
+        Message("a", "b", "ask"),
+        Comment("a.py other()"),
+        Group("alt", (Branch("x", ()), Branch("", (Message("a", "c", "cast"),)))),
+        STOP,
+    ]
+
+
+def test_brief_drafts_through_the_cli_are_the_full_drafts_messages_between_services(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tracer.cli import main
+    from tracer.wsd.parse import parse_text
+
+    monkeypatch.delenv("TRACER_NOVA_SOURCE", raising=False)
+    runner = CliRunner()
+    full = parse_text(runner.invoke(main, ["nova", "reboot", "-o", "-"]).stdout).diagram
+    short = runner.invoke(main, ["nova", "reboot", "--brief", "-o", "-"])
+    assert short.exit_code == 0, short.stderr
+    diagram = parse_text(short.stdout).diagram
+    kept = [s for s in walk_all(diagram.statements) if isinstance(s, (Message, Note))]
+    assert kept and all(isinstance(s, Message) and "database" not in (s.source, s.target) for s in kept)
+    between = [s for s in walk_all(full.statements)
+               if isinstance(s, Message) and "database" not in (s.source, s.target)]
+    assert kept == between
+    assert "database" not in {p.name for p in diagram.participants()}

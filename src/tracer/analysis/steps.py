@@ -50,6 +50,29 @@ def messages_only(steps: list[Statement] | tuple[Statement, ...], participant: s
             if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
 
 
+def brief(steps: list[Statement] | tuple[Statement, ...], hidden: set[str]) -> list[Statement]:
+    """Only the messages between participants (none to or from `hidden`,
+    such as the database), with their anchors and the groups around them;
+    notes left out, except where the walk stopped."""
+    kept: list[Statement] = []
+    for step in steps:
+        if isinstance(step, Group):
+            branches = tuple(Branch(b.label, tuple(brief(b.steps, hidden))) for b in step.branches)
+            if any(has_message(b.steps) for b in branches):
+                kept.append(Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt"
+                            else Group("opt", branches))
+        elif isinstance(step, Message):
+            if step.source not in hidden and step.target not in hidden:
+                kept.append(step)
+        elif isinstance(step, Note):
+            if step.text.startswith(STOPPED):
+                kept.append(step)
+        else:
+            kept.append(step)
+    return [s for i, s in enumerate(kept)
+            if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
+
+
 def size(steps: list[Statement] | tuple[Statement, ...]) -> int:
     return sum(1 + sum(size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
 

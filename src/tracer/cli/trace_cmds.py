@@ -115,11 +115,13 @@ def project_command(name: str) -> click.Command | None:
     @driver_option
     @depth_option
     @granularity_option
+    @click.option("--brief", "short", is_flag=True,
+                  help="Only the messages between services: no database steps, no notes.")
     @cache_dir_option
     @no_cache_option
     def command(operation: str | None, everything: bool, catalogue: bool, jobs: int | None, sources: tuple[str, ...],
                 release: str | None, offline: bool, output: str | None, force: bool,
-                driver: str | None, depth: int, granularity: str | None,
+                driver: str | None, depth: int, granularity: str | None, short: bool,
                 cache_dir: Path | None, no_cache: bool) -> None:
         if [operation is not None, everything, catalogue].count(True) != 1:
             raise click.UsageError("give an OPERATION or --all or --catalogue (one of them)")
@@ -128,10 +130,10 @@ def project_command(name: str) -> click.Command | None:
         if everything or catalogue:
             services = tuple((n, s.tree.root) for n, s in proj.services.trees.items())
             setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
-                          cache.root if cache else None, depth, granularity, services)
+                          cache.root if cache else None, depth, granularity, services, short)
             draft_catalogue(proj, setup, output, force, jobs or default_jobs(), catalogue)
             return
-        draft = proj.draft(operation, Limits(depth=depth), granularity)
+        draft = proj.draft(operation, Limits(depth=depth), granularity, short)
         report(draft)
         text = emit(draft.diagram)
         if output == "-":
