@@ -284,9 +284,17 @@ def test_a_route_to_an_operation_the_tree_lacks_is_drawn_and_reported(trees, tmp
     assert any("no operation 'reserve' in store" in u.reason for u in result.unresolved)
 
 
-def test_the_step_limit_holds_across_services(trees):
-    got = steps(trees, "attach", with_store(trees), Limits(steps=3), notes=True)
-    assert got[-2:] == ["store->api: done", "note over api: walk stopped: step limit 3 reached"]
+def test_each_services_walk_has_the_step_limit_of_its_own(trees):
+    got = steps(trees, "attach", with_store(trees), Limits(steps=2), notes=True)
+    assert got == [
+        "note over api: store",
+        "api->store: volumes reserve: POST /volumes/{id}/action reserve",
+        "store->store_api: reserve",
+        "store_api->store_database: volume reserve",
+        "store_database->store_api: done",
+        "store->api: done",                          # the store's two steps did not count against ours
+        "note over api: walk stopped: step limit 2 reached",
+    ]
 
 
 def test_a_runner_walks_the_function_handed_to_it(trees):
@@ -316,3 +324,18 @@ def test_bad_client_rules_are_refused():
     with pytest.raises(TracerError, match="'objects' is required"):
         rules_from('[[clients]]\nservice = "s"\n')
 
+
+
+def test_steps_inside_another_service_never_count_against_the_callers_limit(trees):
+    # `_deeper` is past the inline limit: what it keeps is counted where it is
+    # kept, but the store's own steps are not (they had their own limit)
+    rules = rules_from(CALLER_RULES)
+    tree = SourceTree(trees / "caller")
+
+    def count(services: Services) -> int:
+        walker = Walker(Resolver(tree, rules), rules, Limits(), services)
+        walker.walk(Ref("method", "demo.api.API.listing"), "api", "listing")
+        return walker.count
+
+    bare = Services(load=lambda name: _store_rules() if name == "store" else None)
+    assert count(with_store(trees)) == count(bare)

@@ -153,6 +153,7 @@ class Walker:
         self.limits = limits
         self.services = services or Services()
         self.visiting = visiting  # (service, operation) walked into above this walk
+        self.remote_size = 0  # steps drawn by other services' walks
         self.edges: list[tuple[str, str, dict[str, str]]] = []
         self.unresolved: list[Unresolved] = []
         self.external = 0
@@ -367,7 +368,7 @@ class Walker:
         inner = self._frame(ref, target, env, frame.depth + 1, 0 if crossing else frame.inline + 1)
         assert inner is not None
         inner.known = self._known_args(frame, call, _params(ref, found[2]))
-        count = self.count
+        count, remote = self.count, self.remote_size
         steps = [] if self.rules.is_opaque(target) else self._function(inner)
         if crossing:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name)), *steps,
@@ -376,7 +377,8 @@ class Walker:
         elif inner.inline > self.limits.inline:
             # a helper deep inside one participant: only the messages it sends
             kept = messages_only(steps, frame.participant)
-            self.count = count + size(kept)
+            # what it kept counts here, but for other services' steps: those had their own limit
+            self.count = count + size(kept) - (self.remote_size - remote)
             self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
             if kept:
                 self._emit(frame, out, *kept, new=0)
@@ -571,15 +573,14 @@ class Walker:
         except TracerError as err:
             self.unresolved.append(Unresolved(where, req.method, f"{req.service}: {err}"))
             return []
-        left = replace(self.limits, steps=max(0, self.limits.steps - self.count),
-                       depth=max(1, self.limits.depth - frame.depth))
-        sub = Walker(remote.resolver, rules, left, self.services, self.visiting | {key})
+        # the other service's steps have a limit of their own, as its own draft would
+        sub = Walker(remote.resolver, rules, replace(self.limits, depth=max(1, self.limits.depth - frame.depth)),
+                     self.services, self.visiting | {key})
         walk = sub.walk(op.ref, entry, op.name)
-        self.count += sub.count
-        self.stopped = self.stopped or sub.stopped
         self.edges += sub.edges
         self.unresolved += sub.unresolved
         self.external += sub.external
+        self.remote_size += size(walk.statements)
         names = {rules.client: req.service, **self._clashes(rules, req.service)}
         self.roles.update({names.get(k, k): names.get(v, v) for k, v in sub.roles.items()})
         return [rename(s, names) for s in walk.statements]
