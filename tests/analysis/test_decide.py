@@ -31,3 +31,12 @@ def test_literals_and_known_names():
     assert literal(Arg(None, "flavor"), {"flavor": None}) is None
     assert literal(Arg(None, "flavor"), {}) is UNKNOWN
     assert literal(Arg(None, "[1, 2]"), {}) is UNKNOWN
+
+
+def test_the_projects_own_escape_sequences_raise_no_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert literal(Arg(None, "'a\\s'"), {}) == "a\\s"
+        assert decide("x == '\\s'", {"x": "a"}) is False

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ast
+import warnings
 import operator
 from typing import Any
 
@@ -22,7 +23,9 @@ def literal(arg: Arg, known: dict[str, Any]) -> Any:
     if arg.text in known:
         return known[arg.text]
     try:
-        value = ast.literal_eval(arg.text)
+        with warnings.catch_warnings():  # the project's own text: `'\s'` is its business
+            warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+            value = ast.literal_eval(arg.text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return UNKNOWN
     return value if isinstance(value, (bool, int, str, type(None))) else UNKNOWN
@@ -33,7 +36,9 @@ def decide(test: str, known: dict[str, Any]) -> bool | None:
     if not known:
         return None
     try:
-        tree = ast.parse(test, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+            tree = ast.parse(test, mode="eval")
     except SyntaxError:
         return None
     value = _value(tree.body, known)
