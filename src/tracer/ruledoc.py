@@ -1,6 +1,7 @@
 """The README's table of supported projects, generated from the rules:
-each project, the releases the release table covers for it, and the
-operations its catalogue drafts."""
+each project, the releases the release table covers for it, the
+operations its catalogue drafts, and the services it sends requests to
+(marked * where that service's rules route them on into its tree)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ def projects_table() -> str:
         table: Table | None = load_table()
     except TracerError:
         table = None
-    lines = ["| project | releases | operations |", "| --- | --- | --- |"]
+    lines = ["| project | releases | operations | requests to |", "| --- | --- | --- | --- |"]
     for name in available_projects():
         rules = load_rules(name)
-        lines.append(f"| {name} | {_coverage(table, name)} | {_operations(rules)} |")
+        lines.append(f"| {name} | {_coverage(table, name)} | {_operations(rules)} | {_requests(rules)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -37,3 +38,11 @@ def _coverage(table: Table | None, project: str) -> str:
 
 def _operations(rules: Rules) -> str:
     return ", ".join(f"`{op}`" for op in rules.catalogue) or "—"
+
+
+def _requests(rules: Rules) -> str:
+    """The services its client calls reach; * where their rules have routes."""
+    known = available_projects()
+    services = dict.fromkeys(c.service for c in rules.clients)
+    marked = [f"{s}*" if s in known and load_rules(s).routes else s for s in services]
+    return ", ".join(marked) or "—"
