@@ -236,3 +236,47 @@ def test_an_rpc_method_name_held_in_a_local_is_the_first_one_set(make_tree):
     lines = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, Message)]
     assert "api->compute: pause_instance" in lines
     assert any("one of pause_instance, pause_instance_legacy" in u.reason for u in result.unresolved)
+
+
+def test_the_host_role_follows_what_the_caller_passed_for_the_server(make_tree):
+    # the client prepares `server=host` for both casts; the caller passes the
+    # source for one (`host=self.source`) and a destination for the other
+    files = {
+        "demo/compute/api.py": """
+            from demo.compute import rpcapi
+
+            class API(object):
+                def __init__(self):
+                    self.rpc = rpcapi.RPC()
+                    self.source = None
+
+                def pause(self, ctx, instance, host):
+                    self.rpc.live_migration(ctx, instance, host=self.source)
+                    self.rpc.prep(ctx, instance, host)
+        """,
+        "demo/compute/rpcapi.py": """
+            class RPC(object):
+                def live_migration(self, ctx, instance, host):
+                    cctxt = self.client.prepare(server=host)
+                    cctxt.cast(ctx, 'live_migration', instance=instance)
+
+                def prep(self, ctx, instance, host):
+                    cctxt = self.client.prepare(server=host)
+                    cctxt.cast(ctx, 'prep', instance=instance)
+        """,
+        "demo/compute/manager.py": """
+            class Manager(object):
+                def live_migration(self, ctx, instance):
+                    pass
+
+                def prep(self, ctx, instance):
+                    pass
+        """,
+    }
+    rules = rules_from(RULES.replace('server = "demo.compute.manager.Manager"',
+                                     'server = "demo.compute.manager.Manager"\n'
+                                     'roles = { "host" = "dest", "source" = "src" }'))
+    tree = SourceTree(make_tree(files))
+    result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.pause"), "api", "pause")
+    lines = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, Message)]
+    assert lines[1:] == ["api->compute_src: live_migration", "api->compute_dest: prep"]

@@ -64,6 +64,7 @@ class Frame:
     changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # obj -> field -> values
     locals: set[str] = field(default_factory=set)
     known: dict[str, Any] = field(default_factory=dict)  # parameters passed as literals
+    passed: dict[str, str] = field(default_factory=dict)  # parameter -> the caller's argument text
     aliases: dict[str, str] = field(default_factory=dict)  # local -> the chain it holds
     reanchor: bool = True
     started: bool = False
@@ -116,6 +117,13 @@ def _calls(events: tuple[Event, ...]) -> list[Call]:
         elif isinstance(ev, Loop):
             found += _calls(ev.body)
     return found
+
+
+def _passed(call: Call, params: tuple[str, ...]) -> dict[str, str]:
+    """Each parameter the call fills, with the text of the argument given."""
+    positional = [a for a in call.args if a.keyword is None]
+    named = {a.keyword: a.text for a in call.args if a.keyword}
+    return {**{p: a.text for p, a in zip(params, positional)}, **{k: v for k, v in named.items() if k in params}}
 
 
 def _binds(events: tuple[Event, ...]) -> list[Bind]:
@@ -368,6 +376,7 @@ class Walker:
         inner = self._frame(ref, target, env, frame.depth + 1, 0 if crossing else frame.inline + 1)
         assert inner is not None
         inner.known = self._known_args(frame, call, _params(ref, found[2]))
+        inner.passed = _passed(call, _params(ref, found[2]))
         count, remote = self.count, self.remote_size
         steps = [] if self.rules.is_opaque(target) else self._function(inner)
         if crossing:
@@ -596,7 +605,10 @@ class Walker:
         """The service, split by host role when the rules know the `server=`
         the client prepares (`host` -> nova_compute_dest)."""
         server = next((a.text for c in _calls(frame.fn.events) for a in c.args if a.keyword == "server"), None)
-        role = dict(rule.roles).get(server or "")
+        roles = dict(rule.roles)
+        # what the caller passed for it says more (`host=self.source`) than the parameter's name
+        given = frame.passed.get(server or "", "").removeprefix("self.")
+        role = roles.get(given) or roles.get(server or "")
         if role is None:
             return rule.service
         self.roles[f"{rule.service}_{role}"] = rule.service
