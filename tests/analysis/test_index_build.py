@@ -160,3 +160,24 @@ def test_unparseable_text_raises_parser_error():
 def test_star_imports_are_kept_for_lookup():
     mod = index("from nova.db.api import *\nfrom .sub import *\n", name="nova.db", is_package=True)
     assert mod.star_imports == ("nova.db.api", "nova.db.sub") and mod.imports == {}
+
+
+def test_string_locals_tuple_targets_and_returned_tuples():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the project's own '\s' warns nobody
+        mod = index('''
+            def f(self):
+                method = 'migrate_volume'
+                pattern = '\\s+'
+                client, name = self._pair()
+                return client, name
+        ''')
+    events = mod.functions["f"].events
+    binds = [e for e in events if isinstance(e, Bind)]
+    assert [(b.name, b.literal, b.index) for b in binds] == [
+        ("method", "migrate_volume", None), ("pattern", "\\s+", None),
+        ("client", None, 0), ("name", None, 1)]
+    assert binds[2].value == "self._pair()"
+    assert [e for e in events if isinstance(e, Return)][0].items == ("client", "name")

@@ -255,7 +255,7 @@ class _Builder:
         if isinstance(target, cst.Name) and (val := value_chain(value)):
             return [Bind(target.value, val, line)]
         if isinstance(target, cst.Name) and isinstance(value, cst.SimpleString) and \
-                isinstance(text := value.evaluated_value, str):
+                isinstance(text := _string(value), str):
             return [Bind(target.value, "", line, literal=text)]
         if isinstance(target, (cst.Tuple, cst.List)) and (val := value_chain(value)) and val.endswith(")"):
             return [Bind(e.value.value, val, line, i) for i, e in enumerate(target.elements)
@@ -336,6 +336,13 @@ def chain(expr: cst.CSTNode) -> str | None:
         head = chain(expr.value)
         return f"{head}[]" if head else None
     return None
+
+
+def _string(node: cst.SimpleString) -> str | bytes:
+    """A string literal's value; the project's own invalid escapes (`'\\s'`) warn nobody."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+        return node.evaluated_value
 
 
 def value_chain(expr: cst.CSTNode) -> str | None:
