@@ -222,3 +222,26 @@ def test_the_method_order_is_pythons_c3_not_depth_first(make_tree):
     assert r.method("demo.plugin.Plugin", "create") == Ref("method", "demo.plugin.Notifier.create")
     # no C3 order exists (Python refuses the class): depth first, once each
     assert r.mro("demo.plugin.Broken") == ["demo.plugin.Broken", "demo.plugin.Base", "demo.plugin.Mixin"]
+
+
+def test_an_attribute_set_to_none_first_takes_the_value_set_later(make_tree):
+    tree = SourceTree(make_tree({"demo/clients.py": """
+        from heatclient import client as heatclient
+
+        class Clients(object):
+            def __init__(self, context):
+                self._heat = None
+
+            def heat(self):
+                if self._heat:
+                    return self._heat
+                self._heat = heatclient.Client(version, **args)
+                return self._heat
+    """}))
+    r = Resolver(tree, rules_from())
+    ctx = Context("demo.clients", "demo.clients.Clients")
+    assert r.eval("self._heat", ctx) == Ref("external", "heatclient.client.Client()")
+    assert r.eval("self.heat().stacks.create", ctx) == Ref("external", "heatclient.client.Client().stacks.create")
+    # a chain kept with its arguments reads as the call it is
+    assert r.eval("heatclient.Client(version, **args).stacks", Context("demo.clients")) == \
+        Ref("external", "heatclient.client.Client().stacks")

@@ -22,8 +22,9 @@ CREATE = Layers(
               ("magnum_api", "magnum_conductor", "cluster_create"),
               ("magnum_conductor", "database", "create cluster"),
               ("magnum_conductor", "heat_driver", "create cluster"),
+              ("heat_driver", "heat", "stacks create"),   # through heatclient, made in OpenStackClients.heat()
               ("magnum_conductor", "database", "save cluster")),
-    notes=(("magnum_api", "check policy: cluster:create"), ("heat_driver", "heat: create stack")),
+    notes=(("magnum_api", "check policy: cluster:create"),),
 )
 
 

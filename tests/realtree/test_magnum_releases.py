@@ -32,7 +32,8 @@ COMMON = dict(
 WANT = {
     "5.0.2": Layers(**{**COMMON, "anchors": COMMON["anchors"] + (
         "magnum/api/controllers/v1/cluster.py post()", "magnum/drivers/heat/driver.py create_cluster()"),
-        "messages": COMMON["messages"] + (("magnum_conductor", "heat_driver", "create cluster"),)}),
+        "messages": COMMON["messages"] + (("magnum_conductor", "heat_driver", "create cluster"),
+                                          ("heat_driver", "heat", "stacks create"))}),
     "23.0.0": Layers(**{**COMMON, "anchors": COMMON["anchors"] + (
         "magnum/api/controllers/v1/cluster.py _post()",), "absent": ("heat_driver",)}),
 }

@@ -8,7 +8,9 @@ bindings answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from fnmatch import fnmatchcase
 from typing import Literal
 
@@ -120,6 +122,8 @@ class Resolver:
         """What a chain refers to, or None when it cannot be known."""
         if not chain or depth > MAX_DEPTH:
             return None
+        if "(" in chain and _HAS_ARGS.search(chain):  # texts kept whole: `Client(version, **args)`
+            chain = without_args(chain)
         parts = chain.split(".")
         ref = self._head(parts[0], ctx, depth)
         for part in parts[1:]:
@@ -286,6 +290,25 @@ class Resolver:
         if callee is None or callee.kind not in ("function", "method"):
             return None
         return self._returns(callee.name, depth + 1, index)
+
+
+_HAS_ARGS = re.compile(r"\([^)]")
+
+
+@lru_cache(maxsize=4096)
+def without_args(text: str) -> str:
+    """`heatclient.Client(version, **args).stacks` -> `heatclient.Client().stacks`."""
+    out, level = [], 0
+    for ch in text:
+        if ch == "(":
+            if level == 0:
+                out.append("()")
+            level += 1
+        elif ch == ")":
+            level = max(0, level - 1)
+        elif level == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 def _c3(lines: list[list[str]]) -> list[str] | None:

@@ -33,6 +33,7 @@ from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
+_PLAIN_ARGS = re.compile(r"\((?:[\w.]+(?:=[\w.]+)?(?:, ?[\w.]+(?:=[\w.]+)?)*)\)")  # `(ctx, a=b)` -> `()`
 
 
 @dataclass(frozen=True)
@@ -686,6 +687,9 @@ class Walker:
         return env
 
     def _arg_ref(self, frame: Frame, text: str) -> Ref | None:
+        """What an argument holds: a chain, or one made by a call whose own
+        arguments are plain (`clients.OpenStackClients(context)`)."""
+        text = _PLAIN_ARGS.sub("()", text)
         if not _CHAIN.match(text):
             return None
         ref = self.r.eval(text, frame.ctx)

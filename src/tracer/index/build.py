@@ -351,6 +351,8 @@ def value_chain(expr: cst.CSTNode) -> str | None:
         return value_chain(expr.right) or value_chain(expr.left)
     if isinstance(expr, cst.IfExp):
         return value_chain(expr.body) or value_chain(expr.orelse)
+    if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+        return None  # `self._client = None` until set: the later value tells
     return chain(expr)
 
 
