@@ -21,7 +21,7 @@ from fnmatch import fnmatchcase
 
 
 from tracer.analysis.decide import UNKNOWN, decide, literal
-from tracer.analysis.resolve import Context, Ref, Resolver
+from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only, size
@@ -33,7 +33,6 @@ from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
-_PLAIN_ARGS = re.compile(r"\((?:[\w.]+(?:=[\w.]+)?(?:, ?[\w.]+(?:=[\w.]+)?)*)\)")  # `(ctx, a=b)` -> `()`
 
 
 @dataclass(frozen=True)
@@ -687,9 +686,9 @@ class Walker:
         return env
 
     def _arg_ref(self, frame: Frame, text: str) -> Ref | None:
-        """What an argument holds: a chain, or one made by a call whose own
-        arguments are plain (`clients.OpenStackClients(context)`)."""
-        text = _PLAIN_ARGS.sub("()", text)
+        """What an argument holds: a chain, or what a call makes
+        (`clients.OpenStackClients(context)`)."""
+        text = without_args(text)
         if not _CHAIN.match(text):
             return None
         ref = self.r.eval(text, frame.ctx)
