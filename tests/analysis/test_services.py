@@ -127,6 +127,9 @@ CALLER = {
             def _reserve(self, ctx, volume_id):
                 store().volumes.reserve(volume_id)
 
+            def retried(self, ctx, volume_id):
+                utils.spawn(store().volumes.reserve, volume_id)
+
             def pair(self, ctx):
                 client, name = self._pair(ctx)
                 client.volumes.create(name)
@@ -299,6 +302,11 @@ def test_each_services_walk_has_the_step_limit_of_its_own(trees):
 
 def test_a_runner_walks_the_function_handed_to_it(trees):
     assert steps(trees, "later") == [
+        "api->store: volumes reserve: POST /volumes/{id}/action reserve", "store->api: done"]
+
+
+def test_a_client_method_handed_to_a_runner_is_a_request(trees):
+    assert steps(trees, "retried") == [
         "api->store: volumes reserve: POST /volumes/{id}/action reserve", "store->api: done"]
 
 

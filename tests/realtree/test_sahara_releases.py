@@ -32,6 +32,8 @@ CREATE = Layers(
               ("sahara_api", "sahara_engine", "provision_cluster"),
               ("sahara_engine", "database", "status = CLUSTER_STATUS_INFRAUPDATING"),
               ("sahara_engine", "engine", "create cluster"),
+              ("engine", "heat", "stacks create"),        # handed to execute_with_retries
+              ("sahara_engine", "plugin", "start cluster"),  # the plugin, through the unpacked (plugin, ...) pair
               ("sahara_engine", "database", "status = CLUSTER_STATUS_ACTIVE")),
     notes=(("sahara_api", "check policy: data-processing:cluster"),),
 )

@@ -414,13 +414,19 @@ class Walker:
 
     def _handed_over(self, frame: Frame, call: Call, out: list[Statement]) -> None:
         """A runner's first function argument is called there with the
-        arguments after it: `spawn(self._allocate, ctx, instance)`."""
+        arguments after it: `spawn(self._allocate, ctx, instance)`, or
+        `execute_with_retries(client().stacks.create, **kwargs)` (a request)."""
         positional = [a for a in call.args if a.keyword is None]
         for i, arg in enumerate(positional):
-            ref = self._arg_ref(frame, arg.text)
+            rest = tuple(positional[i + 1:]) + tuple(a for a in call.args if a.keyword)
+            handed = Call(without_args(arg.text), rest, call.line, nested=True)
+            ref = self.r.eval(handed.callee, frame.ctx) if _CHAIN.match(handed.callee) else None
             if ref is not None and ref.kind in ("function", "method"):
-                rest = tuple(positional[i + 1:]) + tuple(a for a in call.args if a.keyword)
-                self._follow(frame, Call(arg.text, rest, call.line, nested=True), ref, out)
+                self._follow(frame, handed, ref, out)
+                return
+            client = self._client_rule(frame, handed, ref)
+            if client is not None:
+                self._request(frame, handed, *client, out)
                 return
 
     def _receiver_participant(self, frame: Frame, call: Call) -> str | None:
