@@ -85,3 +85,22 @@ def test_volume_attach_goes_on_into_cinder_on_the_newest_releases():
     assert any(s == "cinder_api" and t == "cinder_volume" for s, t, _ in inside)  # its RPC to the volume service
     assert any(t == "lvm" for _, t, _ in inside)
     assert lint_anchors(parse_text(result.stdout).diagram, "volume_attach.wsd", nova, cinder) == []
+
+
+def test_cinder_extend_goes_on_into_nova_on_the_newest_releases():
+    """And the other way: Cinder tells Nova an attached volume grew
+    (novaclient's server_external_events.create), which Nova's routes carry
+    into its external events handler and on to the compute service."""
+    nova, cinder = release_tree("nova", "34.0.0"), release_tree("cinder", "29.0.0")
+    result = CliRunner().invoke(main, ["cinder", "extend", "--source", f"cinder={cinder}",
+                                       "--source", f"nova={nova}",
+                                       "--cache-dir", str(nova.parent / "trace-cache"), "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    got = _messages(result.stdout)
+    request = ("cinder_volume", "nova", "server external events create: POST /v2.1/os-server-external-events")
+    start = got.index(request)
+    end = got.index(("nova", "cinder_volume", "done"), start)
+    inside = got[start + 1:end]
+    assert inside[0] == ("nova", "nova_api", "server_external_events.create")
+    assert ("nova_api", "nova_compute", "external_instance_event") in inside  # Nova's RPC cast
+    assert lint_anchors(parse_text(result.stdout).diagram, "extend.wsd", cinder, nova) == []
