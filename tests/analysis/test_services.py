@@ -347,3 +347,19 @@ def test_steps_inside_another_service_never_count_against_the_callers_limit(tree
 
     bare = Services(load=lambda name: _store_rules() if name == "store" else None)
     assert count(with_store(trees)) == count(bare)
+
+
+def test_a_service_operation_requested_twice_is_walked_once(trees):
+    files = dict(CALLER)
+    files["demo/api.py"] = CALLER["demo/api.py"] + """
+            def twice(self, ctx, volume_id):
+                store().volumes.reserve(volume_id)
+                store().volumes.reserve(volume_id)
+    """
+    write_tree(trees / "caller", files)
+    got = steps(trees, "twice", with_store(trees), notes=True)
+    request = "api->store: volumes reserve: POST /volumes/{id}/action reserve"
+    assert got.count(request) == 2
+    assert got.count("store->store_api: reserve") == 1
+    second = got.index(request, got.index(request) + 1)
+    assert got[second + 1] == "note over store: reserve: as drawn above"

@@ -162,6 +162,7 @@ class Walker:
         self.services = services or Services()
         self.visiting = visiting  # (service, operation) walked into above this walk
         self.remote_size = 0  # steps drawn by other services' walks
+        self.walked: set[tuple[str, str]] = set()  # (service, operation) drawn in this draft, shared below
         self.edges: list[tuple[str, str, dict[str, str]]] = []
         self.unresolved: list[Unresolved] = []
         self.external = 0
@@ -583,14 +584,18 @@ class Walker:
         key = (req.service, req.operation or "")
         if remote is None or req.operation is None or key in self.visiting:
             return []
+        if key in self.walked:  # drawn once per draft: the same steps again say nothing new
+            return [Note("over", (req.service,), f"{req.operation}: as drawn above")]
         try:
             op, rules, entry = remote.start(req.operation)
         except TracerError as err:
             self.unresolved.append(Unresolved(where, req.method, f"{req.service}: {err}"))
             return []
+        self.walked.add(key)
         # the other service's steps have a limit of their own, as its own draft would
         sub = Walker(remote.resolver, rules, replace(self.limits, depth=max(1, self.limits.depth - frame.depth)),
                      self.services, self.visiting | {key})
+        sub.walked = self.walked
         walk = sub.walk(op.ref, entry, op.name)
         self.edges += sub.edges
         self.unresolved += sub.unresolved
