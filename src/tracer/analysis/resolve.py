@@ -8,7 +8,6 @@ bindings answer.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from fnmatch import fnmatchcase
@@ -122,7 +121,7 @@ class Resolver:
         """What a chain refers to, or None when it cannot be known."""
         if not chain or depth > MAX_DEPTH:
             return None
-        if "(" in chain and _HAS_ARGS.search(chain):  # texts kept whole: `Client(version, **args)`
+        if "(" in chain:  # texts kept whole: `Client(version, **args)`
             chain = without_args(chain)
         parts = chain.split(".")
         ref = self._head(parts[0], ctx, depth)
@@ -290,9 +289,6 @@ class Resolver:
         if callee is None or callee.kind not in ("function", "method"):
             return None
         return self._returns(callee.name, depth + 1, index)
-
-
-_HAS_ARGS = re.compile(r"\([^)]")
 
 
 @lru_cache(maxsize=4096)

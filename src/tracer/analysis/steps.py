@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 STOPPED = "walk stopped:"  # the note where a limit stopped the walk; never trimmed
@@ -33,41 +35,29 @@ def is_reply(first: Statement, second: Statement) -> bool:
 def messages_only(steps: list[Statement] | tuple[Statement, ...], participant: str) -> list[Statement]:
     """Steps without the notes over `participant`: what a deep helper sends,
     and all that happens in the participants it reaches."""
-    kept: list[Statement] = []
-    for step in steps:
-        if isinstance(step, Group):
-            branches = tuple(Branch(b.label, tuple(messages_only(b.steps, participant)))
-                             for b in step.branches)
-            if any(b.steps for b in branches):
-                step = Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt" \
-                    else Group("opt", branches)
-                kept.append(step)
-        elif not (isinstance(step, Note) and step.participants == (participant,)
-                  and not step.text.startswith(STOPPED)):
-            kept.append(step)
-    # an anchor with no step after it (before the next anchor) says nothing
-    return [s for i, s in enumerate(kept)
-            if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
+    return _trim(steps, lambda s: not (isinstance(s, Note) and s.participants == (participant,)))
 
 
 def brief(steps: list[Statement] | tuple[Statement, ...], hidden: set[str]) -> list[Statement]:
     """Only the messages between participants (none to or from `hidden`,
     such as the database), with their anchors and the groups around them;
     notes left out, except where the walk stopped."""
+    return _trim(steps, lambda s: not isinstance(s, Note) and
+                 not (isinstance(s, Message) and {s.source, s.target} & hidden))
+
+
+def _trim(steps: list[Statement] | tuple[Statement, ...], keep: Callable[[Statement], bool]) -> list[Statement]:
+    """The steps `keep` accepts, inside groups too (a group left empty goes,
+    an `alt` left with one branch is an `opt`); a stop note always stays; an
+    anchor with no step after it (before the next anchor) says nothing."""
     kept: list[Statement] = []
     for step in steps:
         if isinstance(step, Group):
-            branches = tuple(Branch(b.label, tuple(brief(b.steps, hidden))) for b in step.branches)
-            if any(has_message(b.steps) for b in branches):
+            branches = tuple(Branch(b.label, tuple(_trim(b.steps, keep))) for b in step.branches)
+            if any(b.steps for b in branches):
                 kept.append(Group(step.kind, branches) if len(branches) > 1 or step.kind != "alt"
                             else Group("opt", branches))
-        elif isinstance(step, Message):
-            if step.source not in hidden and step.target not in hidden:
-                kept.append(step)
-        elif isinstance(step, Note):
-            if step.text.startswith(STOPPED):
-                kept.append(step)
-        else:
+        elif keep(step) or (isinstance(step, Note) and step.text.startswith(STOPPED)):
             kept.append(step)
     return [s for i, s in enumerate(kept)
             if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]

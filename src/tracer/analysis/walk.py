@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -26,7 +26,7 @@ from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only, size
 from tracer.analysis.text import humanise, render, short_value, wsd_text
-from tracer.index.model import Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
+from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
 from tracer.problems import TracerError
 from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
@@ -107,35 +107,27 @@ def _params(ref: Ref, fn: Function) -> tuple[str, ...]:
     return fn.params
 
 
-def _calls(events: tuple[Event, ...]) -> list[Call]:
-    found: list[Call] = []
+def _every(events: tuple[Event, ...]) -> Iterator[Event]:
+    """Each event in source order, inside branches and loops too."""
     for ev in events:
-        if isinstance(ev, Call):
-            found.append(ev)
-        elif isinstance(ev, If):
-            found += _calls(ev.body) + _calls(ev.orelse)
+        yield ev
+        if isinstance(ev, If):
+            yield from _every(ev.body)
+            yield from _every(ev.orelse)
         elif isinstance(ev, Loop):
-            found += _calls(ev.body)
-    return found
+            yield from _every(ev.body)
+
+
+def _pairs(call: Call, params: tuple[str, ...]) -> list[tuple[str, Arg]]:
+    """(parameter, argument) for the positional arguments, then every keyword
+    argument (a keyword the parameters lack may still travel in `**kw`)."""
+    positional = [a for a in call.args if a.keyword is None]
+    return [*zip(params, positional), *((a.keyword, a) for a in call.args if a.keyword)]
 
 
 def _passed(call: Call, params: tuple[str, ...]) -> dict[str, str]:
     """Each parameter the call fills, with the text of the argument given."""
-    positional = [a for a in call.args if a.keyword is None]
-    named = {a.keyword: a.text for a in call.args if a.keyword}
-    return {**{p: a.text for p, a in zip(params, positional)}, **{k: v for k, v in named.items() if k in params}}
-
-
-def _binds(events: tuple[Event, ...]) -> list[Bind]:
-    found: list[Bind] = []
-    for ev in events:
-        if isinstance(ev, Bind):
-            found.append(ev)
-        elif isinstance(ev, If):
-            found += _binds(ev.body) + _binds(ev.orelse)
-        elif isinstance(ev, Loop):
-            found += _binds(ev.body)
-    return found
+    return {name: arg.text for name, arg in _pairs(call, params) if name in params}
 
 
 def _returns(events: tuple[Event, ...]) -> bool:
@@ -486,7 +478,8 @@ class Walker:
         for text in positional:
             if isinstance(frame.known.get(text), str):
                 return frame.known[text]
-            names = list(dict.fromkeys(b.literal for b in _binds(frame.fn.events) if b.name == text and b.literal))
+            names = list(dict.fromkeys(b.literal for b in _every(frame.fn.events)
+                                         if isinstance(b, Bind) and b.name == text and b.literal))
             if names:
                 if len(names) > 1:
                     self.unresolved.append(Unresolved(where, call.callee, f"RPC method '{text}' is one of "
@@ -571,10 +564,9 @@ class Walker:
             return
         self.edges.append((frame.ref.name, f"{rule.service}:{req.request or method}",
                            {"line": where, "kind": "request", "via": "rule clients"}))
-        service = rule.service
         steps = self._remote(frame, req, where)
-        self._emit(frame, out, Message(frame.participant, service, wsd_text(req.text)), *steps,
-                   Message(service, frame.participant, "done"), new=2)
+        self._emit(frame, out, Message(frame.participant, req.service, wsd_text(req.text)), *steps,
+                   Message(req.service, frame.participant, "done"), new=2)
         frame.reanchor = True
 
     def _remote(self, frame: Frame, req: Request, where: str) -> list[Statement]:
@@ -615,7 +607,8 @@ class Walker:
     def _role(self, frame: Frame, rule: RpcRule) -> str:
         """The service, split by host role when the rules know the `server=`
         the client prepares (`host` -> nova_compute_dest)."""
-        server = next((a.text for c in _calls(frame.fn.events) for a in c.args if a.keyword == "server"), None)
+        server = next((a.text for c in _every(frame.fn.events) if isinstance(c, Call)
+                       for a in c.args if a.keyword == "server"), None)
         roles = dict(rule.roles)
         # what the caller passed for it says more (`host=self.source`) than the parameter's name
         given = frame.passed.get(server or "", "").removeprefix("self.")
@@ -677,24 +670,15 @@ class Walker:
     def _known_args(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, Any]:
         """Parameters that receive literals (`live=False`) or known values."""
         known: dict[str, Any] = {}
-        positional = [a for a in call.args if a.keyword is None]
-        pairs = [*zip(params, positional), *((a.keyword, a) for a in call.args if a.keyword)]
-        for name, arg in pairs:
+        for name, arg in _pairs(call, params):
             if (value := literal(arg, frame.known)) is not UNKNOWN:
                 known[name] = value
         return known
 
     def _bind_args(self, frame: Frame, call: Call, ref: Ref, fn: Function) -> dict[str, Ref]:
-        params = list(_params(ref, fn))
-        env: dict[str, Ref] = {}
-        positional = [a for a in call.args if a.keyword is None]
-        for param, arg in zip(params, positional):
-            if (r := self._arg_ref(frame, arg.text)) is not None:
-                env[param] = r
-        for arg in call.args:
-            if arg.keyword in params and (r := self._arg_ref(frame, arg.text)) is not None:
-                env[arg.keyword] = r
-        return env
+        params = _params(ref, fn)
+        return {name: r for name, arg in _pairs(call, params)
+                if name in params and (r := self._arg_ref(frame, arg.text)) is not None}
 
     def _arg_ref(self, frame: Frame, text: str) -> Ref | None:
         """What an argument holds: a chain, or what a call makes
