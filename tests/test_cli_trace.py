@@ -24,7 +24,7 @@ def test_draft_to_stdout_from_the_bundled_fixture(run):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("title pause a server\n")
     assert "nova_api->nova_compute: pause_instance" in result.stdout
-    assert "bundled fixture fixtures/liberty" in result.stderr
+    assert "bundled fixture tree 'liberty'" in result.stderr
 
 
 def test_default_path_and_no_overwrite_without_force(run, tmp_path: Path):

@@ -21,6 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from tracer.bundled import bundled
 from tracer.problems import TracerError
 
 
@@ -234,11 +235,11 @@ class Rules:
 
 
 def rules_dir() -> Path:
-    """`TRACER_RULES_DIR`, else the `rules/` folder of this checkout."""
+    """`TRACER_RULES_DIR`, else the rules shipped with the package."""
     env = os.environ.get("TRACER_RULES_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "rules"
+    return bundled("rules")
 
 
 def available_projects(folder: Path | None = None) -> list[str]:

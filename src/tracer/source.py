@@ -7,10 +7,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracer.bundled import bundled
 from tracer.problems import TracerError
 from tracer.rules import Rules
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = bundled("fixtures")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def locate(rules: Rules, source: Path | None) -> Located:
         found = Located(Path(os.environ[env]), f"tracing {rules.project} from {os.environ[env]} (${env})")
     elif rules.fixture:
         found = Located(FIXTURES / rules.fixture,
-                        f"tracing {rules.project} from the bundled fixture fixtures/{rules.fixture} "
+                        f"tracing {rules.project} from the bundled fixture tree '{rules.fixture}' "
                         f"(pass --source TREE or set ${env} for a real tree)")
     else:
         raise TracerError(f"no source tree for {rules.project}: pass --source TREE or set ${env}")
