@@ -33,7 +33,7 @@ class Setup:
     depth: int = Limits.depth
     granularity: str | None = None
     services: tuple[tuple[str, Path], ...] = ()  # other services' trees walked into
-    short: bool = False  # --brief
+    detail: str = "normal"  # --detail
 
     def open(self) -> Project:
         cache = IndexCache(self.cache_dir) if self.cache_dir else None
@@ -67,7 +67,7 @@ class Summary:
 def draft_one(project: Project, name: str, setup: Setup) -> Outcome:
     """Draft one operation; any failure becomes the outcome's one-line reason."""
     try:
-        draft = project.draft(name, Limits(depth=setup.depth), setup.granularity, setup.short)
+        draft = project.draft(name, Limits(depth=setup.depth, detail=setup.detail), setup.granularity)
         return Outcome(name, emit(draft.diagram), None, tuple(draft.problems))
     except TracerError as err:
         return Outcome(name, None, str(err), tuple(project.tree.problems))

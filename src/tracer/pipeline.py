@@ -10,6 +10,7 @@ from tracer.analysis.discover import Operation, discover
 from tracer.analysis.resolve import Resolver
 from tracer.analysis.sequence import to_diagram
 from tracer.analysis.services import Services
+from tracer.analysis.fold import fold
 from tracer.analysis.steps import brief
 from tracer.analysis.walk import Limits, Walk, Walker
 from tracer.index.cache import IndexCache
@@ -76,17 +77,20 @@ class Project:
         entry = rules.participant_of(self.tree.module_name(self.tree.root / op.path))
         return op, rules, entry or "api"
 
-    def draft(self, name: str, limits: Limits = Limits(), granularity: str | None = None,
-              short: bool = False) -> Draft:
+    def draft(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Draft:
         """Draw one operation; granularity 'service' or 'module'. Requests to
-        the services in `self.services` are walked on in their trees. `short`
-        keeps only the messages between participants other than databases."""
+        the services in `self.services` are walked on in their trees. The
+        detail (`limits.detail`): `full` draws all the walk met, `normal`
+        folds what a person leaves out, `brief` keeps only the messages
+        between participants other than databases."""
         op, rules, entry = self.start(name, granularity)
         walk = Walker(self.resolver, rules, limits, self.services,
                       frozenset({(self.rules.project, op.name)})).walk(op.ref, entry, name)
         title = self.rules.title.format(op=name)
         steps = walk.statements
-        if short:
+        if limits.folds:
+            steps = fold(steps)
+        if limits.detail == "brief":
             databases = {self.rules.database, *(name for n, s in self.services.trees.items()
                                                 for name in (s.rules.database, f"{n}_{s.rules.database}"))}
             steps = brief(steps, databases)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tracer.analysis.walk import Limits
 from tracer.pipeline import Project
 from tracer.rules import load_rules
 from tracer.source import FIXTURES
@@ -25,11 +26,12 @@ def project() -> Project:
     return Project(load_rules("nova"), FIXTURES / "liberty")
 
 
-def test_pause_draft_is_exactly_the_expected_text(project: Project):
+@pytest.mark.parametrize("detail", ["normal", "full"])
+def test_pause_draft_is_exactly_the_expected_text(project: Project, detail: str):
     """The whole draft, so that any change in output is a visible diff.
     After an intended change: TRACER_UPDATE_EXPECTED=1 pytest, then review."""
-    text = emit(project.draft("pause").diagram)
-    expected = EXPECTED / "pause.wsd"
+    text = emit(project.draft("pause", Limits(detail=detail)).diagram)
+    expected = EXPECTED / ("pause.wsd" if detail == "normal" else f"pause-{detail}.wsd")
     if os.environ.get("TRACER_UPDATE_EXPECTED"):
         expected.write_text(text, encoding="utf-8")
     assert text == expected.read_text(encoding="utf-8")

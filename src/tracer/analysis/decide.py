@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import warnings
 import operator
-from typing import Any
+from typing import Any, Mapping
 
 from tracer.index.model import Arg
 
@@ -31,7 +31,7 @@ def literal(arg: Arg, known: dict[str, Any]) -> Any:
     return value if isinstance(value, (bool, int, str, type(None))) else UNKNOWN
 
 
-def decide(test: str, known: dict[str, Any]) -> bool | None:
+def decide(test: str, known: Mapping[str, Any]) -> bool | None:
     """True or False when `test` is settled by the known names, else None."""
     if not known:
         return None
@@ -45,11 +45,13 @@ def decide(test: str, known: dict[str, Any]) -> bool | None:
     return None if value is UNKNOWN else bool(value)
 
 
-def _value(node: ast.AST, known: dict[str, Any]) -> Any:
+def _value(node: ast.AST, known: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
         return known.get(node.id, UNKNOWN)
+    if isinstance(node, ast.Attribute) and (dotted := _dotted(node)):
+        return known.get(dotted, UNKNOWN)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = _value(node.operand, known)
         return UNKNOWN if inner is UNKNOWN else not inner
@@ -66,7 +68,45 @@ def _value(node: ast.AST, known: dict[str, Any]) -> Any:
     return UNKNOWN
 
 
-def _bool_op(node: ast.BoolOp, known: dict[str, Any]) -> Any:
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+class Options(Mapping):
+    """Configuration options by their declared defaults, as `decide` reads
+    names: `CONF.reclaim_instance_interval`, `CONF.group.name`. Remembers
+    which options it answered for (`used`)."""
+
+    def __init__(self, defaults: dict[str, object], unset: object, root: str = "CONF") -> None:
+        self.defaults = defaults
+        self.unset = unset
+        self.root = root
+        self.used: list[str] = []
+
+    def __getitem__(self, key: str) -> Any:
+        parts = key.split(".")
+        if parts[0] != self.root or len(parts) < 2:
+            raise KeyError(key)
+        value = self.defaults.get(parts[-1], self.unset)
+        if value is self.unset:
+            raise KeyError(key)
+        if key not in self.used:
+            self.used.append(key)
+        return value
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return len(self.defaults)
+
+
+def _bool_op(node: ast.BoolOp, known: Mapping[str, Any]) -> Any:
     values = [_value(v, known) for v in node.values]
     settles = (lambda v: not v) if isinstance(node.op, ast.And) else bool
     if any(v is not UNKNOWN and settles(v) for v in values):

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 STOPPED = "walk stopped:"  # the note where a limit stopped the walk; never trimmed
+
+
+@dataclass(frozen=True)
+class Landmark(Note):
+    """A note a rule made (a notification, a policy or state check, an action
+    record): kept at any depth, where a helper's other notes fold away."""
+
+
+def kept_deep(step: Statement) -> bool:
+    """Does a step survive in a helper past the inline limit?"""
+    return isinstance(step, (Message, Landmark)) or (isinstance(step, Note) and step.text.startswith(STOPPED))
 
 
 def common_ends(a: list[Statement], b: list[Statement]) -> tuple[list[Statement], ...]:
@@ -33,9 +45,10 @@ def is_reply(first: Statement, second: Statement) -> bool:
 
 
 def messages_only(steps: list[Statement] | tuple[Statement, ...], participant: str) -> list[Statement]:
-    """Steps without the notes over `participant`: what a deep helper sends,
-    and all that happens in the participants it reaches."""
-    return _trim(steps, lambda s: not (isinstance(s, Note) and s.participants == (participant,)))
+    """Steps without the notes over `participant` (landmarks stay): what a
+    deep helper sends, and all that happens in the participants it reaches."""
+    return _trim(steps, lambda s: not (isinstance(s, Note) and not isinstance(s, Landmark)
+                                       and s.participants == (participant,)))
 
 
 def brief(steps: list[Statement] | tuple[Statement, ...], hidden: set[str]) -> list[Statement]:
@@ -70,6 +83,5 @@ def size(steps: list[Statement] | tuple[Statement, ...]) -> int:
 def has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
     """Does anything here reach another participant (or say where the walk
     stopped, which is never trimmed away)?"""
-    return any(isinstance(s, Message) or (isinstance(s, Note) and s.text.startswith(STOPPED))
-               or (isinstance(s, Group) and any(has_message(b.steps) for b in s.branches))
+    return any(kept_deep(s) or (isinstance(s, Group) and any(has_message(b.steps) for b in s.branches))
                for s in steps)

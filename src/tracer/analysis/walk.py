@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 from fnmatch import fnmatchcase
 
 
-from tracer.analysis.decide import UNKNOWN, decide, literal
+from tracer.analysis.decide import UNKNOWN, Options, decide, literal
+from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
-from tracer.analysis.steps import STOPPED, common_ends, has_message, messages_only, size
+from tracer.analysis.steps import STOPPED, Landmark, common_ends, has_message, messages_only, size
 from tracer.analysis.text import humanise, render, short_value, wsd_text
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
 from tracer.problems import TracerError
@@ -35,11 +36,25 @@ BUILTINS = set(dir(builtins))
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 
+DETAILS = ("brief", "normal", "full")
+
+
 @dataclass(frozen=True)
 class Limits:
     depth: int = 24       # nested frames followed
-    inline: int = 1       # nested helpers inlined within one participant
+    inline: int = 1       # nested helpers inlined within one participant (full detail)
     steps: int = 800      # statements drawn before the walk stops
+    detail: str = "normal"  # brief | normal | full
+
+    @property
+    def folds(self) -> bool:
+        """Below full detail a callee's private helpers fold: only their
+        messages and landmarks are drawn."""
+        return self.detail != "full"
+
+    @property
+    def helpers(self) -> int:
+        return 0 if self.folds else self.inline
 
 
 @dataclass(frozen=True)
@@ -162,10 +177,12 @@ class Walker:
         self.stack: list[str] = []
         self.roles: dict[str, str] = {}  # role participant -> its service
         self.stopped = False
+        self.entry = ""  # the participant the operation starts in
         self.tasks: list[str] = []  # task classes of the flow built last
         self.flow_ran = False
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
+        self.entry = participant
         out: list[Statement] = [Message(self.rules.client, participant, message)]
         frame = self._frame(entry, participant, {}, depth=0, inline=0)
         if frame is not None:
@@ -190,8 +207,8 @@ class Walker:
         for deco in frame.fn.decorators:
             rule = self._note_rule(deco=deco.name)
             if rule:
-                self._emit(frame, out, Note("over", (frame.participant,),
-                                            render(rule.text, deco.args, {"name": humanise(deco.name)})))
+                self._emit(frame, out, Landmark("over", (frame.participant,),
+                                                render(rule.text, deco.args, {"name": humanise(deco.name)})))
         self._events(frame, frame.fn.events, out)
         self.stack.pop()
         return out
@@ -270,6 +287,9 @@ class Walker:
         if settled is not None:  # the arguments decide it: only that branch runs
             self._events(frame, ev.body if settled else ev.orelse, out)
             return
+        if self.limits.folds and (taken := self._configured(frame, ev, out)) is not None:
+            self._events(frame, taken, out)
+            return
         body = self._branch(frame, ev.body)
         orelse = self._branch(frame, ev.orelse)
         head, body, orelse, tail = common_ends(body, orelse)
@@ -280,6 +300,20 @@ class Walker:
             self._emit(frame, out, *tail, new=0)
         # after a helper's section, the next step needs this function's anchor again
         frame.reanchor = frame.reanchor or any(isinstance(s, Comment) for s in (*head, *body, *orelse, *tail))
+
+    def _configured(self, frame: Frame, ev: If, out: list[Statement]) -> tuple[Event, ...] | None:
+        """A branch on configuration takes the side the options' declared
+        defaults choose; a note names the options (what the other side does
+        is left out). None when no option settles it."""
+        options = Options(self.r.tree.options(frame.ctx.module.split(".")[0]), UNSET)
+        settled = decide(ev.test, options)
+        if settled is None or not options.used:
+            return None
+        other = ev.orelse if settled else ev.body
+        if other and not any(isinstance(e, Raise) for e in other):
+            said = ", ".join(f"{name.split('.', 1)[1]} = {options[name]!r}" for name in options.used)
+            self._emit(frame, out, Note("over", (frame.participant,), f"{said} by default (the other case is not drawn)"))
+        return ev.body if settled else ev.orelse
 
     def _group(self, frame: Frame, ev: If, body: list[Statement], orelse: list[Statement],
                out: list[Statement]) -> None:
@@ -329,8 +363,8 @@ class Walker:
         name = ref.name if ref else call.callee
         note = self._note_rule(call=call.callee, qual=name)
         if note is not None:
-            self._emit(frame, out, Note("over", (frame.participant,),
-                                        render(note.text, call.args, self._fields(call, ref))))
+            self._emit(frame, out, Landmark("over", (frame.participant,),
+                                            render(note.text, call.args, self._fields(call, ref))))
             return
         persist = self._persist_rule(call.callee, name)
         if persist is not None:
@@ -351,8 +385,8 @@ class Walker:
             return
         target = self._receiver_participant(frame, call) or \
             self.rules.participant_of(found[0].name) or frame.participant
-        if self.roles.get(frame.participant) == target:
-            target = frame.participant  # still on the same host
+        if self.roles.get(frame.participant) == target or self._same_process(frame.participant, target):
+            target = frame.participant  # still on the same host, in the same process
         self.edges.append((frame.ref.name, ref.name, {"line": where, "kind": "call", "via": ref.via}))
         if ref.name in self.stack:
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
@@ -376,7 +410,7 @@ class Walker:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name)), *steps,
                        Message(target, frame.participant, "done"), new=2)
             frame.reanchor = True
-        elif inner.inline > self.limits.inline:
+        elif inner.inline > self.limits.helpers:
             # a helper deep inside one participant: only the messages it sends
             kept = messages_only(steps, frame.participant)
             # what it kept counts here, but for other services' steps: those had their own limit
@@ -392,6 +426,13 @@ class Walker:
             frame.reanchor = True
         elif not call.nested:
             self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
+
+    def _same_process(self, here: str, there: str) -> bool:
+        """A service's code called directly from another service runs in the
+        caller's process (the compute API used inside the compute manager):
+        only RPC and requests cross between services."""
+        services = {self.entry, *(r.service for r in self.rules.rpc)}
+        return there in services and (here in services or here in self.roles)
 
     def _nested(self, frame: Frame, fn: Function, out: list[Statement]) -> None:
         """A function defined inside the current one and called there."""
@@ -559,7 +600,7 @@ class Walker:
         """A request to another service; walked on in its tree when that is given."""
         where = f"{frame.path}:{call.line}"
         req = self.services.request(rule.service, method)
-        if req.reads and frame.inline > self.limits.inline:
+        if req.reads and frame.inline > self.limits.helpers:
             self.unresolved.append(Unresolved(where, call.callee, "inline limit: a read request left out", True))
             return
         self.edges.append((frame.ref.name, f"{rule.service}:{req.request or method}",

@@ -8,16 +8,15 @@ import sys
 
 import click
 
-from tracer.analysis.walk import Limits
+from tracer.analysis.walk import DETAILS, Limits
 from tracer.catalogue import Setup, Summary, default_jobs, draft_all
 from tracer.cli.app import TracerGroup, main
-from tracer.files import write_atomic
+from tracer.cli.outputs import FORMATS, check_writable, convert, deliver, folder_output, one_output, refuse_existing
 from tracer.index.cache import IndexCache, default_dir
 from tracer.pipeline import Draft, Project
 from tracer.problems import TracerError
-from tracer.rules import available_projects, load_rules
+from tracer.rules import Rules, available_projects, load_rules
 from tracer.source import locate, locate_release
-from tracer.wsd.emit import emit
 
 source_option = click.option("--source", "sources", multiple=True, metavar="[SERVICE=]TREE",
                              help="Directory holding the project's package (checkout or sdist). "
@@ -33,6 +32,10 @@ cache_dir_option = click.option("--cache-dir", type=click.Path(path_type=Path, f
                                 envvar="TRACER_CACHE_DIR", help="Where indexed modules are kept between runs "
                                 "(default $XDG_CACHE_HOME/tracer, else ~/.cache/tracer).")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Index afresh; neither read nor write the cache.")
+detail_option = click.option(
+    "--detail", type=click.Choice(DETAILS), default="normal", show_default=True,
+    help="normal: what a person would draw; full: every step the walk meets; "
+         "brief: only the messages between services.")
 depth_option = click.option("--depth", type=click.IntRange(1, 50), default=Limits.depth, show_default=True,
                             help="How many nested calls to follow.")
 granularity_option = click.option("--granularity", type=click.Choice(["service", "module"]), default=None,
@@ -80,6 +83,7 @@ def open_project(project: str, sources: tuple[str, ...] | Path | None, driver: s
     if release and source:
         raise click.UsageError("--release and --source do not go together; pick one")
     rules = load_rules(project)
+    check_driver(rules, driver)
     located = locate_release(rules, release, offline) if release else locate(rules, source)
     click.echo(located.how, err=True)
     proj = Project(rules, located.root, {"driver": driver} if driver else None, cache)
@@ -88,6 +92,29 @@ def open_project(project: str, sources: tuple[str, ...] | Path | None, driver: s
         click.echo(f"{other.how}, for requests to {name}", err=True)
         proj.with_service(Project(load_rules(name), other.root, None, cache))
     return proj
+
+
+def check_driver(rules: Rules, driver: str | None) -> None:
+    """--driver names one of the rules' choices for the `driver` option."""
+    choices = sorted({name for b in rules.bindings if b.option == "driver" for name, _ in b.choices})
+    if driver is None or driver in choices:
+        return
+    known = f"one of {', '.join(choices)}" if choices else f"none: {rules.project}'s rules offer no driver choice"
+    raise click.BadParameter(f"unknown driver '{driver}' for {rules.project}; known: {known}",
+                             param_hint="--driver")
+
+
+def operation_names(project: str) -> list[str]:
+    """The rules' catalogue operations and aliases (what help and completion offer)."""
+    try:
+        rules = load_rules(project)
+    except TracerError:
+        return []
+    return list(dict.fromkeys([*rules.catalogue, *(alias for alias, _ in rules.aliases)]))
+
+
+def complete_operation(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return [name for name in operation_names(ctx.command.name or "") if name.startswith(incomplete)]
 
 
 def report(draft: Draft) -> None:
@@ -99,8 +126,12 @@ def project_command(name: str) -> click.Command | None:
     if name not in available_projects():
         return None
 
-    @click.command(name=name, help=f"Draft a sequence diagram of a {name} operation (or of --all).")
-    @click.argument("operation", required=False)
+    ops = operation_names(name)
+
+    @click.command(name=name, help=f"Draft a sequence diagram of a {name} operation (or of --all).",
+                   epilog=f"Operations: {', '.join(ops)}. `trace ops {name}` lists what a tree serves."
+                   if ops else None)
+    @click.argument("operation", required=False, shell_complete=complete_operation)
     @click.option("--all", "everything", is_flag=True, help="Draft every operation of the tree into -o DIR.")
     @click.option("--catalogue", is_flag=True,
                   help="Draft the rules' catalogue of operations into -o DIR (as --all does).")
@@ -109,42 +140,47 @@ def project_command(name: str) -> click.Command | None:
     @source_option
     @release_option
     @offline_option
-    @click.option("-o", "--output", default=None,
-                  help="Where to write the draft; '-' prints it. With --all: a directory.")
+    @click.option("-o", "--output", default=None, metavar="PATH",
+                  help="FILE.wsd (or .svg, .png, .puml, .mmd: the format from the extension), a folder "
+                       "(DIR/), or - to print it. With --all: a folder.")
     @click.option("--force", is_flag=True, help="Overwrite an existing diagram.")
     @driver_option
     @depth_option
     @granularity_option
-    @click.option("--brief", "short", is_flag=True,
-                  help="Only the messages between services: no database steps, no notes.")
+    @detail_option
+    @click.option("--brief", "short", is_flag=True, help="The same as --detail brief.")
     @cache_dir_option
     @no_cache_option
     def command(operation: str | None, everything: bool, catalogue: bool, jobs: int | None, sources: tuple[str, ...],
                 release: str | None, offline: bool, output: str | None, force: bool,
-                driver: str | None, depth: int, granularity: str | None, short: bool,
+                driver: str | None, depth: int, granularity: str | None, detail: str, short: bool,
                 cache_dir: Path | None, no_cache: bool) -> None:
         if [operation is not None, everything, catalogue].count(True) != 1:
             raise click.UsageError("give an OPERATION or --all or --catalogue (one of them)")
+        if operation is not None:  # refuse a bad or existing output before the work
+            out = one_output(output, Path("diagrams") / name / f"{operation}.wsd", "wsd", tuple(FORMATS.values()))
+            refuse_existing(out, force)
+            check_writable(out.path)
+        else:
+            out_dir = folder_output(output, Path("diagrams") / name)
+            check_writable(out_dir / "x")
         cache = index_cache(cache_dir, no_cache)
         proj = open_project(name, sources, driver, release, offline, cache)
+        detail = "brief" if short else detail
         if everything or catalogue:
             services = tuple((n, s.tree.root) for n, s in proj.services.trees.items())
             setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
-                          cache.root if cache else None, depth, granularity, services, short)
-            draft_catalogue(proj, setup, output, force, jobs or default_jobs(), catalogue)
+                          cache.root if cache else None, depth, granularity, services, detail)
+            draft_catalogue(proj, setup, out_dir, force, jobs or default_jobs(), catalogue)
             return
-        draft = proj.draft(operation, Limits(depth=depth), granularity, short)
+        draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
         report(draft)
-        text = emit(draft.diagram)
-        if output == "-":
-            click.echo(text, nl=False)
-            return
-        path = Path(output) if output else Path("diagrams") / name / f"{operation}.wsd"
-        if path.exists() and not force:
-            raise TracerError(f"{path} exists and may hold hand edits; not overwritten. Pass --force to "
-                              f"replace it, or -o PATH (or -o -) to write elsewhere", exit_code=1)
-        write_atomic(path, text)
-        click.echo(f"wrote {path}", err=True)
+        data, dropped = convert(draft.diagram, out.fmt, str(out.path or operation))
+        for problem in dropped:
+            click.echo(f"warning: {problem}", err=True)
+        deliver(out, data)
+        if out.path is not None:
+            click.echo(f"wrote {out.path}", err=True)
 
     return command
 
@@ -152,13 +188,10 @@ def project_command(name: str) -> click.Command | None:
 TracerGroup.project_command = staticmethod(project_command)
 
 
-def draft_catalogue(proj: Project, setup: Setup, output: str | None, force: bool, jobs: int,
+def draft_catalogue(proj: Project, setup: Setup, out_dir: Path, force: bool, jobs: int,
                     catalogue: bool = False) -> None:
     """`--all` (every operation) or `--catalogue` (the rules' list) into a
     directory, with a progress bar and a summary."""
-    if output == "-":
-        raise click.UsageError("--all and --catalogue write one file per operation: -o takes a directory")
-    out_dir = Path(output) if output else Path("diagrams") / setup.project
     if catalogue:
         found = [(name, proj.find(name)) for name in proj.rules.catalogue]
         names = [name for name, op in found if not op.removed]
@@ -221,14 +254,15 @@ def ops(project: str, source: Path | None, release: str | None, offline: bool,
 @driver_option
 @depth_option
 @granularity_option
+@detail_option
 @cache_dir_option
 @no_cache_option
 def explain(project: str, operation: str, sources: tuple[str, ...], release: str | None, offline: bool,
             driver: str | None, depth: int,
-            granularity: str | None, cache_dir: Path | None, no_cache: bool) -> None:
+            granularity: str | None, detail: str, cache_dir: Path | None, no_cache: bool) -> None:
     """Show the call graph walked for an operation and every call left unresolved."""
     proj = open_project(project, sources, driver, release, offline, index_cache(cache_dir, no_cache))
-    draft = proj.draft(operation, Limits(depth=depth), granularity)
+    draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
     report(draft)
     graph = draft.walk.graph()
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tracer.index.options import declared_options
 from tracer.index.cache import Entry, IndexCache
 from tracer.index.model import Module
 
@@ -23,6 +24,7 @@ class SourceTree:
         self._cache: dict[str, Module | None] = {}
         self._definers: dict[tuple[str, str], str | None] = {}
         self._texts: dict[str, list[tuple[Path, str]]] = {}
+        self._options: dict[str, dict[str, object]] = {}
         self.problems: list[str] = []
 
     def module_file(self, name: str) -> tuple[Path, bool] | None:
@@ -63,6 +65,12 @@ class SourceTree:
             if name in text and pattern.search(text):
                 return self.module_name(path)
         return None
+
+    def options(self, package: str) -> dict[str, object]:
+        """The configuration options the package declares, with defaults."""
+        if package not in self._options:
+            self._options[package] = declared_options(t for _, t in self._package_texts(package))
+        return self._options[package]
 
     def _package_texts(self, package: str) -> list[tuple[Path, str]]:
         """The non-test files under a package, by path, with their text."""
