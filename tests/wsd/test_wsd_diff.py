@@ -1,14 +1,24 @@
-"""diff_diagrams: steps aligned, formatting noise ignored, changed steps paired up."""
+"""diff_diagrams: steps pair by meaning within anchor sections; formatting noise ignored."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
+from click.testing import CliRunner
+
+from tracer.cli import main
 from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified, normalise
 from tracer.wsd.emit import emit
+from tracer.wsd.model import Branch, Diagram, Message, Note
 from tracer.wsd.parse import parse_file, parse_text
+from tracer.wsd.wording import similarity, words
+
+REPO = Path(__file__).resolve().parents[2]
+DRAFTS = REPO / "diagrams" / "nova" / "ocata"
 
 BASE = """\
 title pause
@@ -25,9 +35,16 @@ note over compute: notify: pause.start
 """
 
 
+def diff(a: str, b: str, aliases: dict[str, str] | None = None):
+    return diff_diagrams(parse_text(dedent(a)).diagram, parse_text(dedent(b)).diagram, aliases)
+
+
 def ops(a: str, b: str) -> list[tuple[str, str]]:
-    result = diff_diagrams(parse_text(dedent(a)).diagram, parse_text(dedent(b)).diagram)
-    return [(e.op, str(e.b or e.a)) for e in result.entries if e.op != "equal"]
+    return [(e.op, str(e.b or e.a)) for e in diff(a, b).entries if e.op != "equal"]
+
+
+def run(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def test_formatting_noise_is_ignored() -> None:
@@ -41,16 +58,37 @@ def test_formatting_noise_is_ignored() -> None:
         api->db:task_state =   PAUSING
 
         db->api: done
+        # nova/compute/manager.py pause_instance()
         api->compute:   pause_instance
         deactivate api
         note over compute: notify:  pause.start
         """
     assert ops(BASE, noisy) == []
+    assert diff(BASE, noisy).same
 
 
 def test_whitespace_around_line_breaks_is_ignored() -> None:
     assert normalise("a \\n  b\n c ") == "a\\nb\\nc"
     assert ops("A->B: x\\ny", "A->B: x \\n y") == []
+
+
+def test_wording_that_differs_only_in_case_camel_case_underscores_plurals_punctuation_is_equal() -> None:
+    assert words("getInstance_by-UUIDs:") == ("get", "instance", "by", "uuid")
+    assert words("notify shelve.start") == words("notify: shelve.start")
+    assert words("task_state=SHELVING") == words("task_state = SHELVING")
+    assert words("Update image properties") == words("update_image_property")
+    assert words("addresses") == ("address",) and words("status") == ("status",)
+    result = diff("A->B: getInstanceByUUID\nnote over B: Notify shelve.start",
+                  "A->B: get_instances by uuid\nnote over B: notify: shelve.start.")
+    assert [e.op for e in result.entries] == ["equal", "equal"] and result.same
+
+
+def test_similarity_scores_shared_content_words() -> None:
+    assert similarity(words("pause_instance"), words("unpause_instance")) > 0.8
+    assert similarity(words("notify shelve.start"), words("audit period bounds")) == 0.0
+    assert similarity(words("check policy"), words("check policy: POLICY_ROOT % 'pause'")) >= 0.5
+    assert similarity(words("the domain"), words("domain")) == 1.0  # little words do not count
+    assert similarity(words("get xml"), words("get info")) == 0.5
 
 
 def test_changed_text_on_same_endpoints_is_changed_not_removed_and_added() -> None:
@@ -61,14 +99,40 @@ def test_changed_text_on_same_endpoints_is_changed_not_removed_and_added() -> No
     ]
 
 
+def test_unrelated_text_is_removed_and_added_never_changed() -> None:
+    """The issue's case: a draft's `notify: shelve.start` six steps lower is found, not
+    the unrelated step that happens to stand at the same place."""
+    ref = """\
+        # nova/compute/manager.py shelve_instance()
+        note over compute: notify shelve.start
+        compute->libvirt: power off
+        """
+    draft = """\
+        # nova/compute/manager.py shelve_instance()
+        note over compute: audit period bounds
+        note over compute: get bandwidth usage
+        note over compute: get network info
+        note over compute: record usage
+        note over compute: update cells
+        note over compute: notify: shelve.start
+        compute->libvirt: power off
+        """
+    result = diff(ref, draft)
+    pairs = [(e.op, e.a.text, e.b.text) for e in result.entries if e.a and e.b]
+    assert pairs == [("equal", "notify shelve.start", "notify: shelve.start"),
+                     ("equal", "power off", "power off")]
+    assert [e.op for e in result.entries].count("added") == 5
+    assert not any(e.op == "changed" for e in result.entries)
+
+
 def test_added_removed_and_other_endpoints() -> None:
     other = BASE.replace("db->api: done\n", "db->api: done\napi->neutron: ports\n")
     other = other.replace("note over api: check policy\n", "")
     other = other.replace("api->compute: pause_instance", "api->conductor: pause_instance")
     assert ops(BASE, other) == [
         ("removed", "note over api: check policy"),
-        ("removed", "api->compute: pause_instance"),
         ("added", "api->neutron: ports"),
+        ("removed", "api->compute: pause_instance"),
         ("added", "api->conductor: pause_instance"),
     ]
 
@@ -77,15 +141,28 @@ def test_arrow_style_is_a_difference() -> None:
     assert ops("A->B: x", "A-->B: x") == [("removed", "A->B: x"), ("added", "A-->B: x")]
 
 
-def test_unified_output_has_anchor_hunk_headers_and_marks() -> None:
-    changed = BASE.replace("compute: pause_instance", "compute: unpause_instance")
+def test_a_reply_pairs_only_with_its_request() -> None:
+    """Two `done`s are not the same step when what they answer is not."""
+    a = "A->B: reserve volume\nB->A: done\n"
+    b = "A->B: fetch image\nB->A: done\n"
+    assert ops(a, b) == [("removed", "A->B: reserve volume"), ("removed", "B->A: done"),
+                         ("added", "A->B: fetch image"), ("added", "B->A: done")]
+    assert ops(a, a.replace("reserve volume", "reserve volumes")) == []
+
+
+def test_one_hunk_per_section_headed_by_its_anchor() -> None:
+    changed = BASE.replace("compute: pause_instance", "compute: unpause_instance").replace(
+        "check policy", "check the policy rules")
     result = diff_diagrams(parse_text(BASE).diagram, parse_text(changed).diagram)
     text = format_unified(result, "a.wsd", "b.wsd", context=1)
     assert text == dedent("""\
         --- a.wsd
         +++ b.wsd
-        @@ -8 +8 @@ nova/compute/manager.py pause_instance()
-          db->api: done
+        @@ -5 +5 @@ nova/api/openstack/compute/pause_server.py _pause()
+          client->api: pause
+        ~ note over api: "check policy" -> "check the policy rules"
+          api->db: task_state = PAUSING
+        @@ -10 +10 @@ nova/compute/manager.py pause_instance()
         ~ api->compute: "pause_instance" -> "unpause_instance"
           note over compute: notify: pause.start
         """)
@@ -94,22 +171,138 @@ def test_unified_output_has_anchor_hunk_headers_and_marks() -> None:
     assert format_unified(diff_diagrams(same, same), "a", "b") == ""
 
 
-def test_stat_and_json() -> None:
+def test_group_context_is_shown_in_the_hunk() -> None:
+    a = """\
+        # nova/compute/api.py shelve()
+        note over api: check lock
+        alt not volume backed
+            api->glance: create image
+            opt force
+                api->glance: upload data
+            end
+            api->db: save
+        else
+            api->compute: offload
+        end
+        """
+    b = a.replace("upload data", "send bits").replace("offload", "shelve offload")
+    text = format_unified(diff(a, b), "a", "b", context=0)
+    assert text.splitlines()[2:] == [
+        "@@ -6 +6 @@ nova/compute/api.py shelve()",
+        "  alt not volume backed",
+        "    opt force",
+        "-     api->glance: upload data",
+        "+     api->glance: send bits",
+        "  ...",
+        "  else (alt not volume backed)",
+        '~   api->compute: "offload" -> "shelve offload"',
+    ]
+
+
+def test_reordered_sections_pair_by_anchor_and_are_reported_moved() -> None:
+    a = """\
+        # a.py one()
+        A->B: first
+        B->A: done
+        # b.py two()
+        note over B: second
+        # c.py three()
+        B->C: third
+        """
+    b = """\
+        # c.py three()
+        B->C: third
+        # a.py one()
+        A->B: first
+        B->A: done
+        # b.py two()
+        note over B: second
+        """
+    result = diff(a, b)
+    assert [e.op for e in result.entries] == ["equal"] * 4
+    assert not result.same
+    text = format_unified(result, "a", "b")
+    assert text == "--- a\n+++ b\n@@ -7 +2 @@ c.py three() (moved)\n  (1 equal step)\n"
+    assert diff(a, a).same
+
+
+def test_a_step_drawn_under_another_anchor_is_found_and_marked() -> None:
+    a = """\
+        # api.py pause()
+        note over api: check lock
+        api->db: get instance
+        """
+    b = """\
+        # api.py _get_instance()
+        api->db: get instance
+        # api.py pause()
+        note over api: check lock
+        """
+    result = diff(a, b)
+    assert [e.op for e in result.entries] == ["equal", "equal"]
+    moved = [e for e in result.entries if e.moved]
+    assert [(e.a.line, str(e.b.anchor)) for e in moved] == [(3, "api.py _get_instance()")]
+    assert not result.same
+    assert "  api->db: get instance  (A:3 api.py pause())" in format_unified(result, "a", "b")
+
+
+def test_a_renamed_anchor_pairs_its_sections() -> None:
+    result = diff("# api.py pause()\nnote over api: check lock\napi->db: pausing\n",
+                  "# api.py unpause()\nnote over api: check lock\napi->db: unpausing\n")
+    assert [h.only for h in result.hunks] == [""]
+    assert "@@ -2 +2 @@ api.py pause() -> unpause()" in format_unified(result, "a", "b")
+
+
+def test_renamed_participants_pair_through_aliases() -> None:
+    a = "nova_api->glance_api: get image meta\nglance_api->nova_api: done\n"
+    b = "nova_api->glance: get image meta\nglance->nova_api: done\n"
+    assert not diff(a, b).same
+    assert diff(a, b, {"glance_api": "glance"}).same
+    assert [e.a.who for e in diff(a, b, {"glance_api": "glance"}).entries] == ["nova_api->glance", "glance->nova_api"]
+
+
+def test_statement_types_diff_does_not_know_are_ignored() -> None:
+    @dataclass(frozen=True)
+    class Divider:
+        text: str
+        line: int = 0
+
+    @dataclass(frozen=True)
+    class Parallel:
+        branches: tuple[Branch, ...]
+        line: int = 0
+
+    inner = Branch("", (Message("A", "B", "x", line=3), Divider("== later ==")))
+    a = Diagram(None, (Divider("== start =="), Parallel((inner,)), Note("over", ("B",), "y")))
+    b = Diagram(None, (Message("A", "B", "x"), Note("over", ("B",), "y")))
+    result = diff_diagrams(a, b)
+    assert [e.op for e in result.entries] == ["equal", "equal"]
+    assert result.entries[0].a.groups == ("parallel",) or result.entries[0].a.groups == ("group",)
+
+
+def test_stat_and_json_carry_the_pairing() -> None:
     other = BASE.replace("PAUSING", "X").replace("db->api: done\n", "")
     result = diff_diagrams(parse_text(BASE).diagram, parse_text(other).diagram)
-    assert result.stat()["message"] == {"matched": 2, "only_a": 1, "only_b": 0, "changed": 1, "total_b": 3}
-    assert "80.0% of b's 5 steps found in a (100.0% counting changed text)" in format_stat(result, "a", "b")
+    assert result.stat()["message"] == {"matched": 2, "only_a": 1, "only_b": 0, "changed": 1,
+                                        "total_a": 4, "total_b": 3}
+    stat = format_stat(result, "a", "b")
+    assert "80.0% of b's 5 steps found in a (100.0% counting changed text)" in stat
+    assert "66.7% of a's 6 steps found in b (83.3% counting changed text)" in stat
     doc = json.loads(format_json(result, "a", "b"))
-    assert list(doc) == ["a", "b", "same", "stat", "found_in_a_percent", "found_or_changed_percent", "steps"]
-    assert doc["same"] is False and doc["found_in_a_percent"] == 80.0
-    changed = [s for s in doc["steps"] if s["op"] == "changed"]
-    assert changed == [{
-        "op": "changed", "kind": "message",
-        "a": {"who": "api->db", "text": "task_state = PAUSING", "line": 7,
-              "anchor": "nova/api/openstack/compute/pause_server.py _pause()"},
-        "b": {"who": "api->db", "text": "task_state = X", "line": 7,
-              "anchor": "nova/api/openstack/compute/pause_server.py _pause()"},
-    }]
+    assert list(doc) == ["a", "b", "same", "stat", "found_in_a_percent", "found_or_changed_percent",
+                         "shares", "steps"]
+    assert doc["shares"] == {"b_equal_in_a": 80.0, "b_found_in_a": 100.0,
+                             "a_equal_in_b": 66.7, "a_found_in_b": 83.3}
+    assert [(s["op"], s["a"]["text"]) for s in doc["steps"] if s["op"] in ("removed", "changed")] == [
+        ("changed", "task_state = PAUSING"), ("removed", "done")]
+    assert [s["similarity"] for s in doc["steps"] if s["op"] == "changed"] == [0.667]
+    step = doc["steps"][0]
+    assert step == {"op": "equal", "kind": "message", "similarity": 1.0, "moved": False,
+                    "section": "nova/api/openstack/compute/pause_server.py _pause()",
+                    "a": {"who": "client->api", "text": "pause", "line": 5, "groups": [],
+                          "anchor": "nova/api/openstack/compute/pause_server.py _pause()"},
+                    "b": {"who": "client->api", "text": "pause", "line": 5, "groups": [],
+                          "anchor": "nova/api/openstack/compute/pause_server.py _pause()"}}
 
 
 def test_reference_is_same_as_its_canonical_form(reference_wsd: Path) -> None:
@@ -117,11 +310,76 @@ def test_reference_is_same_as_its_canonical_form(reference_wsd: Path) -> None:
     assert diff_diagrams(diagram, parse_text(emit(diagram)).diagram).same
 
 
-def test_pause_vs_unpause_pairs_the_changed_messages(reference_dir: Path) -> None:
+def test_sibling_operations_pause_unpause_pair_section_by_section(reference_dir: Path) -> None:
     a = parse_file(reference_dir / "nova" / "pause.wsd").diagram
     b = parse_file(reference_dir / "nova" / "unpause.wsd").diagram
     result = diff_diagrams(a, b)
     changed = {(e.a.text, e.b.text) for e in result.entries if e.op == "changed" and e.a and e.b}
     assert ("pause_instance", "unpause_instance") in changed
     assert ("task_state = PAUSING", "task_state = UNPAUSING") in changed
-    assert not result.same
+    assert all(e.a and e.b for e in result.entries)  # every step has its counterpart
+    assert not any(e.moved for e in result.entries)
+    headers = [line for line in format_unified(result, "a", "b").splitlines() if line.startswith("@@")]
+    assert "@@ -17 +16 @@ nova/compute/api.py pause() -> unpause()" in headers
+    assert len(headers) == 6
+
+
+def test_reference_against_its_draft(reference_dir: Path) -> None:
+    """The hand-drawn pause against the catalogue's draft: the steps both draw are found,
+    wherever the draft's anchors put them, and nothing unrelated is called changed."""
+    draft_file = DRAFTS / "pause.wsd"
+    if not draft_file.is_file():
+        pytest.skip(f"no draft at {draft_file}")
+    ref = parse_file(reference_dir / "nova" / "pause.wsd").diagram
+    result = diff_diagrams(ref, parse_file(draft_file).diagram)
+    equal = {e.a.text for e in result.entries if e.op == "equal" and e.a}
+    assert {"notify: pause.start", "notify: pause.end", "get instance by uuid", "task_state = PAUSING",
+            "check instance lock", "pause_instance"} <= equal
+    for e in result.entries:
+        if e.op == "changed":
+            assert e.a and e.b and e.a.who == e.b.who and e.similarity >= 0.5
+            assert set(words(e.a.text)) & set(words(e.b.text)) or e.similarity >= 0.8
+    assert result.stat()["message"]["only_a"] + result.stat()["note"]["only_a"] <= 2
+
+
+def test_cli_alias_and_folder_table(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a / "sub").mkdir(parents=True)
+    (b / "sub").mkdir(parents=True)
+    (a / "pause.wsd").write_text("# api.py pause()\nnova_api->glance_api: get image\nnote over nova_api: lock\n")
+    (b / "pause.wsd").write_text("# api.py pause()\nnova_api->glance: get images\nnote over nova_api: lock\n")
+    (a / "sub" / "stop.wsd").write_text("A->B: stop\nA->B: power off\n")
+    (b / "sub" / "stop.wsd").write_text("A->B: stop\n")
+    (a / "lock.wsd").write_text("A->B: lock\n")
+    (b / "unlock.wsd").write_text("A->B: unlock\n")
+    single = run("diff", "--alias", "glance_api=glance", a / "pause.wsd", b / "pause.wsd")
+    assert (single.exit_code, single.stdout) == (0, "")
+    assert run("diff", a / "pause.wsd", b / "pause.wsd").exit_code == 1
+    table = run("diff", "--alias", "glance_api=glance", a, b)
+    assert table.exit_code == 1
+    rows = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[1:-1]}
+    assert rows["pause"] == ["2", "0", "0", "0", "100.0%", "100.0%"]
+    assert rows["sub/stop"] == ["1", "0", "1", "0", "50.0%", "100.0%"]
+    assert rows["lock"][-3:] == ["only", "in", str(a)] and rows["unlock"][-3:] == ["only", "in", str(b)]
+    assert table.stdout.splitlines()[-1].startswith("3 of 4 diagrams differ")
+    doc = json.loads(run("diff", "--json", a, b).stdout)
+    assert doc["same"] is False and doc["operations"]["lock"] == {"only_in": "a"}
+    assert doc["operations"]["sub/stop"]["shares"]["a_found_in_b"] == 50.0
+    (a / "lock.wsd").unlink()
+    (b / "unlock.wsd").unlink()
+    (b / "sub" / "stop.wsd").write_text("A->B: stop\nA->B: power off\n")
+    assert run("diff", "--alias", "glance_api=glance", a, b).exit_code == 0
+
+
+def test_cli_bad_alias_and_file_beside_folder_are_one_line(tmp_path: Path) -> None:
+    f = tmp_path / "a.wsd"
+    f.write_text("A->B: x\n")
+    bad = run("diff", "--alias", "glance_api", f, f)
+    assert bad.exit_code == 2 and "NAME=OTHER" in bad.stderr
+    mixed = run("diff", f, tmp_path)
+    assert mixed.exit_code == 2 and mixed.stderr.startswith("trace: ") and mixed.stderr.count("\n") == 1
+    empty_a, empty_b = tmp_path / "x", tmp_path / "y"
+    empty_a.mkdir()
+    empty_b.mkdir()
+    empty = run("diff", empty_a, empty_b)
+    assert empty.exit_code == 2 and "no .wsd files" in empty.stderr

@@ -10,7 +10,9 @@ import click
 from tracer.cli.app import main
 from tracer.lint import lint_anchors
 from tracer.problems import TracerError
-from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified
+from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified, parse_aliases
+from tracer.wsd.diff_dirs import diff_folders, format_table
+from tracer.wsd.diff_dirs import format_json as folders_json
 from tracer.wsd.parse import parse_file
 
 _FILE = click.Path(path_type=Path, dir_okay=True)
@@ -20,13 +22,25 @@ _FILE = click.Path(path_type=Path, dir_okay=True)
 @click.argument("a", type=_FILE)
 @click.argument("b", type=_FILE)
 @click.option("--stat", is_flag=True, help="Per-kind counts instead of the steps.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result, with every pairing.")
+@click.option("--alias", "aliases", multiple=True, metavar="NAME=OTHER",
+              help="Read participant NAME as OTHER on both sides (glance_api=glance); repeatable.")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
-def diff(a: Path, b: Path, stat: bool, as_json: bool, color: bool | None) -> None:
-    """Compare two diagrams step by step: exit 0 same, 1 different, 2 trouble."""
+def diff(a: Path, b: Path, stat: bool, as_json: bool, aliases: tuple[str, ...], color: bool | None) -> None:
+    """Compare two diagrams step by step: exit 0 same, 1 different, 2 trouble.
+
+    Steps pair by meaning within each `# path func()` section. Given two
+    folders, the same-named diagrams are compared and a table printed.
+    """
     if stat and as_json:
         raise click.UsageError("--stat and --json do not go together; pick one")
-    result = diff_diagrams(parse_file(a).diagram, parse_file(b).diagram)
+    try:
+        renames = parse_aliases(aliases)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--alias") from None
+    if a.is_dir() or b.is_dir():
+        _diff_folders(a, b, renames, as_json)
+    result = diff_diagrams(parse_file(a).diagram, parse_file(b).diagram, renames)
     if as_json:
         click.echo(format_json(result, str(a), str(b)), nl=False)
     elif stat:
@@ -35,6 +49,16 @@ def diff(a: Path, b: Path, stat: bool, as_json: bool, color: bool | None) -> Non
         paint = color if color is not None else sys.stdout.isatty()
         click.echo(format_unified(result, str(a), str(b), color=paint), nl=False, color=paint)
     sys.exit(0 if result.same else 1)
+
+
+def _diff_folders(a: Path, b: Path, renames: dict[str, str], as_json: bool) -> None:
+    """The table (or JSON) of two folders' same-named diagrams; exits 1 when any differ."""
+    if not (a.is_dir() and b.is_dir()):
+        raise TracerError(f"{a if b.is_dir() else b}: a file beside a folder; give two .wsd files or two folders")
+    diffs = diff_folders(a, b, renames)
+    text = folders_json(diffs, str(a), str(b)) if as_json else format_table(diffs, str(a), str(b))
+    click.echo(text, nl=False)
+    sys.exit(0 if all(d.same for d in diffs) else 1)
 
 
 @main.command()
