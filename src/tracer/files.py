@@ -1,4 +1,8 @@
-"""Atomic file writes: a temporary file beside the target, then a rename."""
+"""Atomic file writes: a temporary file beside the target, then a rename.
+
+The file gets the mode a plain `open` would give it (0666 less the umask),
+not the 0600 of a temporary file.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,15 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tracer.cli import main
-from tracer.render.batch import atomic_write
+from tracer.files import write_atomic as atomic_write
 
 GOOD = "title t\nA->B: hello\n"
 
@@ -42,8 +42,10 @@ def test_outputs_mirror_the_tree(tmp_path: Path) -> None:
 def test_single_file_lands_at_the_top_of_output(tmp_path: Path) -> None:
     root = tree(tmp_path, {"nova/pause.wsd": GOOD})
     out = tmp_path / "o"
-    assert render(str(root / "nova" / "pause.wsd"), "-o", str(out)).exit_code == 0
+    assert render(str(root / "nova" / "pause.wsd"), "-o", f"{out}/").exit_code == 0
     assert (out / "pause.svg").is_file()
+    assert render(str(root / "nova" / "pause.wsd"), "-o", str(out), "-f", "png").exit_code == 0  # a folder now
+    assert sorted(p.name for p in out.iterdir()) == ["pause.png", "pause.svg"]
 
 
 def test_default_input_is_diagrams_folder(tmp_path: Path, monkeypatch) -> None:

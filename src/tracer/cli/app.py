@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -36,6 +37,14 @@ class TracerGroup(click.Group):
                        "(a bug: please report it; TRACER_DEBUG=1 shows the traceback)", err=True)
             sys.exit(3)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = click.utils.make_str(args[0])
+        if not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            ctx.fail(f"No such command '{name}'." + (f" Did you mean '{close[0]}'?" if close else
+                                                     " `trace --help` lists the commands and projects."))
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: click.Context, name: str):
         if name in LAZY:
             importlib.import_module(LAZY[name])
@@ -46,9 +55,35 @@ class TracerGroup(click.Group):
         return cmd
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(LAZY))
+        return sorted(set(super().list_commands(ctx)) | set(LAZY) | set(_projects()))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands, then the projects (one per rules file)."""
+        projects = _projects()
+        for title, wanted in (("Commands", False), ("Projects", True)):
+            rows = []
+            for name in self.list_commands(ctx):
+                cmd = self.get_command(ctx, name) if (name in projects) == wanted else None
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     project_command = None  # set by trace_cmds: name -> click.Command | None
+
+
+def _projects() -> list[str]:
+    from tracer.rules import available_projects
+
+    return available_projects()
+
+
+def color_default(flag: bool | None) -> bool:
+    """--color/--no-color if given, else colour on a terminal unless $NO_COLOR is set."""
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 # Commands are imported when used, so that `trace diff` does not pay for the
@@ -71,4 +106,9 @@ def main() -> None:
     trace PROJECT OP               draft diagrams/PROJECT/OP.wsd from a source tree
     trace diff A.wsd B.wsd         compare two diagrams step by step
     trace lint X.wsd --source T    check a diagram's source anchors
+
+    \b
+    `trace PROJECT --help` lists a project's operations.
+    Shell completion (bash; zsh_source, fish_source for the others):
+      eval "$(_TRACE_COMPLETE=bash_source trace)"
     """

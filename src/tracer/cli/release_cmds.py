@@ -7,7 +7,7 @@ import sys
 import click
 
 from tracer.analysis.walk import Limits
-from tracer.cli.app import main
+from tracer.cli.app import color_default, main
 from tracer.compare import compare as compare_drafts
 from tracer.compare import format_json_text, format_stat_text, format_text
 from tracer.fetch import Options, cache_root, fetch as fetch_target
@@ -69,7 +69,7 @@ def compare(project: str, operation: str, old: str, new: str, stat: bool, as_jso
     elif stat:
         click.echo(format_stat_text(result, a_name, b_name), nl=False)
     else:
-        paint = color if color is not None else sys.stdout.isatty()
+        paint = color_default(color)
         click.echo(format_text(result, a_name, b_name, color=paint), nl=False, color=paint)
     sys.exit(0 if result.same else 1)
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from tracer.cli.app import main
-from tracer.problems import Problem
-from tracer.render.batch import OFFLINE_FORMATS, Outcome, RenderOptions, atomic_write, find_jobs, run
-from tracer.render.export import TARGETS, export
-from tracer.render.online import DEFAULT_URL, ENV_URL, FORMATS, OnlineOptions
+from tracer.cli.outputs import (EXTENSION, Output, check_writable, convert, deliver, folder_output, format_of,
+                                is_folder, one_output, read_diagram, refuse_existing)
+from tracer.problems import Problem, TracerError
+from tracer.render.batch import OFFLINE_FORMATS, Job, Outcome, RenderOptions, draw, find_jobs, run
+from tracer.render.export import TARGETS
+from tracer.render.online import DEFAULT_URL, ENV_URL, FORMATS, OnlineOptions, ServiceError
 from tracer.render.svg import SourceLinks
 from tracer.wsd.parse import parse_file
 
@@ -35,10 +37,11 @@ def _warn(problem: Problem) -> None:
 
 @main.command("render")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output"), show_default=True, help="Folder for the pictures.")
-@click.option("-f", "--format", "format_", default="svg", show_default=True,
-              help="Comma-separated: svg,png (online also pdf).")
+@click.option("-o", "--output", default=None, metavar="PATH",
+              help="Folder for the pictures (default output/). With one .wsd file: FILE.svg or FILE.png "
+                   "(the format from its extension), or - for standard output.")
+@click.option("-f", "--format", "format_", default=None,
+              help="Comma-separated: svg,png (online also pdf). Default svg, or the extension of -o FILE.")
 @click.option("--renderer", type=click.Choice(["offline", "online"]), default="offline",
               show_default=True)
 @click.option("--force", is_flag=True, help="Render even when the picture is newer than its source.")
@@ -55,26 +58,64 @@ def _warn(problem: Problem) -> None:
 @click.option("--embed-font/--no-embed-font", default=True, show_default=True,
               help="Embed the measuring font (13 KB) in SVGs so viewers match its widths.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print parser warnings.")
-def render_cmd(paths: tuple[Path, ...], output: Path, format_: str, renderer: str, force: bool,
+def render_cmd(paths: tuple[Path, ...], output: str | None, format_: str | None, renderer: str, force: bool,
                scale: float, style: str, online_url: str, apikey: str | None, timeout: float,
                source_url: str | None, tag: str, embed_font: bool, quiet: bool) -> None:
     """Draw .wsd files (or folders of them, default diagrams/) as SVG or PNG.
 
     Outputs mirror the input tree under OUTPUT: diagrams/PROJECT/OP.wsd ->
     output/PROJECT/OP.svg. Pictures newer than their source are skipped.
+    One file with `-o FILE.png` (or `-o -`) writes just that picture.
     """
+    sources = paths or (Path("diagrams"),)
+    to_file = (len(sources) == 1 and sources[0].is_file() and output is not None
+               and (output == "-" or not is_folder(output)))
+    formats = _file_format(output, format_, renderer) if to_file and output else format_ if format_ is not None else "svg"
     opts = RenderOptions(
-        formats=_formats(format_, renderer), renderer=renderer, force=force,  # type: ignore[arg-type]
+        formats=_formats(formats, renderer), renderer=renderer, force=force,  # type: ignore[arg-type]
         scale=scale, links=SourceLinks(source_url, tag) if source_url else None, embed_font=embed_font,
         online=OnlineOptions(online_url, style, apikey, timeout),
     )
-    jobs = find_jobs(paths or (Path("diagrams"),), output, opts.formats)
+    if to_file and output:
+        _render_one(sources[0], output, opts, quiet)
+        return
+    out_dir = folder_output(output, Path("output"))
+    check_writable(out_dir / "x")
+    jobs = find_jobs(sources, out_dir, opts.formats)
     if _show_bar(len(jobs)):
         with click.progressbar(length=len(jobs), label="rendering", file=sys.stderr) as bar:
             outcomes = run(jobs, opts, lambda o: bar.update(1))
     else:
         outcomes = run(jobs, opts)
     _report(outcomes, quiet)
+
+
+def _file_format(output: str, format_: str | None, renderer: str) -> str:
+    """The one format of `-o FILE` or `-o -`: its extension's, else -f's."""
+    named = format_of(Path(output)) if output != "-" else None
+    given = _formats(format_, renderer) if format_ is not None else ()
+    if len(given) > 1:
+        raise click.UsageError(f"-o {output} is one file: give one format, or a folder (-o DIR/)")
+    if named and given and named != given[0]:
+        raise click.UsageError(f"-o {output} names a .{EXTENSION.get(named, named)} file but -f says {given[0]}")
+    return named or (given[0] if given else "svg")
+
+
+def _render_one(source: Path, output: str, opts: RenderOptions, quiet: bool) -> None:
+    """`-o FILE` (skipped when newer than its source, as in a folder) or `-o -`."""
+    target = one_output(output, source, opts.formats[0], opts.formats)
+    if target.path is not None:
+        check_writable(target.path)
+        _report(run([Job(source, (target.path,))], opts), quiet)
+        return
+    parsed = parse_file(source)
+    try:
+        data, warnings = draw(source, parsed, target.fmt, opts)
+    except ServiceError as err:
+        raise TracerError("; ".join(f"{source}:{n}: {m}" if n else f"{source}: {m}" for n, m in err.errors)) from None
+    for w in () if quiet else (*parsed.problems, *warnings):
+        _warn(w)
+    deliver(target, data)
 
 
 def _show_bar(files: int) -> bool:
@@ -98,17 +139,27 @@ def _report(outcomes: list[Outcome], quiet: bool) -> None:
 
 
 @main.command("export")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--to", "target", type=click.Choice(TARGETS), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output.")
-def export_cmd(file: Path, target: str, output: Path | None) -> None:
-    """Write FILE.wsd as PlantUML or Mermaid text."""
-    parsed = parse_file(file)
-    result = export(parsed.diagram, target, str(file))
-    for problem in (*parsed.problems, *result.dropped):
+@click.argument("file", metavar="FILE|-")
+@click.option("--to", "target", type=click.Choice(TARGETS), default=None,
+              help="The syntax (default: the extension of -o FILE.puml or FILE.mmd).")
+@click.option("-o", "--output", default=None, metavar="PATH",
+              help="FILE.puml or FILE.mmd, a folder (DIR/), or - for standard output (the default).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def export_cmd(file: str, target: str | None, output: str | None, force: bool) -> None:
+    """Write FILE.wsd (or standard input, -) as PlantUML or Mermaid text."""
+    output = output or "-"
+    named = format_of(Path(output)) if output != "-" and not is_folder(output) else None
+    fmt = target or named
+    if fmt is None:
+        raise click.UsageError("give --to plantuml|mermaid, or -o FILE.puml|FILE.mmd")
+    if target and named and named != target:
+        raise click.UsageError(f"-o {output} names a .{EXTENSION.get(named, named)} file but --to says {target}")
+    stem = "diagram" if file == "-" else Path(file).stem
+    out = one_output(output, Path(f"{stem}.{EXTENSION[fmt]}"), fmt, TARGETS)
+    refuse_existing(out, force)
+    check_writable(out.path)
+    parsed = read_diagram(file)
+    data, dropped = convert(parsed.diagram, out.fmt, "<stdin>" if file == "-" else file)
+    for problem in (*parsed.problems, *dropped):
         _warn(problem)
-    if output is None:
-        click.echo(result.text, nl=False)
-    else:
-        atomic_write(output, result.text.encode("utf-8"))
+    deliver(out, data)

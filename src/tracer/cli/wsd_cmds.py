@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from tracer.cli.app import main
+from tracer.cli.app import color_default, main
+from tracer.cli.outputs import STDIN, read_diagram
 from tracer.lint import lint_anchors
 from tracer.problems import TracerError
 from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified, parse_aliases
@@ -31,6 +32,7 @@ def diff(a: Path, b: Path, stat: bool, as_json: bool, aliases: tuple[str, ...], 
 
     Steps pair by meaning within each `# path func()` section. Given two
     folders, the same-named diagrams are compared and a table printed.
+    One side may be -, read from standard input.
     """
     if stat and as_json:
         raise click.UsageError("--stat and --json do not go together; pick one")
@@ -38,15 +40,17 @@ def diff(a: Path, b: Path, stat: bool, as_json: bool, aliases: tuple[str, ...], 
         renames = parse_aliases(aliases)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--alias") from None
+    if str(a) == str(b) == STDIN:
+        raise click.UsageError("only one side can be - (standard input)")
     if a.is_dir() or b.is_dir():
         _diff_folders(a, b, renames, as_json)
-    result = diff_diagrams(parse_file(a).diagram, parse_file(b).diagram, renames)
+    result = diff_diagrams(read_diagram(a).diagram, read_diagram(b).diagram, renames)
     if as_json:
         click.echo(format_json(result, str(a), str(b)), nl=False)
     elif stat:
         click.echo(format_stat(result, str(a), str(b)), nl=False)
     else:
-        paint = color if color is not None else sys.stdout.isatty()
+        paint = color_default(color)
         click.echo(format_unified(result, str(a), str(b), color=paint), nl=False, color=paint)
     sys.exit(0 if result.same else 1)
 

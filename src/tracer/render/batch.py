@@ -5,19 +5,18 @@ One bad file becomes a failed `Outcome`, never an exception that stops the rest.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
+from tracer.files import write_atomic
 from tracer.problems import Problem, TracerError
 from tracer.render.layout import layout
 from tracer.render.online import OnlineOptions, ServiceError, render_online
 from tracer.render.png import render_png
 from tracer.render.svg import SourceLinks, render_svg
 from tracer.wsd.model import Diagram
-from tracer.wsd.parse import parse_file
+from tracer.wsd.parse import Parsed, parse_file
 
 OFFLINE_FORMATS = ("svg", "png")
 
@@ -36,7 +35,7 @@ class RenderOptions:
 @dataclass(frozen=True)
 class Job:
     source: Path
-    outputs: tuple[Path, ...]
+    outputs: tuple[Path, ...]  # one per RenderOptions.formats, in that order
 
 
 @dataclass(frozen=True)
@@ -69,26 +68,6 @@ def is_fresh(job: Job) -> bool:
     return all(o.is_file() and o.stat().st_mtime_ns > src for o in job.outputs)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def draw_offline(diagram: Diagram, fmt: str, opts: RenderOptions) -> bytes:
     lay = layout(diagram)
     if fmt == "svg":
@@ -102,17 +81,19 @@ def render_job(job: Job, opts: RenderOptions) -> tuple[Problem, ...]:
     """Render one file to all its outputs; returns the warnings, raises TracerError."""
     parsed = parse_file(job.source)
     warnings = list(parsed.problems)
-    for out in job.outputs:
-        fmt = out.suffix.lstrip(".")
-        if opts.renderer == "online":
-            text = job.source.read_text(encoding="utf-8-sig")
-            result = render_online(text, fmt, opts.online)
-            warnings += [Problem(str(job.source), n, m) for n, m in result.errors]
-            data = result.image
-        else:
-            data = draw_offline(parsed.diagram, fmt, opts)
-        atomic_write(out, data)
+    for out, fmt in zip(job.outputs, opts.formats):
+        data, more = draw(job.source, parsed, fmt, opts)
+        warnings += more
+        write_atomic(out, data)
     return tuple(warnings)
+
+
+def draw(source: Path, parsed: Parsed, fmt: str, opts: RenderOptions) -> tuple[bytes, list[Problem]]:
+    """One picture of a parsed file, with the online renderer's warnings."""
+    if opts.renderer == "online":
+        result = render_online(source.read_text(encoding="utf-8-sig"), fmt, opts.online)
+        return result.image, [Problem(str(source), n, m) for n, m in result.errors]
+    return draw_offline(parsed.diagram, fmt, opts), []
 
 
 def run(jobs: list[Job], opts: RenderOptions,
