@@ -137,8 +137,11 @@ def test_added_removed_and_other_endpoints() -> None:
     ]
 
 
-def test_arrow_style_is_a_difference() -> None:
-    assert ops("A->B: x", "A-->B: x") == [("removed", "A->B: x"), ("added", "A-->B: x")]
+def test_arrow_style_is_a_change_and_direction_a_difference() -> None:
+    assert ops("A->B: x", "A-->B: x") == [("changed", "A-->B: x")]
+    text = format_unified(diff("A->B: x", "A-->B: x"), "a", "b")
+    assert text.splitlines()[-1] == '~ A->B: "x" -> A-->B: "x"'
+    assert ops("A->B: x", "B->A: x") == [("removed", "A->B: x"), ("added", "B->A: x")]
 
 
 def test_a_reply_pairs_only_with_its_request() -> None:

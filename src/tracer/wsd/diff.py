@@ -11,7 +11,8 @@ How steps pair:
    sections that moved (the same anchor elsewhere).
 2. Inside each pair of sections, steps are aligned in order (heaviest common
    subsequence): equal wording pairs as equal, similar wording between the
-   same participants (similarity >= THRESHOLD) as changed (`~`); unrelated
+   same participants (similarity >= THRESHOLD) as changed (`~`), and so does
+   the same wording drawn with another arrow (`->` for `-->`); unrelated
    steps are removed and added, never changed.
 3. Steps left over, in sections without a counterpart or unpaired in theirs,
    are aligned once more across the whole diagram, in order, by the same
@@ -56,7 +57,7 @@ class Step:
     """A message or a note, reduced to what diff compares."""
 
     kind: Literal["message", "note"]
-    who: str  # `A->B` or `note over A,B` (after aliases): only steps with the same `who` pair
+    who: str  # `A->B`, `A-->B` or `note over A,B`, after aliases
     text: str  # the text, whitespace normalised
     line: int
     anchor: Anchor | None
@@ -72,6 +73,11 @@ class Step:
     @property
     def key(self) -> tuple[str, str, tuple[str, ...]]:
         return (self.kind, self.who, self.words)
+
+    @property
+    def between(self) -> tuple[str, ...]:
+        """What must agree for two steps to pair: the kind and the participants, in order."""
+        return (self.kind, *self.ends)
 
     @property
     def section(self) -> SectionKey:
@@ -251,10 +257,10 @@ def _pair_sections(ra: list[_Section], rb: list[_Section]) -> list[tuple[int, in
 
 def _worth(x: Step, y: Step) -> float | None:
     """What pairing x with y is worth, or None when they are not the same step."""
-    if x.who != y.who or x.kind != y.kind or (x.reply_to is None) != (y.reply_to is None):
+    if x.between != y.between or (x.reply_to is None) != (y.reply_to is None):
         return None
     scale = _REPLY_WORTH if x.reply_to is not None else 1.0
-    if x.words == y.words:
+    if x.key == y.key:
         return _EQUAL_WORTH * scale
     score = similarity(x.words, y.words)
     return score * scale if score >= THRESHOLD else None
@@ -262,13 +268,13 @@ def _worth(x: Step, y: Step) -> float | None:
 
 def _align_steps(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
     """Pairs (A index -> B index) of an order-respecting alignment of the two lists."""
-    by_who: dict[str, list[int]] = defaultdict(list)
+    by_who: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pos, j in enumerate(ib):
-        by_who[sb[j].who].append(pos)
+        by_who[sb[j].between].append(pos)
     candidates: list[dict[int, float]] = []
     for i in ia:
         allowed = {}
-        for pos in by_who.get(sa[i].who, ()):
+        for pos in by_who.get(sa[i].between, ()):
             worth = _worth(sa[i], sb[ib[pos]])
             if worth is not None:
                 allowed[pos] = worth
@@ -395,7 +401,7 @@ def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _pair(x: Step, y: Step, moved: bool) -> Entry:
-    if x.words == y.words:
+    if x.key == y.key:
         return Entry("equal", x, y, 1.0, moved)
     return Entry("changed", x, y, round(similarity(x.words, y.words), 3), moved)
 
@@ -478,7 +484,8 @@ def _entry_line(e: Entry, pad: str) -> str:
     where = f"  (A:{e.a.line} {e.a.anchor or 'no anchor'})" if e.moved and e.a else ""
     if e.op == "changed":
         assert e.a and e.b
-        return f'~ {pad}{e.a.who}: "{e.a.text}" -> "{e.b.text}"{where}'
+        other = "" if e.a.who == e.b.who else f"{e.b.who}: "
+        return f'~ {pad}{e.a.who}: "{e.a.text}" -> {other}"{e.b.text}"{where}'
     return f"{_SIGN[e.op]} {pad}{e.b or e.a}{where}"
 
 
