@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from tracer.backtrack import hazard
 from tracer.examples import examples, run_example
 from tracer.problems import TracerError
 from tracer.rules import available_projects, load_rules, parse_rules
@@ -41,7 +47,7 @@ def test_missing_field_names_entry_and_field():
 
 def test_wrong_type_names_the_line_of_the_field():
     text = GOOD + '\n[[rpc]]\nclient = "a.B"\nservice = "svc"\nserver = 3\n'
-    assert error_of(text) == "rules/demo.toml:12: [[rpc]] #1: 'server' must be a str"
+    assert error_of(text) == "rules/demo.toml:12: [[rpc]] #1: 'server' must be a string, not an integer"
 
 
 def test_unknown_field_lists_the_known_ones():
@@ -54,6 +60,67 @@ def test_unknown_field_lists_the_known_ones():
 def test_note_needs_exactly_one_of_call_or_decorator():
     text = GOOD + '\n[[notes]]\ntext = "x"\n'
     assert "'call' or 'decorator' is required" in error_of(text)
+
+
+@pytest.mark.parametrize("text, where", [
+    ('[[participant]]\nname = "a"\n', "9: [[participant]] is not a known table; did you mean [[participants]]?"),
+    ('[skipp]\ncalls = []\n', "9: [skipp] is not a known table; did you mean [skip]?"),
+    ('[catalogue.more]\nx = 1\n', "9: [catalogue]: 'more' is not a known field (known: operations)"),
+    ('[skip]\ncals = ["a.*"]\n', "10: [skip]: 'cals' is not a known field; did you mean 'calls'?"),
+    ('[[notes]]\ncall = "a"\ntext = "b"\nexample = { path = "a.py", sorce = "", entry = "f", steps = [] }\n',
+     "12: [[notes]] #1: 'example' has an unknown field 'sorce'"),
+    ('[participants]\nname = "a"\n', "9: 'participants' must be written as [[participants]] entries"),
+    ('[[clients]]\nservice = "x"\nobjects = ["a"]\nmethod_arg = true\n',
+     "12: [[clients]] #1: 'method_arg' must be an integer, not a boolean"),
+    ('[[rpc]]\nclient = "a"\nservice = "b"\nserver = "c"\nroles = { host = 1 }\n',
+     "13: [[rpc]] #1: 'roles' must map names to strings ('host' does not)"),
+    ('[aliases]\na = "x"\nb = 2\n', "11: [aliases]: 'b' must map a name to an operation name"),
+])
+def test_unknown_names_and_wrong_types_anywhere_name_the_line(text, where):
+    assert error_of(GOOD + "\n" + text).startswith(f"rules/demo.toml:{where}")
+
+
+@pytest.mark.parametrize("text, where", [
+    ('project = "demo"\n', "1: 'project' must be a table, not a string (write [project])"),
+    ('skip = 3\n' + GOOD, "1: 'skip' must be a table, not an integer (write [skip])"),
+    ('notes = ["a"]\n' + GOOD, "1: 'notes' must be written as [[notes]] entries"),
+    ('[project]\nnmae = "demo"\n', "2: [project]: 'nmae' is not a known field; did you mean 'name'?"),
+])
+def test_wrong_types_at_the_top_level_are_errors_not_crashes(text, where):
+    assert error_of(text).startswith(f"rules/demo.toml:{where}")
+
+
+ROUTE = '\n[[routes]]\nclient = \'{}\'\nrequest = "GET /x"\n'
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+b", r"(\w+)*\.get", r"(?P<x>[a-z_]*_?)+", r"(x+x+)+y",
+                                     r"(a*b*)*c", r"((ab)+)+", r"(a?){20}a{20}", r"(.*,)*x", r"(\d+|\w+)*!"])
+def test_a_route_that_can_backtrack_catastrophically_is_refused(pattern):
+    message = error_of(GOOD + ROUTE.format(pattern))
+    assert message.startswith("rules/demo.toml:10: [[routes]] #1: 'client' can backtrack catastrophically")
+
+
+@pytest.mark.parametrize("pattern", [r"create_(?P<resource>\w+)", r"(?P<what>\w+)\.(?:list|find)",
+                                     r"(\w+\.)*\w+", r"(?:(?:ab)+c)+", r"\w+\w+", r"(a|b)*", r"([^,]*,)*x",
+                                     r"volumes\.(?P<action>reserve|unreserve)", r"(?:\w|\d)+", r"a++"])
+def test_an_unambiguous_route_loads(pattern):
+    assert hazard(pattern) is None
+    assert parse_rules(GOOD + ROUTE.format(pattern), "rules/demo.toml").routes[0].client == pattern
+
+
+def test_rules_check_reports_a_hostile_route_instead_of_hanging(tmp_path: Path):
+    """With the route in a real rules file, `trace rules check` answers at once (the
+    timeout only turns a hang into a failure)."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "demo.toml").write_text(GOOD + ROUTE.format("(a+)+b"))
+    env = {**os.environ, "TRACER_RULES_DIR": str(folder)}
+    done = subprocess.run([sys.executable, "-c", "from tracer.cli import main; main()", "rules", "check"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [f"{folder / 'demo.toml'}:10: [[routes]] #1: 'client' can backtrack "
+                                        "catastrophically: " + done.stdout.split("catastrophically: ")[1].strip()]
+    assert "Traceback" not in done.stderr
 
 
 def test_unknown_project_lists_known_ones():

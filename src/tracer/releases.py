@@ -165,6 +165,9 @@ class _TableReader(_Reader):
     """The project rules' reader, for this table's shape."""
 
     def table(self, data: dict) -> Table:
+        names = data.get("projects") if isinstance(data.get("projects"), dict) else {}
+        self.shape(data, {"sites": {"tarball", "archive", "git"}, "projects": None},
+                   {"releases": {"name", "aliases", *names}})
         sites = data.get("sites", {})
         projects = tuple(self._project(name, d) for name, d in data.get("projects", {}).items())
         by_name = {p.name: p for p in projects}
@@ -177,8 +180,11 @@ class _TableReader(_Reader):
         return Table(self.path, self.get(sites, "sites", None, "tarball", str),
                      self.get(sites, "sites", None, "archive", str), projects, releases)
 
-    def _project(self, name: str, d: dict) -> ProjectSource:
+    def _project(self, name: str, d: object) -> ProjectSource:
         table = f"projects.{name}"
+        if not isinstance(d, dict):
+            raise self.fail("projects", None, name, f"must be a table (write [{table}])")
+        self.known_keys(d, table, None, {"package", "pypi_from", "repo", "checked"})
         g = lambda k, default=...: self.get(d, table, None, k, str, default)  # noqa: E731
         checked = self._checked(d, table, None, g("checked", "unverified"))
         return ProjectSource(name, g("package", name), g("pypi_from"), g("repo"), checked)

@@ -8,6 +8,7 @@ operation discovery and aliases. A bad file is a TracerError naming
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
@@ -22,7 +23,31 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from tracer.bundled import bundled
+from tracer.backtrack import hazard
 from tracer.problems import TracerError
+
+# The tables a rules file may hold: plain tables with their keys (None: any
+# key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
+TABLES: dict[str, set[str] | None] = {
+    "project": {"name", "package", "client", "database", "title", "fixture"},
+    "discovery": {"api_modules", "action_decorator", "resource_methods", "removed_decorator", "prefer",
+                  "action_name", "entry_points"},
+    "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls"}, "granularity": {"module"},
+    "catalogue": {"operations"},
+}
+ENTRIES: dict[str, set[str]] = {
+    "participants": {"name", "modules", "opaque", "example", "granularity"},
+    "bindings": {"call", "returns", "option", "choices", "example"},
+    "registries": {"module"},
+    "attributes": {"name", "type", "owner"},
+    "rpc": {"client", "service", "server", "cast", "call", "example", "roles"},
+    "notes": {"text", "call", "decorator", "example"},
+    "persist": {"call", "text", "example", "granularity"},
+    "flows": {"add", "run", "method", "example"},
+    "clients": {"service", "objects", "methods", "method_arg", "prefix", "example"},
+    "routes": {"client", "request", "operation"},
+}
+EXAMPLE = {"path", "source", "entry", "steps", "more"}
 
 
 @dataclass(frozen=True)
@@ -278,16 +303,30 @@ class _Reader:
         entry = f"[[{table}]] #{index + 1}" if index is not None else f"[{table}]"
         return TracerError(f"{self.path}:{line}: {entry}: '{key}' {message}")
 
+    def fail_top(self, name: str, message: str) -> TracerError:
+        """A top-level name of the wrong kind."""
+        return TracerError(f"{self.path}:{self._line_of(name, None, name)}: '{name}' {message}")
+
     def _line_of(self, table: str, index: int | None, key: str) -> int:
-        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*$")
-        starts = [i for i, l in enumerate(self.lines) if header.match(l)]
-        start = starts[index] if index is not None and index < len(starts) else (starts[0] if starts else 0)
+        start = self._header(table, index)
         for i in range(start, len(self.lines)):
             if i > start and self.lines[i].lstrip().startswith("["):
                 break
-            if re.match(rf"^\s*{re.escape(key)}\s*=", self.lines[i]):
+            if re.match(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", self.lines[i]):
                 return i + 1
-        return start + 1
+        nested = self._header(f"{table}.{key}", None, -1)  # [table.key] written as a table of its own
+        return (nested if nested >= 0 else start) + 1
+
+    def _header(self, table: str, index: int | None, default: int = 0) -> int:
+        """The line (from 0) of the table's header, of its entry #index for [[table]]."""
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
+        starts = [i for i, line in enumerate(self.lines) if header.match(line)]
+        if not starts:  # only dotted headers: [table.sub]
+            dotted = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\.")
+            starts = [i for i, line in enumerate(self.lines) if dotted.match(line)][:1]
+        if index is not None and index < len(starts):
+            return starts[index]
+        return starts[0] if starts else default
 
     def get(self, d: dict, table: str, index: int | None, key: str, kind: type,
             default: Any = ...) -> Any:
@@ -300,18 +339,53 @@ class _Reader:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise self.fail(table, index, key, "must be a list of strings")
             return tuple(value)
-        if not isinstance(value, kind):
-            raise self.fail(table, index, key, f"must be a {kind.__name__}")
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(table, index, key, f"must be {_KINDS.get(kind, kind.__name__)}, not {_kind(value)}")
         return value
 
-    def entries(self, data: dict, table: str, allowed: set[str]) -> list[tuple[int, dict]]:
+    def mapping(self, d: dict, table: str, index: int | None, key: str) -> tuple[tuple[str, str], ...]:
+        """An inline table of strings (`{ a = "x", b = "y" }`), sorted."""
+        value = self.get(d, table, index, key, dict, {})
+        bad = next((k for k, v in value.items() if not isinstance(v, str)), None)
+        if bad is not None:
+            raise self.fail(table, index, key, f"must map names to strings ('{bad}' does not)")
+        return tuple(sorted(value.items()))
+
+    def shape(self, data: dict, tables: dict[str, set[str] | None], entries: dict[str, set[str]]) -> None:
+        """Every top-level name is a known table, written as one, with known keys only."""
+        for name, value in data.items():
+            if name in tables:
+                if not isinstance(value, dict):
+                    raise self.fail_top(name, f"must be a table, not {_kind(value)} (write [{name}])")
+                if tables[name] is not None:
+                    self.known_keys(value, name, None, tables[name])
+            elif name in entries:
+                if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                    raise self.fail_top(name, f"must be written as [[{name}]] entries")
+                for i, item in enumerate(value):
+                    self.known_keys(item, name, i, entries[name])
+            else:
+                known = [f"[{t}]" for t in tables] + [f"[[{t}]]" for t in entries]
+                mine = f"[[{name}]]" if isinstance(value, list) else f"[{name}]"
+                close = difflib.get_close_matches(name, [*tables, *entries], n=1, cutoff=0.6)
+                hint = f"; did you mean {known[[*tables, *entries].index(close[0])]}?" if close else ""
+                raise TracerError(f"{self.path}:{self._line_of(name, None, name)}: {mine} is not a known "
+                                  f"table{hint} (known: {', '.join(known)})")
+
+    def known_keys(self, d: dict, table: str, index: int | None, allowed: set[str]) -> None:
+        for key in d:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise self.fail(table, index, key, f"is not a known field{hint} (known: {', '.join(sorted(allowed))})")
+
+    def entries(self, data: dict, table: str, allowed: set[str] | None = None) -> list[tuple[int, dict]]:
+        allowed = ENTRIES[table] if allowed is None else allowed
         items = data.get(table, [])
-        if not isinstance(items, list):
-            raise self.fail(table, None, table, "must be written as [[" + table + "]] entries")
+        if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
+            raise self.fail_top(table, f"must be written as [[{table}]] entries")
         for i, item in enumerate(items):
-            for key in item:
-                if key not in allowed:
-                    raise self.fail(table, i, key, f"is not a known field (known: {', '.join(sorted(allowed))})")
+            self.known_keys(item, table, i, allowed)
         return list(enumerate(items))
 
     def example(self, d: dict, table: str, i: int) -> Example | None:
@@ -320,6 +394,10 @@ class _Reader:
             return None
         if not isinstance(ex, dict):
             raise self.fail(table, i, "example", "must be a table with path, source, entry, steps")
+        unknown = sorted(set(ex) - EXAMPLE)
+        if unknown:
+            raise self.fail(table, i, "example", f"has an unknown field '{unknown[0]}' "
+                            f"(known: {', '.join(sorted(EXAMPLE))})")
         g = lambda k, t, d=...: self.get(ex, table, i, k, t, d)  # noqa: E731
         more = g("more", dict, {})
         if not all(isinstance(v, str) for v in more.values()):
@@ -328,20 +406,22 @@ class _Reader:
                        tuple(sorted(more.items())))
 
     def rules(self, data: dict) -> Rules:
+        self.shape(data, TABLES, ENTRIES)
         proj = data.get("project", {})
         g = lambda k, t=str, d=...: self.get(proj, "project", None, k, t, d)  # noqa: E731
         disc = data.get("discovery", {})
         gd = lambda k, t=str, d=...: self.get(disc, "discovery", None, k, t, d)  # noqa: E731
-        methods = gd("resource_methods", dict, {})
+        methods = self.mapping(disc, "discovery", None, "resource_methods")
         entry_points = self._entry_points(gd("entry_points", dict, {}))
         discovery = Discovery(gd("api_modules", list, () if entry_points else ...),
                               gd("action_decorator", str, "" if entry_points else ...),
-                              tuple(sorted(methods.items())), gd("removed_decorator", str, None),
+                              methods, gd("removed_decorator", str, None),
                               gd("prefer", list, ()), self._action_name(gd("action_name", str, "{literal}")),
                               entry_points)
         aliases = data.get("aliases", {})
-        if not all(isinstance(v, str) for v in aliases.values()):
-            raise self.fail("aliases", None, next(iter(aliases)), "must map names to operation names")
+        bad = next((k for k, v in aliases.items() if not isinstance(v, str)), None)
+        if bad is not None:
+            raise self.fail("aliases", None, bad, "must map a name to an operation name (a string)")
         return Rules(
             project=g("name"), package=g("package"), path=self.path,
             client=g("client", str, "client"), database=g("database", str, "database"),
@@ -351,31 +431,27 @@ class _Reader:
                                                self.get(d, "participants", i, "opaque", bool, False),
                                                self.example(d, "participants", i),
                                                self.granularity(d, "participants", i))
-                               for i, d in self.entries(data, "participants",
-                                                        {"name", "modules", "opaque", "example", "granularity"})),
-            bindings=tuple(self._binding(i, d) for i, d in self.entries(
-                data, "bindings", {"call", "returns", "option", "choices", "example"})),
+                               for i, d in self.entries(data, "participants")),
+            bindings=tuple(self._binding(i, d) for i, d in self.entries(data, "bindings")),
             registries=tuple(Registry(self.get(d, "registries", i, "module", str))
-                             for i, d in self.entries(data, "registries", {"module"})),
+                             for i, d in self.entries(data, "registries")),
             attributes=tuple(AttributeRule(self.get(d, "attributes", i, "name", str),
                                            self.get(d, "attributes", i, "type", str),
                                            self.get(d, "attributes", i, "owner", str, "*"))
-                             for i, d in self.entries(data, "attributes", {"name", "type", "owner"})),
+                             for i, d in self.entries(data, "attributes")),
             rpc=tuple(RpcRule(self.get(d, "rpc", i, "client", str), self.get(d, "rpc", i, "service", str),
                               self.get(d, "rpc", i, "server", str),
                               self.get(d, "rpc", i, "cast", list, ("cast",)),
                               self.get(d, "rpc", i, "call", list, ("call",)),
                               self.example(d, "rpc", i),
-                              tuple(sorted(self.get(d, "rpc", i, "roles", dict, {}).items())))
-                      for i, d in self.entries(data, "rpc", {"client", "service", "server", "cast", "call",
-                                                             "example", "roles"})),
-            notes=tuple(self._note(i, d) for i, d in self.entries(
-                data, "notes", {"text", "call", "decorator", "example"})),
+                              self.mapping(d, "rpc", i, "roles"))
+                      for i, d in self.entries(data, "rpc")),
+            notes=tuple(self._note(i, d) for i, d in self.entries(data, "notes")),
             persist=tuple(PersistRule(self.get(d, "persist", i, "call", str),
                                       self.get(d, "persist", i, "text", str, "{name}"),
                                       self.example(d, "persist", i),
                                       self.granularity(d, "persist", i))
-                          for i, d in self.entries(data, "persist", {"call", "text", "example", "granularity"})),
+                          for i, d in self.entries(data, "persist")),
             skip=self.get(data.get("skip", {}), "skip", None, "calls", list, ()),
             skip_unknown=self.get(data.get("skip", {}), "skip", None, "unknown", list, ()),
             runners=self.get(data.get("runners", {}), "runners", None, "calls", list, ()),
@@ -385,11 +461,9 @@ class _Reader:
             catalogue=self.get(data.get("catalogue", {}), "catalogue", None, "operations", list, ()),
             flows=tuple(FlowRule(self.get(d, "flows", i, "add", str), self.get(d, "flows", i, "run", list),
                                  self.get(d, "flows", i, "method", str, "execute"), self.example(d, "flows", i))
-                        for i, d in self.entries(data, "flows", {"add", "run", "method", "example"})),
-            clients=tuple(self._client(i, d) for i, d in self.entries(
-                data, "clients", {"service", "objects", "methods", "method_arg", "prefix", "example"})),
-            routes=tuple(self._route(i, d) for i, d in self.entries(
-                data, "routes", {"client", "request", "operation"})),
+                        for i, d in self.entries(data, "flows")),
+            clients=tuple(self._client(i, d) for i, d in self.entries(data, "clients")),
+            routes=tuple(self._route(i, d) for i, d in self.entries(data, "routes")),
         )
 
     def _client(self, i: int, d: dict) -> ClientRule:
@@ -406,6 +480,8 @@ class _Reader:
             groups = set(re.compile(pattern).groupindex)
         except re.error as err:
             raise self.fail("routes", i, "client", f"is not a regular expression: {err}") from None
+        if (why := hazard(pattern)) is not None:
+            raise self.fail("routes", i, "client", f"can backtrack catastrophically: {why}")
         for key in ("request", "operation"):
             template = self.get(d, "routes", i, key, str, ... if key == "request" else None)
             try:
@@ -437,9 +513,8 @@ class _Reader:
         return value
 
     def _binding(self, i: int, d: dict) -> Binding:
-        choices = self.get(d, "bindings", i, "choices", dict, {})
         return Binding(self.get(d, "bindings", i, "call", str), self.get(d, "bindings", i, "returns", str),
-                       self.get(d, "bindings", i, "option", str, None), tuple(sorted(choices.items())),
+                       self.get(d, "bindings", i, "option", str, None), self.mapping(d, "bindings", i, "choices"),
                        self.example(d, "bindings", i))
 
     def _note(self, i: int, d: dict) -> NoteRule:
@@ -448,3 +523,12 @@ class _Reader:
         if (call is None) == (deco is None):
             raise self.fail("notes", i, "call", "or 'decorator' is required (exactly one)")
         return NoteRule(self.get(d, "notes", i, "text", str), call, deco, self.example(d, "notes", i))
+
+
+_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+          dict: "a table"}
+
+
+def _kind(value: object) -> str:
+    """A TOML value's kind, for messages."""
+    return next((name for t, name in _KINDS.items() if isinstance(value, t)), "a date")

@@ -1,0 +1,132 @@
+"""Can a regular expression backtrack catastrophically?
+
+Python matches regular expressions by backtracking, so a pattern such as
+`(a+)+b` takes exponential time on a near miss (`aaaa...a!`). `hazard()`
+reads the parsed pattern and names the shape that allows it: inside a
+repeat, a part of variable length followed by something that can match its
+first character (the same text then splits in many ways), or alternatives
+under a repeat that can begin with the same character. It is conservative:
+an unambiguous rewrite passes (`(\\w+\\.)*` rather than `(\\w+)*`).
+"""
+
+from __future__ import annotations
+
+import re
+
+try:
+    import re._parser as _parser  # Python 3.11+
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _parser  # type: ignore[no-redef]
+
+Chars = frozenset[str]
+# the characters sets are compared on: Latin-1 and a few beyond it
+PROBE: Chars = frozenset(chr(c) for c in range(256)) | frozenset("\u0100\u03a9\u0663\u2028\u3000")
+_CATEGORY = {"DIGIT": r"\d", "SPACE": r"\s", "WORD": r"\w", "LINEBREAK": r"\n"}
+NESTED = ("a repeated part inside a repeat can match the same text in more than one way (as in (a+)+); "
+          "end each repetition with a character the part cannot match, e.g. (\\w+\\.)*")
+OVERLAP = "alternatives under a repeat can begin with the same character (as in (\\d+|\\w+)*); make them distinct"
+
+
+def hazard(pattern: str) -> str | None:
+    """Why `pattern` can backtrack catastrophically, or None."""
+    try:
+        tree = _parser.parse(pattern)
+    except re.error:
+        return None  # compiling reports it
+    return _walk(list(tree), frozenset(), False)
+
+
+def _walk(seq: list, follow: Chars, loop: bool) -> str | None:
+    """The first hazard in `seq`, which `follow` may follow, inside a repeat if `loop`."""
+    for i, (op, arg) in enumerate(seq):
+        rest, nullable = _first(seq[i + 1:])
+        found = _item(str(op), arg, rest | follow if nullable else rest, loop)
+        if found:
+            return found
+    return None
+
+
+def _item(name: str, arg, after: Chars, loop: bool) -> str | None:
+    if name == "SUBPATTERN":
+        return _walk(arg[-1], after, loop)
+    if name == "ATOMIC_GROUP":
+        return _walk(arg, frozenset(), loop)
+    if name in ("ASSERT", "ASSERT_NOT"):
+        return _walk(arg[1], frozenset(), loop)
+    if name == "GROUPREF_EXISTS":
+        return _walk(arg[1], after, loop) or (_walk(arg[2], after, loop) if arg[2] else None)
+    if name.endswith("REPEAT"):
+        low, high, body = arg
+        starts, _ = _first(body)
+        possessive = name == "POSSESSIVE_REPEAT"
+        if loop and low != high and not possessive and starts & after:
+            return NESTED
+        many = high > 1
+        inner = (starts | (frozenset() if possessive else after)) if many else after
+        return _walk(body, inner, loop or many)
+    if name == "BRANCH":
+        branches = arg[1]
+        if loop:
+            firsts = [_first(b)[0] for b in branches]
+            if any(a & b for i, a in enumerate(firsts) for b in firsts[i + 1:]):
+                return OVERLAP
+        return next((found for b in branches if (found := _walk(b, after, loop))), None)
+    return None
+
+
+def _first(seq: list) -> tuple[Chars, bool]:
+    """The characters `seq` can begin with, and whether it can match nothing."""
+    out: Chars = frozenset()
+    for op, arg in seq:
+        chars, nullable = _first_item(str(op), arg)
+        out |= chars
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _first_item(name: str, arg) -> tuple[Chars, bool]:
+    if name in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+        return _chars(name, arg), False
+    if name == "SUBPATTERN":
+        return _first(arg[-1])
+    if name == "ATOMIC_GROUP":
+        return _first(arg)
+    if name.endswith("REPEAT"):
+        chars, nullable = _first(arg[2])
+        return chars, nullable or arg[0] == 0
+    if name in ("BRANCH", "GROUPREF_EXISTS"):
+        parts = [_first(b) for b in (arg[1] if name == "BRANCH" else [arg[1], arg[2] or []])]
+        return frozenset().union(*(c for c, _ in parts)), any(n for _, n in parts)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return frozenset(), True
+    return PROBE, True  # a back reference: could be anything
+
+
+def _chars(name: str, arg) -> Chars:
+    """The characters one single-character item matches (within PROBE)."""
+    if name == "LITERAL":
+        return frozenset(chr(arg))
+    if name == "NOT_LITERAL":
+        return PROBE - {chr(arg)}
+    if name == "ANY":
+        return PROBE
+    if name == "RANGE":
+        return frozenset(c for c in PROBE if arg[0] <= ord(c) <= arg[1]) | {chr(arg[0]), chr(arg[1])}
+    if name == "CATEGORY":
+        return _category(str(arg))
+    if name == "IN":
+        negate = any(str(op) == "NEGATE" for op, _ in arg)
+        chars = frozenset().union(*(_chars(str(op), a) for op, a in arg if str(op) != "NEGATE"))
+        return PROBE - chars if negate else chars
+    return PROBE
+
+
+def _category(name: str) -> Chars:
+    base = name.removeprefix("CATEGORY_").removeprefix("UNI_").removeprefix("LOC_")
+    negate = base.startswith("NOT_")
+    pattern = _CATEGORY.get(base.removeprefix("NOT_"))
+    if pattern is None:
+        return PROBE
+    chars = frozenset(c for c in PROBE if re.fullmatch(pattern, c))
+    return PROBE - chars if negate else chars
