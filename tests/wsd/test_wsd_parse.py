@@ -10,7 +10,8 @@ import pytest
 
 from tracer.problems import TracerError
 from tracer.wsd.model import (
-    Branch, Comment, Diagram, Directive, Group, Lifeline, Message, Note, Participant,
+    Autonumber, Branch, Comment, Delay, Diagram, Directive, Divider, Group, Lifeline, LostFound,
+    Message, Note, Parallel, Participant,
 )
 from tracer.wsd.parse import parse_file, parse_text
 
@@ -57,11 +58,24 @@ def one(line: str):
     ("# nova/compute/api.py pause()", Comment("nova/compute/api.py pause()", 1)),
     ("#nova/openstack/compute/shelve.py ", Comment("nova/openstack/compute/shelve.py", 1)),
     ("### nova-api", Comment("nova-api", 3)),
-    ("autonumber", Directive("autonumber")),
-    ("autonumber 10", Directive("autonumber 10")),
+    ("autonumber", Autonumber(1)),
+    ("autonumber 10", Autonumber(10)),
+    ("AUTONUMBER off", Autonumber(None)),
+    ("autonumber ten", None),
     ("option footer=none", Directive("option footer=none")),
-    ("parallel {", Directive("parallel {")),
-    ("}", Directive("}")),
+    ("== Phase 2 ==", Divider("Phase 2")),
+    ("==Phase: a == b==", Divider("Phase: a == b")),
+    ("====", Divider("")),
+    ("...", Delay("")),
+    ("...5 minutes later...", Delay("5 minutes later")),
+    ("[->A: request", LostFound("found", "A", "request")),
+    ("[-->>nova_api", LostFound("found", "nova_api", "", style="dotted", head="open")),
+    ("A->]: lost", LostFound("lost", "A", "lost")),
+    ('"my api"-->]: gone', LostFound("lost", "my api", "gone", style="dotted")),
+    ('"["->"]": names in quotes', Message("[", "]", "names in quotes")),
+    ("[->]: x", None),
+    ("[->+A: x", None),
+    ("}", None),
 ])
 def test_statement_forms(line: str, expected) -> None:
     if expected is None:

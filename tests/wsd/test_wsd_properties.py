@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from tracer.wsd.emit import emit
 from tracer.wsd.model import (
-    Branch, Comment, Diagram, Directive, Group, Lifeline, Message, Note, Participant,
+    Autonumber, Branch, Comment, Delay, Diagram, Directive, Divider, Group, Lifeline, LostFound,
+    Message, Note, Parallel, Participant,
 )
 from tracer.wsd.parse import parse_text
 
@@ -42,14 +43,20 @@ _SIMPLE = st.one_of(
     notes(),
     st.builds(Lifeline, st.sampled_from(["activate", "deactivate", "destroy"]), _NAME),
     st.builds(Comment, _PLAIN, st.integers(1, 3)),
-    st.sampled_from([Directive("autonumber"), Directive("option footer=none"), Directive("autonumber 3")]),
+    st.sampled_from([Directive("option footer=none")]),
+    st.builds(Autonumber, st.none() | st.integers(0, 10**6)),
+    st.builds(LostFound, st.sampled_from(["lost", "found"]), _NAME, _TEXT,
+              st.sampled_from(["solid", "dotted"]), st.sampled_from(["filled", "open"])),
+    st.builds(Divider, _PLAIN),
+    st.builds(Delay, _PLAIN),
 )
 
 
 def _groups(children):
     branches = st.builds(Branch, _PLAIN, st.lists(children, max_size=3).map(tuple))
     kinds = st.sampled_from(["alt", "opt", "loop", "par", "group", "critical", "break"])
-    return st.builds(Group, kinds, st.lists(branches, min_size=1, max_size=2).map(tuple))
+    groups = st.builds(Group, kinds, st.lists(branches, min_size=1, max_size=2).map(tuple))
+    return groups | st.builds(Parallel, st.lists(children, max_size=3).map(tuple))
 
 
 _STATEMENT = st.recursive(_SIMPLE, _groups, max_leaves=8)
@@ -70,7 +77,8 @@ def test_emit_then_parse_gives_the_same_diagram(diagram: Diagram) -> None:
 _WSD_BITS = st.sampled_from([
     "A", "B", "->", "-->", "->>", "<->", "+", "-", "*", ":", " ", "\n", "\\n", '"', ",", "#",
     "note over ", "end", "end note", "alt ", "else", "participant ", " as ", "activate ",
-    "deactivate ", "title ", "ref over ", "loop", "\t", "é",
+    "deactivate ", "title ", "ref over ", "loop", "\t", "é", "[", "]", "==", "...", "parallel {",
+    "}", "autonumber ", "state over ",
 ])
 _WSD_LIKE = st.lists(_WSD_BITS, max_size=40).map("".join)
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tracer.render.fonts import Face
-from tracer.wsd.model import Diagram, Lifeline, Message, Note, walk
+from tracer.wsd.model import Diagram, Lifeline, LostFound, Message, Note, walk
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Spacing:
     self_w: float = 28
     row_gap: float = 8
     frame_pad: float = 10
+    dot_r: float = 4
 
 
 SPACING = Spacing()
@@ -67,6 +68,12 @@ def bar_allowance(depth: int, sp: Spacing = SPACING) -> float:
     return 0.0 if depth <= 0 else sp.bar_w / 2 + (depth - 1) * sp.bar_step
 
 
+def lost_found_reach(face: Face, text: str, sp: Spacing = SPACING) -> float:
+    """How far a lost or found message reaches from its lifeline to its dot."""
+    w = face.measure(text)[0] if text else 0.0
+    return max(40.0, w + 2 * sp.label_pad + 2 * sp.dot_r)
+
+
 class Columns:
     """Collects `x[j] - x[i] >= d` constraints and solves them."""
 
@@ -86,6 +93,8 @@ class Columns:
                 self._message(stmt)
             elif isinstance(stmt, Note):
                 self._note(stmt)
+            elif isinstance(stmt, LostFound):
+                self._lost_found(stmt)
 
     def _require(self, i: int, j: int, d: float) -> None:
         if 0 <= i < j < len(self.names):
@@ -102,6 +111,14 @@ class Columns:
         end_b = self.box_w[j] / 2 if msg.activation == "*" else self.allow[b]
         end_a = self.box_w[j] / 2 if msg.activation == "*" and j == a else self.allow[a]
         self._require(a, b, end_a + end_b + w + 2 * sp.label_pad + 8)
+
+    def _lost_found(self, msg: LostFound) -> None:
+        i = self.index[msg.participant]
+        reach = lost_found_reach(self.face, msg.text, self.sp) + self.allow[i] + 8
+        if msg.kind == "lost":
+            self._require(i, i + 1, reach + self.allow[min(i + 1, len(self.allow) - 1)])
+        else:
+            self._require(i - 1, i, reach + self.allow[max(i - 1, 0)])
 
     def note_width(self, note: Note) -> float:
         w = self.face.measure(note.text)[0] + 2 * self.sp.note_pad_x
@@ -126,8 +143,11 @@ class Columns:
             self._require(b, b + 1, half + sp.note_gap + self.allow[b + 1 if b + 1 < len(self.allow) else b])
 
     def solve(self) -> dict[str, float]:
-        """Column centres, the first at 0."""
+        """Column centres, the first at 0 (one pass over the constraints, by column)."""
+        into: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for (i, j), d in self.need.items():
+            into[j].append((i, d))
         xs: list[float] = []
         for j in range(len(self.names)):
-            xs.append(max([0.0] + [xs[i] + d for (i, jj), d in self.need.items() if jj == j]))
+            xs.append(max([0.0] + [xs[i] + d for i, d in into[j]]))
         return dict(zip(self.names, xs))

@@ -11,8 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tracer.problems import Problem
+from tracer.wsd.emit import autonumber_text, lost_found_text
 from tracer.wsd.model import (
-    Comment, Diagram, Directive, Group, Lifeline, Message, Note, Participant, Statement,
+    Autonumber, Comment, Delay, Diagram, Directive, Divider, Group, Lifeline, LostFound, Message,
+    Note, Parallel, Participant, Statement,
 )
 
 TARGETS = ("plantuml", "mermaid")
@@ -71,6 +73,34 @@ class _Writer:
                 self.emit(f"{self.comment_mark} {s.text}".rstrip())
             elif isinstance(s, Directive):
                 self.directive(s)
+            elif isinstance(s, Autonumber):
+                self.autonumber(s)
+            elif isinstance(s, LostFound):
+                self.lost_found(s)
+            elif isinstance(s, Divider):
+                self.divider(s)
+            elif isinstance(s, Delay):
+                self.delay(s)
+            elif isinstance(s, Parallel):
+                self.parallel(s)
+
+    def parallel(self, p: Parallel) -> None:
+        """No equivalent: the steps one after the other, between comments."""
+        self.keep("'parallel' blocks (steps drawn one after the other)", p.line, "parallel {")
+        self.statements(p.steps)
+        self.emit(f"{self.comment_mark} }}")
+
+    def lost_found(self, m: LostFound) -> None:
+        self.keep(f"{m.kind} messages", m.line, lost_found_text(m))
+
+    def divider(self, d: Divider) -> None:
+        self.keep("dividers", d.line, f"== {d.text} ==")
+
+    def delay(self, d: Delay) -> None:
+        self.keep("delays", d.line, f"...{d.text}...")
+
+    def autonumber(self, a: Autonumber) -> None:
+        self.emit(autonumber_text(a))
 
     def message(self, m: Message) -> None: ...
     def note(self, n: Note) -> None: ...
@@ -114,6 +144,21 @@ class _PlantUML(_Writer):
     def lifeline(self, s: Lifeline) -> None:
         self.emit(f"{s.action} {_quote_name(s.participant)}")
 
+    def lost_found(self, m: LostFound) -> None:
+        arrow = ("--" if m.style == "dotted" else "-") + (">>" if m.head == "open" else ">")
+        who = _quote_name(m.participant)
+        ends = f"{who} {arrow}]" if m.kind == "lost" else f"[{arrow} {who}"
+        self.emit(f"{ends} : {m.text}" if m.text else ends)
+
+    def divider(self, d: Divider) -> None:
+        self.emit(f"== {d.text} ==")
+
+    def delay(self, d: Delay) -> None:
+        self.emit(f"...{d.text}..." if d.text else "...")
+
+    def autonumber(self, a: Autonumber) -> None:
+        self.emit("autonumber stop" if a.start is None else f"autonumber {a.start}")
+
     def group(self, g: Group) -> None:
         for k, branch in enumerate(g.branches):
             self.depth -= bool(k)
@@ -125,9 +170,7 @@ class _PlantUML(_Writer):
 
     def directive(self, d: Directive) -> None:
         text = d.text.strip()
-        if text.split()[0] == "autonumber":
-            self.emit(text)
-        elif text.replace(" ", "") == "optionfooter=none":
+        if text.replace(" ", "") == "optionfooter=none":
             self.emit("hide footbox")
         else:
             self.keep(f"'{text.split()[0]}'", d.line, text)
@@ -282,10 +325,7 @@ class _Mermaid(_Writer):
 
     def directive(self, d: Directive) -> None:
         words = d.text.split()
-        if words and words[0] == "autonumber" and (len(words) == 1 or words[1:] == ["off"] or words[1].isdigit()):
-            self.emit(" ".join(words))
-        else:
-            self.keep(f"'{words[0] if words else d.text}'", d.line, d.text)
+        self.keep(f"'{words[0] if words else d.text}'", d.line, d.text)
 
 
 def export(diagram: Diagram, target: str, path: str = "<diagram>") -> Export:

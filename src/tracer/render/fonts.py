@@ -28,9 +28,25 @@ _FALLBACKS = (
 )
 
 
+MAX_LINES = 200  # lines of one text drawn at most
+MAX_CHARS = 500  # characters of one line drawn at most
+
+
 def split_lines(text: str) -> list[str]:
-    """WSD's `\\n` escape (a backslash and an n) breaks a line; lines are trimmed."""
-    return [ln.strip() for ln in text.replace("\\n", "\n").split("\n")]
+    """WSD's `\\n` escape (a backslash and an n) breaks a line; lines are trimmed.
+
+    A text longer than MAX_LINES lines or a line longer than MAX_CHARS is
+    cut, an ellipsis marking the cut, so that no text makes a picture too
+    big to draw.
+    """
+    lines = text.replace("\\n", "\n").split("\n", MAX_LINES)
+    if len(lines) > MAX_LINES:
+        lines[MAX_LINES:] = ["…"]
+    return [_clip(ln.strip()) for ln in lines]
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= MAX_CHARS else line[: MAX_CHARS - 1] + "…"
 
 
 def _fallback_path(explicit: str | None) -> str | None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracer.render.columns import SPACING, Columns, Spacing
+from tracer.render.columns import SPACING, Columns, Spacing, lost_found_reach
 from tracer.render.fonts import Face, Fonts, load_fonts, split_lines
+from tracer.render.numbering import number_messages
 from tracer.render.shapes import Arrow, Box, Layout, Rect, Rule, Shape, Text, bounds, layer, shift
 from tracer.wsd.model import (
-    Anchor, Comment, Diagram, Directive, Group, Lifeline, Message, Note, Statement, walk,
+    Anchor, Comment, Delay, Diagram, Directive, Divider, Group, Lifeline, LostFound, Message, Note,
+    Parallel, Statement, walk,
 )
 
 # Shapes whose extent a group frame must enclose (bars and lifelines run through).
@@ -42,6 +44,7 @@ class _Builder:
                           if isinstance(s, Message) and s.activation == "*"}
         self.anchor: Anchor | None = None
         self.footer = True
+        self.delays: list[tuple[float, float]] = []
         self.y = 0.0
         self.last_arrow: float | None = None
 
@@ -95,6 +98,14 @@ class _Builder:
                 self.lifeline(stmt)
             elif isinstance(stmt, Group):
                 self.group(stmt)
+            elif isinstance(stmt, Parallel):
+                self.parallel(stmt)
+            elif isinstance(stmt, LostFound):
+                self.lost_found(stmt)
+            elif isinstance(stmt, Divider):
+                self.divider(stmt)
+            elif isinstance(stmt, Delay):
+                self.delay(stmt)
             elif isinstance(stmt, Comment) and stmt.anchor is not None:
                 self.anchor = stmt.anchor
             elif isinstance(stmt, Directive) and stmt.text.replace(" ", "") == "optionfooter=none":
@@ -126,6 +137,70 @@ class _Builder:
         self.y = max(y, self.y)
         if msg.activation == "*":
             self.y = y + self.box_size(msg.target)[1] / 2
+
+    def lost_found(self, msg: LostFound) -> None:
+        """An arrow from a dot beside the lifeline (found) or to one (lost)."""
+        sp, name = self.sp, msg.participant
+        lost = msg.kind == "lost"
+        top = self.y + sp.row_gap
+        h = self.face.measure(msg.text)[1] if msg.text else 0.0
+        y = top + h + 3
+        near = self.edge(name, lost)
+        reach = lost_found_reach(self.face, msg.text, sp)
+        far = near + reach if lost else near - reach
+        r = sp.dot_r
+        if msg.text:
+            self.text("message", (near + far) / 2, top, msg.text, "center", msg.line, (name,))
+        tip = far - r if lost else near
+        self.add(Arrow(((near, y), (tip, y)) if lost else ((far + r, y), (tip, y)),
+                       msg.style == "dotted", msg.head, False, msg.line, self.anchor))
+        self.add(Box("dot", Rect(far - r, y - r, 2 * r, 2 * r), msg.line, (name,), self.anchor))
+        self.last_arrow = y
+        self.y = y + r
+
+    def parallel(self, block: Parallel) -> None:
+        """Each statement of the block starts on the same row."""
+        start, bottom = self.y, self.y
+        for stmt in block.steps:
+            self.y = start
+            self.statements((stmt,))
+            bottom = max(bottom, self.y)
+        self.y = bottom
+
+    def _across(self) -> tuple[float, float]:
+        """Left and right ends of a line across every lifeline."""
+        xs = list(self.x.values()) or [0.0]
+        return min(xs) - self.sp.note_ext, max(xs) + self.sp.note_ext
+
+    def divider(self, div: Divider) -> None:
+        sp = self.sp
+        top = self.y + sp.row_gap
+        w, h = self.face.measure(div.text)
+        w, h = w + 2 * sp.note_pad_x, h + 2 * sp.note_pad_y - 4
+        left, right = self._across()
+        mid = top + h / 2
+        self.add(Rule("divider", left, mid - 1.5, right, mid - 1.5, div.line, self.anchor))
+        self.add(Rule("divider", left, mid + 1.5, right, mid + 1.5, div.line, self.anchor))
+        if div.text:
+            centre = (left + right) / 2
+            self.add(Box("banner", Rect(centre - w / 2, top, w, h), div.line, (), self.anchor))
+            self.text("divider", centre, top + sp.note_pad_y - 2, div.text, "center", div.line)
+        self.y = top + h
+
+    def delay(self, delay: Delay) -> None:
+        """A gap in which the lifelines are dotted, its text in the middle."""
+        sp = self.sp
+        top = self.y + sp.row_gap
+        h = self.face.measure(delay.text)[1] if delay.text else 0.0
+        bottom = top + h + 2 * sp.row_gap + 8
+        if delay.text:
+            left, right = self._across()
+            w = self.face.measure(delay.text)[0] + 2 * sp.note_pad_x
+            y = (top + bottom - h) / 2
+            self.add(Box("gap", Rect((left + right - w) / 2, y - 2, w, h + 4), delay.line, (), self.anchor))
+            self.text("delay", (left + right) / 2, y, delay.text, "center", delay.line)
+        self.delays.append((self.y, bottom))
+        self.y = bottom
 
     def self_message(self, msg: Message) -> None:
         sp, name = self.sp, msg.source
@@ -267,6 +342,19 @@ class _Builder:
                 self._participant_box(p.name, top, h)
         return top + h
 
+    def _lifeline(self, name: str, start: float, stop: float, line: int) -> None:
+        """The dashed lifeline from start to stop, dotted where a delay passes."""
+        x = self.x[name]
+        for d0, d1 in self.delays:
+            a, b = max(start, d0), min(stop, d1)
+            if a < b:
+                if a > start:
+                    self.add(Rule("lifeline", x, start, x, a, line))
+                self.add(Rule("delay", x, a, x, b, line))
+                start = b
+        if stop > start:
+            self.add(Rule("lifeline", x, start, x, stop, line))
+
     def feet(self, lifeline_top: float) -> None:
         end = self.y + 2 * self.sp.row_gap
         for name, stack in self.bars.items():
@@ -276,7 +364,7 @@ class _Builder:
         for p in self.participants:
             start = self.created.get(p.name, lifeline_top)
             stop = self.ends.get(p.name, end)
-            self.add(Rule("lifeline", self.x[p.name], start, self.x[p.name], stop, p.line))
+            self._lifeline(p.name, start, stop, p.line)
             if self.footer and p.name not in self.ends:
                 self._participant_box(p.name, end, h)
         self.y = end + (h if self.footer else 0)
@@ -285,6 +373,7 @@ class _Builder:
 def layout(diagram: Diagram, fonts: Fonts | None = None, sp: Spacing = SPACING) -> Layout:
     """Positions and boxes for a whole diagram, at scale 1."""
     fonts = fonts or load_fonts()
+    diagram = number_messages(diagram)
     b = _Builder(diagram, fonts, sp)
     title_h = fonts.title.measure(diagram.title)[1] + sp.row_gap if diagram.title else 0.0
     lifeline_top = b.heads(title_h)

@@ -11,18 +11,30 @@ import math
 
 from PIL import Image, ImageDraw
 
+from tracer.problems import TracerError
 from tracer.render import style
 from tracer.render.fonts import Face, Fonts, load_fonts
 from tracer.render.shapes import Arrow, Box, Layout, Rule, Text
 
 Point = tuple[float, float]
+MAX_PIXELS = 250_000_000  # about 750 MB of memory; the largest catalogue picture is 54 million
+
+
+def check_size(lay: Layout, scale: float) -> tuple[int, int]:
+    """The picture's size in pixels; TracerError when it is too big to paint."""
+    size = (max(1, math.ceil(lay.width * scale)), max(1, math.ceil(lay.height * scale)))
+    if size[0] * size[1] > MAX_PIXELS:
+        raise TracerError(f"a PNG of {size[0]} x {size[1]} pixels is more than the "
+                          f"{MAX_PIXELS // 1_000_000} million a picture may have; "
+                          "draw it as SVG (-f svg) or at a smaller --scale")
+    return size
 
 
 class _Painter:
     def __init__(self, lay: Layout, scale: float, fallback_font: str | None) -> None:
         self.k = scale
         self.fonts: Fonts = load_fonts(scale, fallback_font)
-        size = (max(1, math.ceil(lay.width * scale)), max(1, math.ceil(lay.height * scale)))
+        size = check_size(lay, scale)
         self.image = Image.new("RGB", size, style.BACKGROUND)
         self.draw = ImageDraw.Draw(self.image)
 
@@ -32,8 +44,9 @@ class _Painter:
     def w(self, width: float) -> int:
         return max(1, round(width * self.k))
 
-    def dashed(self, a: Point, b: Point, colour: str, width: float) -> None:
-        on, off = (d * self.k for d in style.DASH)
+    def dashed(self, a: Point, b: Point, colour: str, width: float,
+               pattern: tuple[float, float] = style.DASH) -> None:
+        on, off = (d * self.k for d in pattern)
         length = math.dist(a, b)
         if length == 0:
             return
@@ -51,7 +64,9 @@ class _Painter:
         x0, y0 = self.p(r.x, r.y)
         x1, y1 = self.p(r.x1, r.y1)
         width = self.w(paint.width)
-        if box.kind == "cross":
+        if box.kind == "dot":
+            self.draw.ellipse([x0, y0, x1, y1], fill=paint.fill, outline=paint.stroke)
+        elif box.kind == "cross":
             self.draw.line([(x0, y0), (x1, y1)], fill=paint.stroke, width=width)
             self.draw.line([(x0, y1), (x1, y0)], fill=paint.stroke, width=width)
         elif box.kind == "note":
@@ -67,8 +82,12 @@ class _Painter:
             self.draw.rectangle([x0, y0, x1, y1], fill=paint.fill, outline=paint.stroke, width=width)
 
     def rule(self, rule: Rule) -> None:
-        colour = style.LIFELINE_COLOUR if rule.kind == "lifeline" else style.SEPARATOR_COLOUR
-        self.dashed(self.p(rule.x0, rule.y0), self.p(rule.x1, rule.y1), colour, 1.0)
+        a, b = self.p(rule.x0, rule.y0), self.p(rule.x1, rule.y1)
+        if rule.kind == "divider":
+            self.draw.line([a, b], fill=style.DIVIDER_COLOUR, width=self.w(1.0))
+            return
+        colour = style.LIFELINE_COLOUR if rule.kind in ("lifeline", "delay") else style.SEPARATOR_COLOUR
+        self.dashed(a, b, colour, 1.0, style.DELAY_DASH if rule.kind == "delay" else style.DASH)
 
     def arrow(self, arrow: Arrow) -> None:
         pts = [self.p(x, y) for x, y in arrow.points]

@@ -12,8 +12,10 @@ from typing import Literal, Union
 
 from tracer.wsd.model import Anchor
 
-BoxKind = Literal["participant", "note", "state", "ref", "activation", "frame", "tab", "cross"]
-TextKind = Literal["title", "participant", "message", "note", "group", "else", "ref"]
+BoxKind = Literal["participant", "note", "state", "ref", "activation", "frame", "tab", "cross",
+                  "banner", "gap", "dot"]
+TextKind = Literal["title", "participant", "message", "note", "group", "else", "ref", "divider",
+                   "delay"]
 Align = Literal["left", "center"]
 
 
@@ -92,9 +94,9 @@ class Arrow:
 
 @dataclass(frozen=True)
 class Rule:
-    """A straight line: a lifeline (dashed) or an `else` separator."""
+    """A straight line: a lifeline (dashed; dotted in a delay), an `else` separator, a divider."""
 
-    kind: Literal["lifeline", "separator"]
+    kind: Literal["lifeline", "delay", "separator", "divider"]
     x0: float
     y0: float
     x1: float
@@ -106,7 +108,8 @@ class Rule:
 Shape = Union[Box, Text, Arrow, Rule]
 
 # Paint order, back to front.
-_LAYER = {"frame": 0, "tab": 5, "lifeline": 1, "separator": 2, "activation": 3}
+_LAYER = {"frame": 0, "tab": 5, "lifeline": 1, "delay": 1, "separator": 2, "divider": 2,
+          "activation": 3}
 
 
 def layer(shape: Shape) -> int:

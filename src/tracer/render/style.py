@@ -22,6 +22,9 @@ BOX_PAINT = {
     "frame": Paint(None, "#7a7a7a", 1.0),
     "tab": Paint("#ececec", "#7a7a7a", 1.0),
     "cross": Paint(None, "#aa2222", 2.0),
+    "banner": Paint("#ececec", "#7a7a7a", 1.0),
+    "gap": Paint("#ffffff", "#ffffff", 0.0),
+    "dot": Paint("#222222", "#222222", 1.0),
 }
 TEXT_COLOUR = "#1b1b1b"
 ARROW_COLOUR = "#222222"
@@ -29,6 +32,8 @@ LIFELINE_COLOUR = "#9a9a9a"
 SEPARATOR_COLOUR = "#7a7a7a"
 BACKGROUND = "#ffffff"
 DASH = (5.0, 4.0)
+DELAY_DASH = (1.5, 4.0)  # lifelines while time passes (`...`)
+DIVIDER_COLOUR = "#7a7a7a"
 HEAD_LEN = 9.0
 HEAD_HALF = 4.5
 FOLD = 7.0

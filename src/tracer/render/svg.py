@@ -8,16 +8,33 @@ under an anchor comment link to the source it describes.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from tracer.render import style
-from tracer.render.fonts import FONT_FAMILY, Fonts, load_fonts
+from tracer.render.fonts import FONT_FAMILY, Fonts, load_fonts, split_lines
 from tracer.render.shapes import Arrow, Box, Layout, Rule, Shape, Text
 from tracer.wsd.model import Anchor
 
 
 EMBEDDED_FAMILY = "TracerAileron"
+# Characters XML 1.0 does not allow at all (NUL, most C0 controls, lone surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Text without the characters XML cannot hold, each shown as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def escape(text: str) -> str:
+    return _escape(_xml_safe(text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_xml_safe(text))
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,9 @@ def _box(box: Box) -> str:
     fill = paint.fill or "none"
     common = f'fill="{fill}" stroke="{paint.stroke}" stroke-width="{_num(paint.width)}"'
     cls = f' class="{box.kind}"{_line_attr(box.line)}'
+    if box.kind == "dot":
+        return (f'<circle{cls} cx="{_num(r.x + r.w / 2)}" cy="{_num(r.y + r.h / 2)}" '
+                f'r="{_num(r.w / 2)}" {common}/>')
     if box.kind == "cross":
         d = f"M{_num(r.x)},{_num(r.y)}L{_num(r.x1)},{_num(r.y1)}M{_num(r.x)},{_num(r.y1)}L{_num(r.x1)},{_num(r.y)}"
         return f'<path{cls} d="{d}" {common}/>'
@@ -74,10 +94,11 @@ def _points(pts: list[tuple[float, float]] | tuple[tuple[float, float], ...]) ->
 
 
 def _rule(rule: Rule) -> str:
-    colour = style.LIFELINE_COLOUR if rule.kind == "lifeline" else style.SEPARATOR_COLOUR
-    dash = ",".join(_num(d) for d in style.DASH)
+    colour = style.LIFELINE_COLOUR if rule.kind in ("lifeline", "delay") else style.SEPARATOR_COLOUR
+    pattern = {"delay": style.DELAY_DASH, "divider": None}.get(rule.kind, style.DASH)
+    dash = f' stroke-dasharray="{",".join(_num(d) for d in pattern)}"' if pattern else ""
     return (f'<line class="{rule.kind}"{_line_attr(rule.line)} x1="{_num(rule.x0)}" y1="{_num(rule.y0)}" '
-            f'x2="{_num(rule.x1)}" y2="{_num(rule.y1)}" stroke="{colour}" stroke-dasharray="{dash}"/>')
+            f'x2="{_num(rule.x1)}" y2="{_num(rule.y1)}" stroke="{colour}"{dash}/>')
 
 
 def _arrow(arrow: Arrow) -> str:
@@ -148,7 +169,7 @@ def render_svg(lay: Layout, links: SourceLinks | None = None, embed_font: bool =
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
         f'font-family={quoteattr(EMBEDDED_FAMILY + ", " + FONT_FAMILY)} font-size="{_num(fonts.body.size)}" fill="{style.TEXT_COLOUR}">',
-        f"<title>{escape(lay.title or 'sequence diagram')}</title>",
+        f"<title>{escape(' '.join(split_lines(lay.title)) if lay.title else 'sequence diagram')}</title>",
         *([_font_face(fonts)] if embed_font else []),
         f'<rect width="100%" height="100%" fill="{style.BACKGROUND}"/>',
     ]

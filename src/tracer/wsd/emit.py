@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tracer.wsd.model import (
+    Autonumber,
     Comment,
+    Delay,
     Diagram,
     Directive,
+    Divider,
     Group,
     Lifeline,
+    LostFound,
     Message,
     Note,
+    Parallel,
     Participant,
     Statement,
 )
@@ -52,6 +58,9 @@ def emit_statement(stmt: Statement, depth: int) -> list[str]:
     pad = INDENT * depth
     if isinstance(stmt, Group):
         return _group(stmt, depth)
+    if isinstance(stmt, Parallel):
+        inner = [line for s in stmt.steps for line in emit_statement(s, depth + 1)]
+        return [pad + "parallel {", *inner, pad + "}"]
     if isinstance(stmt, Note):
         return [pad + line for line in _note(stmt)]
     return [pad + _simple(stmt)]
@@ -68,12 +77,21 @@ def _simple(stmt: Statement) -> str:
         return ("#" * stmt.level + " " + stmt.text).rstrip()
     if isinstance(stmt, Directive):
         return stmt.text
+    if isinstance(stmt, LostFound):
+        return lost_found_text(stmt)
+    if isinstance(stmt, Divider):
+        return f"== {stmt.text} =="
+    if isinstance(stmt, Delay):
+        return f"... {stmt.text} ..." if stmt.text else "..."
+    if isinstance(stmt, Autonumber):
+        return autonumber_text(stmt)
     raise TypeError(f"not a statement: {stmt!r}")
 
 
+@lru_cache(maxsize=4096)
 def quote(name: str) -> str:
     """A participant name as written: bare when safe, else in double quotes."""
-    if _SAFE_NAME.match(name) and name.lower() not in _KEYWORDS:
+    if _SAFE_NAME.match(name) and name.lower() not in _KEYWORDS and not name.startswith("."):
         return name
     return f'"{name}"'
 
@@ -89,6 +107,21 @@ def message_text(msg: Message) -> str:
     """`A->+B: text` (no `:` when the text is empty)."""
     line = f"{quote(msg.source)}{arrow(msg)}{msg.activation}{quote(msg.target)}"
     return f"{line}: {msg.text}" if msg.text else line
+
+
+def lost_found_text(msg: LostFound) -> str:
+    """`A->]: text` (lost) or `[->A: text` (found)."""
+    body = "--" if msg.style == "dotted" else "-"
+    arrow = body + (">>" if msg.head == "open" else ">")
+    ends = f"{quote(msg.participant)}{arrow}]" if msg.kind == "lost" else f"[{arrow}{quote(msg.participant)}"
+    return f"{ends}: {msg.text}" if msg.text else ends
+
+
+def autonumber_text(stmt: Autonumber) -> str:
+    """`autonumber` (from 1), `autonumber 5`, `autonumber off`."""
+    if stmt.start is None:
+        return "autonumber off"
+    return "autonumber" if stmt.start == 1 else f"autonumber {stmt.start}"
 
 
 def _participant(p: Participant) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import ClassVar, Literal, Union
 
 LineStyle = Literal["solid", "dotted"]
 Head = Literal["filled", "open"]
@@ -99,8 +99,44 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class LostFound:
+    """A message to or from outside the diagram: `A->]: t` (lost), `[->A: t` (found)."""
+
+    kind: Literal["lost", "found"]
+    participant: str
+    text: str
+    style: LineStyle = "solid"
+    head: Head = "filled"
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Divider:
+    """`== text ==`: a line across the diagram with a label."""
+
+    text: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Delay:
+    """`...text...`: time passes; the lifelines are broken for a moment."""
+
+    text: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Autonumber:
+    """`autonumber [n]` numbers the messages from n (1 if left out); `autonumber off` stops."""
+
+    start: int | None = 1
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class Directive:
-    """A statement kept verbatim: `autonumber`, `option footer=none`, unknown ones."""
+    """A statement kept verbatim: `option footer=none`, unknown ones."""
 
     text: str
     known: bool = True
@@ -123,7 +159,25 @@ class Group:
     line: int = field(default=0, compare=False)
 
 
-Statement = Union[Participant, Message, Note, Lifeline, Comment, Directive, Group]
+@dataclass(frozen=True)
+class Parallel:
+    """`parallel {` ... `}`: the steps inside happen at the same time.
+
+    Read as a group of one unlabelled branch by code that walks any statement
+    with `kind` and `branches`.
+    """
+
+    steps: tuple["Statement", ...]
+    line: int = field(default=0, compare=False)
+    kind: ClassVar[str] = "parallel"
+
+    @property
+    def branches(self) -> tuple[Branch, ...]:
+        return (Branch("", self.steps, self.line),)
+
+
+Statement = Union[Participant, Message, Note, Lifeline, Comment, Directive, Group, LostFound,
+                  Divider, Delay, Autonumber, Parallel]
 
 
 @dataclass(frozen=True)
@@ -152,12 +206,14 @@ class Diagram:
 
 
 def walk(statements: tuple[Statement, ...]):
-    """Every statement in document order, groups before their contents."""
+    """Every statement in document order, groups and parallel blocks before their contents."""
     for stmt in statements:
         yield stmt
         if isinstance(stmt, Group):
             for branch in stmt.branches:
                 yield from walk(branch.steps)
+        elif isinstance(stmt, Parallel):
+            yield from walk(stmt.steps)
 
 
 def _names_of(stmt: Statement) -> list[tuple[str, Participant | None]]:
@@ -167,18 +223,21 @@ def _names_of(stmt: Statement) -> list[tuple[str, Participant | None]]:
         return [(stmt.source, None), (stmt.target, None)]
     if isinstance(stmt, Note):
         return [(p, None) for p in stmt.participants]
-    if isinstance(stmt, Lifeline):
+    if isinstance(stmt, (Lifeline, LostFound)):
         return [(stmt.participant, None)]
     return []
 
 
 _PATH = r"[\w./-]+\.py"
 _FUNC = r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*"
+_ANCHOR_MAX = 1000
 _ANCHOR = re.compile(rf"^(?:(?P<path>{_PATH}))?\s*(?:(?P<func>{_FUNC})\s*\(\s*\))?\s*$")
 
 
 def parse_anchor(text: str, line: int = 0) -> Anchor | None:
     """`pkg/compute/api.py pause()` -> Anchor; free text -> None."""
+    if len(text) > _ANCHOR_MAX:
+        return None  # prose, not a path and a name
     m = _ANCHOR.match(text.strip())
     if not m or not (m.group("path") or m.group("func")):
         return None

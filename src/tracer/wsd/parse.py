@@ -1,7 +1,11 @@
 """WSD text -> Diagram, tolerant: odd input becomes warnings, never an exception.
 
-The parser reads line by line. Open groups and multi-line notes are kept on a
-small stack; lifelines are tracked only to warn about suspicious (de)activation.
+The parser reads line by line in time linear in the text: each statement is
+recognised by its first word or character and split with plain string
+operations (no regular expression that can backtrack over a long line).
+Open groups, parallel blocks and multi-line notes are kept on a small stack,
+at most `MAX_DEPTH` deep; lifelines are tracked only to warn about suspicious
+(de)activation.
 """
 
 from __future__ import annotations
@@ -10,47 +14,35 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracer.problems import Problem, TracerError
+from tracer.problems import Problem
 from tracer.wsd.model import (
+    Autonumber,
     Branch,
     Comment,
+    Delay,
     Diagram,
     Directive,
+    Divider,
     Group,
     Lifeline,
+    LostFound,
     Message,
     Note,
+    Parallel,
     Participant,
     Statement,
     walk,
 )
+from tracer.wsd.reader import read_wsd
 
-_NAME = r'"[^"\n]*"|[^\s:,"<>+*-][^\s:,"<>]*?'
-_ARROW = r"<-->>|<->>|<-->|<->|-->>|->>|-->|->"
-_MESSAGE = re.compile(
-    rf"^(?P<src>{_NAME})\s*(?P<arrow>{_ARROW})\s*(?P<act>[+*-]?)\s*"
-    rf"(?P<dst>\"[^\"\n]*\"|[^:\"]*?)\s*(?::(?P<text>.*))?$"
-)
-_PARTICIPANT = re.compile(
-    r"^(?P<kind>participant|actor)\s+(?P<name>\"[^\"\n]*\"|.+?)"
-    r"(?:\s+as\s+(?P<alias>\"[^\"\n]*\"|\S+))?\s*$",
-    re.I,
-)
-_NOTE = re.compile(
-    r"^(?P<kind>note|state|ref)\s+(?P<pos>over|left\s+of|right\s+of)\s+"
-    r"(?P<who>(?:\"[^\"\n]*\"|[^:\"])+?)\s*(?::(?P<text>.*))?$",
-    re.I,
-)
-_END_NOTE = re.compile(r"^end\s+(note|ref|state)\s*$", re.I)
-_LIFELINE = re.compile(r"^(?P<act>activate|deactivate|destroy)\s+(?P<who>.+?)\s*$", re.I)
-_GROUP = re.compile(
-    r"^(?P<kind>alt|opt|loop|par|group|critical|break)(?:\s+(?P<label>.*?))?\s*$", re.I
-)
-_ELSE = re.compile(r"^else(?:\s+(?P<label>.*?))?\s*$", re.I)
-_END = re.compile(r"^end\s*$", re.I)
-_TITLE = re.compile(r"^title(?:\s+(?P<text>.*?))?\s*$", re.I)
-_COMMENT = re.compile(r"^(?P<hashes>#+)\s*(?P<text>.*?)\s*$")
-_DIRECTIVE = re.compile(r"^(?:autonumber(?:\s+\S+)?|option\s+.*|parallel\s*\{|\})\s*$", re.I)
+MAX_DEPTH = 64  # groups and parallel blocks inside each other; deeper ones are kept as text
+QUOTE_LIMIT = 80  # characters of the diagram a warning quotes at most
+
+GROUP_KINDS = frozenset("alt opt loop par group critical break".split())
+_ARROW = re.compile(r"<?--?>>?")  # ->  -->  ->>  -->>  <->  <-->  <->>  <-->>
+_NOT_IN_NAME = re.compile(r'[\s:,"<>]')
+_WHO = re.compile(r'(?:"[^"\n]*"|[^:"])*')  # names up to the first ':' outside quotes
+_NAMES = re.compile(r'\s*("[^"\n]*"|[^,]+)')
 
 
 @dataclass(frozen=True)
@@ -63,7 +55,7 @@ class Parsed:
 
 @dataclass
 class _Frame:
-    """An open group: its kind, the line it opened on, its branches so far."""
+    """An open group or parallel block: its kind, the line it opened on, its branches so far."""
 
     kind: str
     line: int
@@ -74,9 +66,29 @@ class _Frame:
 class _NoteBlock:
     """A multi-line note being read until its `end note`."""
 
-    head: re.Match[str]
+    kind: str
+    position: str
+    who: tuple[str, ...]
     line: int
     lines: list[str] = field(default_factory=list)
+
+
+def clipped(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """At most `limit` characters of `text`, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` for a warning: in quotes, on one line, at most `limit` characters of it."""
+    return repr(clipped(text, limit))
+
+
+def _head(text: str) -> tuple[str, str]:
+    """The first word and the rest (left-stripped)."""
+    parts = text.split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 class _Parser:
@@ -86,6 +98,7 @@ class _Parser:
         self.top: list[Statement] = []
         self.frames: list[_Frame] = []
         self.note: _NoteBlock | None = None
+        self.too_deep = 0  # groups opened past MAX_DEPTH and not yet ended
         self.problems: list[Problem] = []
         self.active: dict[str, list[int]] = {}
 
@@ -105,67 +118,84 @@ class _Parser:
 
     def _feed_note(self, line: str, n: int) -> None:
         assert self.note is not None
-        if _END_NOTE.match(line):
-            self.add(_note(self.note.head, "\n".join(self.note.lines), True, self.note.line))
-            self.note = None
+        if line[:3].lower() == "end" and [w.lower() for w in line.split()] in (
+                ["end", "note"], ["end", "ref"], ["end", "state"]):
+            self._close_note()
         else:
             self.note.lines.append(line)
 
+    def _close_note(self) -> None:
+        assert self.note is not None
+        b = self.note
+        self.add(Note(b.position, b.who, "\n".join(b.lines), b.kind, True, line=b.line))  # type: ignore[arg-type]
+        self.note = None
+
     def _statement(self, line: str, n: int) -> None:
-        for handler in (self._comment, self._title, self._participant, self._note,
-                        self._lifeline, self._group, self._directive, self._message):
-            if handler(line, n):
+        if line[0] == "#":
+            hashes = len(line) - len(line.lstrip("#"))
+            self.add(Comment(line[hashes:].strip(), hashes, line=n))
+            return
+        word, rest = _head(line)
+        keyword = word.lower()
+        for handler in (self._title, self._participant, self._note, self._lifeline,
+                        self._group, self._directive, self._divider_or_delay, self._message):
+            if handler(keyword, rest, line, n):
                 return
-        self.warn(n, f"unknown statement {line!r}, kept as is")
+        self.warn(n, f"unknown statement {quoted(line)}, kept as is")
         self.add(Directive(line, known=False, line=n))
 
-    def _comment(self, line: str, n: int) -> bool:
-        m = _COMMENT.match(line)
-        if m:
-            self.add(Comment(m["text"], len(m["hashes"]), line=n))
-        return m is not None
-
-    def _title(self, line: str, n: int) -> bool:
-        m = _TITLE.match(line)
-        if m:
-            if self.title is not None:
-                self.warn(n, "second title replaces the first")
-            self.title = m["text"] or ""
-        return m is not None
-
-    def _participant(self, line: str, n: int) -> bool:
-        m = _PARTICIPANT.match(line)
-        if not m:
+    def _title(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if keyword != "title":
             return False
-        name, alias = _unquote(m["name"]), m["alias"]
-        kind = "actor" if m["kind"].lower() == "actor" else "participant"
-        if alias:
-            self.add(Participant(_unquote(alias), name, kind, line=n))
-        else:
-            self.add(Participant(name, None, kind, line=n))
+        if self.title is not None:
+            self.warn(n, "second title replaces the first")
+        self.title = rest
         return True
 
-    def _note(self, line: str, n: int) -> bool:
-        m = _NOTE.match(line)
-        if not m:
+    def _participant(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if keyword not in ("participant", "actor") or not rest:
             return False
-        if not _split_names(m["who"]):
+        name, alias = _split_alias(rest)
+        kind = "actor" if keyword == "actor" else "participant"
+        if alias is not None:
+            self.add(Participant(_unquote(alias), _unquote(name), kind, line=n))
+        else:
+            self.add(Participant(_unquote(name), None, kind, line=n))
+        return True
+
+    def _note(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if keyword not in ("note", "state", "ref"):
             return False
-        if m["text"] is None and _has_spaced_name(m["who"]):
+        place, rest = _head(rest)
+        position = place.lower()
+        if position in ("left", "right"):
+            of, rest = _head(rest)
+            if of.lower() != "of":
+                return False
+            position += " of"
+        elif position != "over":
+            return False
+        end = _WHO.match(rest).end()  # type: ignore[union-attr]
+        if end < len(rest) and rest[end] != ":":
+            return False  # a stray quote
+        who, text = rest[:end], (rest[end + 1:] if end < len(rest) else None)
+        names = _split_names(who)
+        if not names:
+            return False
+        if text is None and _has_spaced_name(who):
             return False  # `note over A check x`: a missing ':', not a block to read to the end
-        if m["text"] is None:
-            self.note = _NoteBlock(m, n)
+        if text is None:
+            self.note = _NoteBlock(keyword, position, names, n)
         else:
-            self.add(_note(m, m["text"].strip(), False, n))
+            self.add(Note(position, names, text.strip(), keyword, False, line=n))  # type: ignore[arg-type]
         return True
 
-    def _lifeline(self, line: str, n: int) -> bool:
-        m = _LIFELINE.match(line)
-        if not m:
+    def _lifeline(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if keyword not in ("activate", "deactivate", "destroy") or not rest:
             return False
-        action, who = m["act"].lower(), _unquote(m["who"])
-        self.add(Lifeline(action, who, line=n))  # type: ignore[arg-type]
-        self._track(action, who, n)
+        who = _unquote(rest)
+        self.add(Lifeline(keyword, who, line=n))  # type: ignore[arg-type]
+        self._track(keyword, who, n)
         return True
 
     def _track(self, action: str, who: str, n: int) -> None:
@@ -177,42 +207,92 @@ class _Parser:
         elif stack:
             stack.pop()
         else:
-            self.warn(n, f"deactivate {who}: {who} is not active")
+            self.warn(n, f"deactivate {clipped(who)}: {clipped(who)} is not active")
 
-    def _group(self, line: str, n: int) -> bool:
-        if m := _GROUP.match(line):
-            self.frames.append(_Frame(m["kind"].lower(), n, [(m["label"] or "", n, [])]))
+    def _group(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if keyword in GROUP_KINDS:
+            return self._open(keyword, rest, line, n)
+        in_group = bool(self.frames) and self.frames[-1].kind != "parallel"
+        if keyword == "else" and (self.too_deep or in_group):
+            if self.too_deep:
+                self.add(Directive(line, known=False, line=n))
+            else:
+                self.frames[-1].branches.append((rest, n, []))
             return True
-        if m := _ELSE.match(line):
-            if not self.frames:
-                return False
-            self.frames[-1].branches.append((m["label"] or "", n, []))
-            return True
-        if _END.match(line) and self.frames:
-            self._close()
+        if keyword == "end" and not rest and (self.too_deep or in_group):
+            if self.too_deep:
+                self.too_deep -= 1
+                self.add(Directive(line, known=False, line=n))
+            else:
+                self._close()
             return True
         return False
+
+    def _open(self, kind: str, label: str, line: str, n: int) -> bool:
+        """A new group or parallel block, or, past MAX_DEPTH, its line kept as text."""
+        if self.too_deep or len(self.frames) >= MAX_DEPTH:
+            if not self.too_deep:
+                self.warn(n, f"groups nested more than {MAX_DEPTH} deep; "
+                             "the deeper ones are kept as plain text")
+            self.too_deep += 1
+            self.add(Directive(line, known=False, line=n))
+        else:
+            self.frames.append(_Frame(kind, n, [(label, n, [])]))
+        return True
 
     def _close(self) -> None:
         frame = self.frames.pop()
+        if frame.kind == "parallel":
+            self.add(Parallel(tuple(frame.branches[0][2]), line=frame.line))
+            return
         branches = tuple(Branch(label, tuple(steps), line=ln) for label, ln, steps in frame.branches)
         self.add(Group(frame.kind, branches, line=frame.line))  # type: ignore[arg-type]
 
-    def _directive(self, line: str, n: int) -> bool:
-        if _DIRECTIVE.match(line):
+    def _directive(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if keyword == "autonumber":
+            start = _autonumber(rest)
+            if start is False:
+                return False
+            self.add(Autonumber(start, line=n))  # type: ignore[arg-type]
+        elif keyword == "option" and rest:
             self.add(Directive(line, line=n))
-            return True
-        return False
-
-    def _message(self, line: str, n: int) -> bool:
-        m = _MESSAGE.match(line)
-        if not m or not m["dst"]:
+        elif line[:8].lower() == "parallel" and line[8:].strip() == "{":
+            return self._open("parallel", "", line, n)
+        elif line == "}":
+            if self.too_deep:  # the end of a block opened too deep
+                self.too_deep -= 1
+                self.add(Directive(line, known=False, line=n))
+            elif self.frames and self.frames[-1].kind == "parallel":
+                self._close()
+            else:
+                return False
+        else:
             return False
-        arrow, act = m["arrow"], m["act"]
-        src, dst = _unquote(m["src"]), _unquote(m["dst"])
-        text = (m["text"] or "").strip()
+        return True
+
+    def _divider_or_delay(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        if len(line) >= 4 and line.startswith("==") and line.endswith("=="):
+            self.add(Divider(line[2:-2].strip(), line=n))
+        elif line.startswith("...") and line.endswith("..."):
+            self.add(Delay(line[3:-3].strip() if len(line) >= 6 else "", line=n))
+        else:
+            return False
+        return True
+
+    def _message(self, keyword: str, rest: str, line: str, n: int) -> bool:
+        parts = _split_message(line)
+        if parts is None:
+            return False
+        src, arrow, act, dst, text = parts
         style = "dotted" if "--" in arrow else "solid"
         head = "open" if arrow.endswith(">>") else "filled"
+        if src == "[" or dst == "]":
+            if (src == "[") == (dst == "]") or act or arrow.startswith("<"):
+                return False
+            kind, who = ("found", dst) if src == "[" else ("lost", src)
+            self.add(LostFound(kind, _unquote(who), text, style, head, line=n))  # type: ignore[arg-type]
+            return True
+        src, dst = _unquote(src), _unquote(dst)
         self.add(Message(src, dst, text, style, head, arrow.startswith("<"), act, line=n))  # type: ignore[arg-type]
         if act == "+":
             self._track("activate", dst, n)
@@ -225,10 +305,12 @@ class _Parser:
             self.warn(self.note.line, "note never closed with 'end note'; closed at the end")
             while self.note.lines and not self.note.lines[-1]:
                 self.note.lines.pop()
-            self._feed_note("end note", last)
+            self._close_note()
         while self.frames:
             frame = self.frames[-1]
-            self.warn(frame.line, f"'{frame.kind}' group opened here is never closed; closed at the end")
+            what = "block opened here is never closed with '}'" if frame.kind == "parallel" \
+                else "group opened here is never closed"
+            self.warn(frame.line, f"'{frame.kind}' {what}; closed at the end")
             self._close()
         diagram = Diagram(self.title, tuple(self.top))
         self._check_participants(diagram)
@@ -241,12 +323,74 @@ class _Parser:
             return  # a diagram that declares none uses implied participants throughout
         for p in diagram.participants():
             if p.name not in declared:
-                self.warn(p.line, f"participant {p.name!r} used but never declared")
+                self.warn(p.line, f"participant {quoted(p.name)} used but never declared")
 
     def _check_active(self) -> None:
         for who, lines in self.active.items():
             if lines:
-                self.warn(lines[0], f"{who} activated here is still active at the end")
+                self.warn(lines[0], f"{clipped(who)} activated here is still active at the end")
+
+
+def _split_message(line: str) -> tuple[str, str, str, str, str] | None:
+    """`A->+B: text` -> (source, arrow, activation, target, text), names as written."""
+    if line.startswith('"'):
+        close = line.find('"', 1)
+        if close < 0:
+            return None
+        src, rest = line[: close + 1], line[close + 1:].lstrip()
+        m = _ARROW.match(rest)
+    else:
+        m = _ARROW.search(line)
+        if m is None:
+            return None
+        src, rest = line[: m.start()].rstrip(), line
+        if not src or src[0] in "+*-" or _NOT_IN_NAME.search(src):
+            return None
+    if m is None:
+        return None
+    arrow, rest = m[0], rest[m.end():].lstrip()
+    act = rest[:1] if rest[:1] in ("+", "*", "-") else ""
+    rest = rest[len(act):].lstrip()
+    if rest.startswith('"'):
+        close = rest.find('"', 1)
+        after = rest[close + 1:].lstrip() if close > 0 else '"'
+        if after and after[0] != ":":
+            return None
+        dst, text = rest[: close + 1], after[1:]
+    else:
+        colon = rest.find(":")
+        dst, text = (rest, "") if colon < 0 else (rest[:colon], rest[colon + 1:])
+        if '"' in dst:
+            return None
+        dst = dst.rstrip()
+    if not dst:
+        return None
+    return src, arrow, act, dst, text.strip()
+
+
+def _split_alias(rest: str) -> tuple[str, str | None]:
+    """`Long name as L` -> ("Long name", "L"); `"a" as "b c"` -> ('"a"', '"b c"')."""
+    if rest.endswith('"') and len(rest) > 1:
+        start = rest.rfind('"', 0, len(rest) - 1)
+        before = rest[:start].rstrip()
+        if (start > 0 and rest[start - 1].isspace() and before[-2:].lower() == "as"
+                and before[-3:-2].isspace() and before[:-2].strip()):
+            return before[:-2].strip(), rest[start:]
+    words = rest.rsplit(None, 2)
+    if len(words) == 3 and words[1].lower() == "as":
+        return words[0], words[2]
+    return rest, None
+
+
+def _autonumber(rest: str) -> int | None | bool:
+    """The start of `autonumber [n]`, None for `autonumber off`, False when it is neither."""
+    if not rest:
+        return 1
+    if rest.lower() == "off":
+        return None
+    if rest.isascii() and rest.isdigit() and len(rest) <= 9:
+        return int(rest)
+    return False
 
 
 def _unquote(name: str) -> str:
@@ -257,20 +401,19 @@ def _unquote(name: str) -> str:
     return name.replace('"', "")
 
 
+def _names(who: str) -> list[str]:
+    """`A, "B,C"` -> ['A', '"B,C"'] (a plain split where no name is quoted)."""
+    return who.split(",") if '"' not in who else _NAMES.findall(who)
+
+
 def _has_spaced_name(who: str) -> bool:
-    return any(not n.startswith('"') and len(n.split()) > 1
-               for n in re.findall(r'\s*("[^"\n]*"|[^,]+)', who))
+    return any(not n.lstrip().startswith('"') and len(n.split()) > 1 for n in _names(who))
 
 
 def _split_names(who: str) -> tuple[str, ...]:
-    names = re.findall(r'\s*("[^"\n]*"|[^,]+)', who)
-    return tuple(_unquote(n) for n in names if n.strip())
-
-
-def _note(m: re.Match[str], text: str, multiline: bool, line: int) -> Note:
-    position = " ".join(m["pos"].lower().split())
-    return Note(position, _split_names(m["who"]), text, m["kind"].lower(),  # type: ignore[arg-type]
-                multiline, line=line)
+    if '"' not in who:
+        return tuple(n for n in map(str.strip, who.split(",")) if n)
+    return tuple(_unquote(n) for n in _NAMES.findall(who) if n.strip())
 
 
 def parse_text(text: str, path: str = "<text>") -> Parsed:
@@ -283,21 +426,5 @@ def parse_text(text: str, path: str = "<text>") -> Parsed:
 
 
 def parse_file(path: Path) -> Parsed:
-    """Read and parse a .wsd file; unusable files raise TracerError (exit 2)."""
-    if not path.exists():
-        raise TracerError(f"{path}: no such file; check the path")
-    if path.is_dir():
-        raise TracerError(f"{path}: is a directory; give a .wsd file")
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise TracerError(f"{path}: cannot read ({err.strerror}); check its permissions") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise TracerError(
-            f"{path}: not UTF-8 (bad byte at offset {err.start}); save it as UTF-8"
-        ) from None
-    if not text.strip():
-        raise TracerError(f"{path}: empty file; write a diagram in it first")
-    return parse_text(text, str(path))
+    """Read (`read_wsd`) and parse a .wsd file; unusable files raise TracerError (exit 2)."""
+    return parse_text(read_wsd(path), str(path))
