@@ -10,6 +10,7 @@ environment's editable install of tracer is not seen): no network needed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_trace_a_copied_tree_from_another_folder(installed: Path, elsewhere):
     result = sh(installed / "trace", "nova", "pause", "--source", tree, "-o", "-", cwd=cwd, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("title pause a server\n")
-    assert "nova_api->nova_compute: pause_instance" in result.stdout
+    assert re.search(r"^nova_api-+>+\+?nova_compute: pause_instance$", result.stdout, re.M)
 
 
 def test_the_bundled_fixture_and_rules_ship_in_the_wheel(installed: Path, elsewhere):
@@ -83,7 +84,7 @@ def test_the_bundled_fixture_and_rules_ship_in_the_wheel(installed: Path, elsewh
     result = sh(installed / "trace", "nova", "pause", "-o", "-", cwd=cwd, env=env)
     assert result.returncode == 0, result.stderr
     assert "bundled fixture tree 'liberty'" in result.stderr
-    assert "nova_compute->libvirt: pause" in result.stdout
+    assert re.search(r"^nova_compute-+>+\+?libvirt: pause$", result.stdout, re.M)
     check = sh(installed / "trace", "rules", "check", cwd=cwd, env=env)
     assert check.returncode == 0, check.stdout + check.stderr
     for project in ("nova", "cinder", "neutron", "sahara", "magnum"):

@@ -22,6 +22,7 @@ from tracer.wsd.parse import Parsed, parse_file, parse_text
 # file extension -> format
 FORMATS = {"wsd": "wsd", "svg": "svg", "png": "png", "pdf": "pdf", "puml": "plantuml", "mmd": "mermaid"}
 EXTENSION = {fmt: ext for ext, fmt in FORMATS.items()}
+CONVERTED = ("wsd", "svg", "png", "plantuml", "mermaid")  # what `convert` makes
 STDIN = "-"
 
 

@@ -11,7 +11,7 @@ import click
 from tracer.analysis.walk import DETAILS, Limits
 from tracer.catalogue import Setup, Summary, default_jobs, draft_all
 from tracer.cli.app import TracerGroup, main
-from tracer.cli.outputs import FORMATS, check_writable, convert, deliver, folder_output, one_output, refuse_existing
+from tracer.cli.outputs import CONVERTED, check_writable, convert, deliver, folder_output, one_output, refuse_existing
 from tracer.index.cache import IndexCache, default_dir
 from tracer.pipeline import Draft, Project
 from tracer.problems import TracerError
@@ -158,7 +158,7 @@ def project_command(name: str) -> click.Command | None:
         if [operation is not None, everything, catalogue].count(True) != 1:
             raise click.UsageError("give an OPERATION or --all or --catalogue (one of them)")
         if operation is not None:  # refuse a bad or existing output before the work
-            out = one_output(output, Path("diagrams") / name / f"{operation}.wsd", "wsd", tuple(FORMATS.values()))
+            out = one_output(output, Path("diagrams") / name / f"{operation}.wsd", "wsd", CONVERTED)
             refuse_existing(out, force)
             check_writable(out.path)
         else:

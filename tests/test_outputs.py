@@ -1,0 +1,167 @@
+"""Where results go (`-o FILE.ext`, `-o DIR/`, `-o -`), what is refused before
+the work, standard input for `export` and `diff`, and the mode of written files."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from tracer.cli import main
+
+GOOD = "title t\nA->B: hello\nB->A: done\n"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACER_NOVA_SOURCE", raising=False)
+    runner = CliRunner()
+    return lambda *args, input=None: runner.invoke(main, list(args), input=input)
+
+
+@pytest.fixture
+def wsd(tmp_path: Path) -> Path:
+    path = tmp_path / "pause.wsd"
+    path.write_text(GOOD)
+    return path
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("name, head", [
+    ("pause.wsd", b"title pause a server\n"),
+    ("pause.svg", b"<?xml"),
+    ("pause.png", b"\x89PNG"),
+    ("pause.puml", b"@startuml\n"),
+    ("pause.mmd", b"sequenceDiagram\n"),
+])
+def test_draft_writes_the_file_named_in_its_extensions_format(run, tmp_path: Path, name: str, head: bytes):
+    result = run("nova", "pause", "-o", name)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / name).is_file() and (tmp_path / name).read_bytes().startswith(head)
+    assert f"wrote {name}" in result.stderr
+
+
+def test_draft_to_a_folder_only_when_it_is_one_or_ends_with_a_slash(run, tmp_path: Path):
+    assert run("nova", "pause", "-o", "new/").exit_code == 0
+    assert (tmp_path / "new" / "pause.wsd").is_file()
+    (tmp_path / "there").mkdir()
+    assert run("nova", "pause", "-o", "there").exit_code == 0
+    assert (tmp_path / "there" / "pause.wsd").is_file()
+    assert run("nova", "pause", "-o", "plain").exit_code == 0
+    assert (tmp_path / "plain").is_file() and (tmp_path / "plain").read_text().startswith("title pause")
+
+
+def test_draft_to_standard_output_makes_no_file(run, tmp_path: Path):
+    result = run("nova", "pause", "-o", "-")
+    assert result.exit_code == 0 and result.stdout.startswith("title pause a server\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_draft_is_refused_before_the_work(run, tmp_path: Path):
+    (tmp_path / "pause.svg").write_text("mine")
+    result = run("nova", "pause", "-o", "pause.svg")
+    assert result.exit_code == 1 and "pause.svg exists" in result.stderr
+    assert "tracing nova" not in result.stderr  # refused before the tree was even looked at
+    assert (tmp_path / "pause.svg").read_text() == "mine"
+    assert run("nova", "pause", "-o", "pause.svg", "--force").exit_code == 0
+    assert (tmp_path / "pause.svg").read_text().startswith("<?xml")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nova", "pause", "-o", "file/x.wsd"], "-o file/x.wsd: file is a file, not a folder"),
+    (["nova", "pause", "-o", "dir/"], "-o dir/pause.wsd: is a folder; name a file in it instead"),
+    (["nova", "--all", "-o", "file"], "-o file: is a file, and a folder is needed here"),
+    (["nova", "--all", "-o", "all.svg"], "-o all.svg: one file per diagram needs a folder"),
+    (["nova", "pause", "-o", "pause.txt.pdf"], "-o pause.txt.pdf: this command writes .wsd, .svg, .png, .puml, .mmd, not .pdf"),
+])
+def test_a_bad_output_place_is_one_line_exit_2(run, tmp_path: Path, args: list[str], message: str):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dir" / "pause.wsd").mkdir(parents=True)
+    result = run(*args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"trace: {message}") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "all.svg").exists()
+
+
+def test_an_unwritable_place_is_one_line_exit_2(run, tmp_path: Path):
+    if os.geteuid() == 0:  # root writes in any folder, but /proc takes no new files from anyone
+        target = "/proc/pause.wsd"
+    else:
+        (tmp_path / "locked").mkdir(mode=0o500)
+        target = "locked/pause.wsd"
+    result = run("nova", "pause", "-o", target)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(f"trace: -o {target}: cannot write")
+    assert "Traceback" not in result.stderr
+
+
+def test_render_one_file_to_the_file_named(run, tmp_path: Path, wsd: Path):
+    result = run("render", str(wsd), "-o", "pause.png")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "pause.png").is_file() and not (tmp_path / "pause.png").is_dir()
+    assert Image.open(tmp_path / "pause.png").format == "PNG"
+    assert run("render", str(wsd), "-o", "pic", "-f", "png").exit_code == 0
+    assert Image.open(tmp_path / "pic").format == "PNG"
+    clash = run("render", str(wsd), "-o", "x.svg", "-f", "png")
+    assert clash.exit_code == 2 and "names a .svg file but -f says png" in clash.stderr
+
+
+def test_render_to_standard_output(run, tmp_path: Path, wsd: Path):
+    result = run("render", str(wsd), "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("<?xml") and "hello" in result.stdout
+    assert not (tmp_path / "-").exists()
+    png = run("render", str(wsd), "-o", "-", "-f", "png")
+    assert png.stdout_bytes.startswith(b"\x89PNG")
+
+
+def test_render_many_into_a_file_is_refused(run, tmp_path: Path, wsd: Path):
+    (tmp_path / "b.wsd").write_text(GOOD)
+    result = run("render", str(wsd), str(tmp_path / "b.wsd"), "-o", "both.png")
+    assert result.exit_code == 2 and "needs a folder" in result.stderr
+    assert not (tmp_path / "both.png").exists()
+
+
+def test_export_from_standard_input_to_the_file_named(run, tmp_path: Path):
+    result = run("export", "-", "-o", "out.mmd", input=GOOD)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out.mmd").read_text().startswith("sequenceDiagram\n")
+    again = run("export", "-", "-o", "out.mmd", input="title other\nA->B: x\n")
+    assert again.exit_code == 1 and "exists" in again.stderr
+    assert "hello" in (tmp_path / "out.mmd").read_text()
+    printed = run("export", "-", "--to", "plantuml", input=GOOD)
+    assert printed.exit_code == 0 and printed.stdout.startswith("@startuml\n")
+    neither = run("export", "-", input=GOOD)
+    assert neither.exit_code == 2 and "--to" in neither.stderr
+
+
+def test_diff_reads_one_side_from_standard_input(run, wsd: Path):
+    same = run("diff", "-", str(wsd), input=GOOD)
+    assert same.exit_code == 0, same.stderr
+    other = run("diff", str(wsd), "-", input="title t\nA->B: bye\n")
+    assert other.exit_code == 1 and "bye" in other.stdout
+    both = run("diff", "-", "-", input=GOOD)
+    assert both.exit_code == 2 and "only one side" in both.stderr
+    empty = run("diff", "-", str(wsd), input="")
+    assert empty.exit_code == 2 and empty.stderr.strip() == "trace: <stdin>: empty; send a diagram on standard input"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_written_files_follow_the_umask(run, tmp_path: Path, wsd: Path, mask: int):
+    old = os.umask(mask)
+    try:
+        assert run("nova", "pause", "-o", "d.wsd").exit_code == 0
+        assert run("render", str(wsd), "-o", "p.svg").exit_code == 0
+        assert run("export", str(wsd), "-o", "e.puml").exit_code == 0
+    finally:
+        os.umask(old)
+    for name in ("d.wsd", "p.svg", "e.puml"):
+        assert mode(tmp_path / name) == 0o666 & ~mask, name
