@@ -18,12 +18,12 @@ import re
 import warnings
 from dataclasses import replace
 
+from tracer.analysis.steps import asks
 from tracer.analysis.text import short_value
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 MAX_DEPTH = 2
 MAX_GUARD = 60
-READS = ("get", "list", "show", "read", "fetch", "find", "lookup", "load")
 
 
 def fold(steps: list[Statement]) -> list[Statement]:
@@ -48,10 +48,8 @@ def _map_groups(steps: list[Statement], change) -> list[Statement]:
 
 # lookups ---------------------------------------------------------------------
 def is_read(step: Statement) -> bool:
-    if not isinstance(step, Message):
-        return False
-    first = step.text.split(" ", 1)[0].lower()
-    return first in READS or " GET " in f" {step.text} " or step.text == "done"
+    """A message that asks for something (or the answer to one)."""
+    return isinstance(step, Message) and (asks(step) or step.text == "done")
 
 
 def _only_reads(steps: tuple[Statement, ...]) -> bool:

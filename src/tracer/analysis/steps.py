@@ -76,6 +76,38 @@ def _trim(steps: list[Statement] | tuple[Statement, ...], keep: Callable[[Statem
             if not (isinstance(s, Comment) and (i + 1 == len(kept) or isinstance(kept[i + 1], Comment)))]
 
 
+READS = ("get", "list", "show", "read", "fetch", "find", "lookup", "load", "count")
+
+
+def asks(step: Statement) -> bool:
+    """A message that only reads: `get instance by uuid`, `GET /v2.0/ports`."""
+    return isinstance(step, Message) and (step.text.split(" ", 1)[0].lower() in READS
+                                          or " GET " in f" {step.text} ")
+
+
+def without_reads(steps: list[Statement], source: str, target: str) -> list[Statement]:
+    """The steps without `source`'s reads from `target` and their answers."""
+    out: list[Statement] = []
+    skip_reply = False
+    for step in steps:
+        if skip_reply and is_reply_to(step, source, target):
+            skip_reply = False
+            continue
+        skip_reply = False
+        if isinstance(step, Message) and (step.source, step.target) == (source, target) and asks(step):
+            skip_reply = True
+            continue
+        if isinstance(step, Group):
+            step = Group(step.kind, tuple(Branch(b.label, tuple(without_reads(list(b.steps), source, target)))
+                                          for b in step.branches))
+        out.append(step)
+    return out
+
+
+def is_reply_to(step: Statement, source: str, target: str) -> bool:
+    return isinstance(step, Message) and (step.source, step.target) == (target, source)
+
+
 def size(steps: list[Statement] | tuple[Statement, ...]) -> int:
     return sum(1 + sum(size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
 

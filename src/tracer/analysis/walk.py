@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -25,12 +25,12 @@ from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
-from tracer.analysis.steps import STOPPED, Landmark, common_ends, has_message, messages_only, size
+from tracer.analysis.steps import STOPPED, Landmark, _trim, common_ends, has_message, messages_only, size, without_reads
 from tracer.analysis.text import humanise, render, short_value, wsd_text
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
 from tracer.problems import TracerError
 from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
-from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
+from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
@@ -108,6 +108,11 @@ class Walk:
         return graph
 
 
+def _reply(source: str, target: str, text: str) -> Message:
+    """The answer to a message that activated `source`: dashed, and ending it."""
+    return Message(source, target, text, style="dotted", activation="-")
+
+
 def _change(fields: dict[str, list[str]], name: str, value: str) -> None:
     """Record `obj.name = value`; values set on other paths are kept as 'or'."""
     values = fields.setdefault(name, [])
@@ -178,16 +183,28 @@ class Walker:
         self.roles: dict[str, str] = {}  # role participant -> its service
         self.stopped = False
         self.entry = ""  # the participant the operation starts in
+        self.pending: list[list[Statement]] = []  # per scope: the work of casts sent in it
         self.tasks: list[str] = []  # task classes of the flow built last
         self.flow_ran = False
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
-        out: list[Statement] = [Message(self.rules.client, participant, message)]
+        out: list[Statement] = [Message(self.rules.client, participant, message, activation="+")]
         frame = self._frame(entry, participant, {}, depth=0, inline=0)
+        self.pending.append([])
         if frame is not None:
             out += self._function(frame)
+        out.append(Lifeline("deactivate", participant))
+        out += self.pending.pop()
         return Walk(out, self.edges, self.unresolved, self.external, self.roles)
+
+    def _scoped(self, run: Callable[[], list[Statement]]) -> list[Statement]:
+        """The steps `run` draws, then the work of the casts sent among them:
+        a cast does not wait, so what it starts comes after the sender's
+        remaining steps (in a branch: at the branch's end)."""
+        self.pending.append([])
+        steps = run()
+        return steps + self.pending.pop()
 
     # frames ----------------------------------------------------------------
     def _frame(self, ref: Ref, participant: str, env: dict[str, Ref], depth: int,
@@ -275,10 +292,13 @@ class Walker:
         """A branch's steps; the anchor state is left as it was before."""
         if any(isinstance(e, Raise) for e in events):
             return []  # a branch that raises handles an error: left out
-        out: list[Statement] = []
+        def steps() -> list[Statement]:
+            out: list[Statement] = []
+            self._events(frame, events, out)
+            return out
         saved = frame.reanchor
         frame.reanchor = False
-        self._events(frame, events, out)
+        out = self._scoped(steps)
         frame.reanchor = saved
         return out
 
@@ -405,14 +425,21 @@ class Walker:
         inner.known = self._known_args(frame, call, _params(ref, found[2]))
         inner.passed = _passed(call, _params(ref, found[2]))
         count, remote = self.count, self.remote_size
-        steps = [] if self.rules.is_opaque(target) else self._function(inner)
+        if self.rules.is_opaque(target):
+            steps = []
+        elif crossing:
+            steps = self._scoped(lambda: self._function(inner))
+        else:
+            steps = self._function(inner)
         if crossing:
-            self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name)), *steps,
-                       Message(target, frame.participant, "done"), new=2)
+            self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name), activation="+"),
+                       *steps, _reply(target, frame.participant, "done"), new=2)
             frame.reanchor = True
         elif inner.inline > self.limits.helpers:
             # a helper deep inside one participant: only the messages it sends
             kept = messages_only(steps, frame.participant)
+            if self.limits.folds and inner.inline > 1:  # what a helper's helper reads is its own business
+                kept = _trim(without_reads(kept, frame.participant, self.rules.database), lambda s: True)
             # what it kept counts here, but for other services' steps: those had their own limit
             self.count = count + size(kept) - (self.remote_size - remote)
             self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
@@ -505,10 +532,14 @@ class Walker:
                 # parameters of the same name (`live` passed on in `**kw`)
                 inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
                 inner.known.update(self._known_args(frame, call, ()))
-                steps = self._function(inner)
-        self._emit(frame, out, Message(frame.participant, service, name), *steps, new=1)
-        if is_call:
-            self._emit(frame, out, Message(service, frame.participant, f"{name} result"))
+                steps = self._scoped(lambda: self._function(inner))
+        if is_call:  # the caller waits for the result
+            self._emit(frame, out, Message(frame.participant, service, name, activation="+"), *steps,
+                       _reply(service, frame.participant, f"{name} result"), new=2)
+        else:  # the caller goes on; the server's work is drawn after the caller's steps
+            self._emit(frame, out, Message(frame.participant, service, name, head="open"), new=1)
+            if steps:
+                self.pending[-1] += [Lifeline("activate", service), *steps, Lifeline("deactivate", service)]
         frame.reanchor = True
 
     def _named_here(self, frame: Frame, call: Call, where: str) -> str | None:
@@ -606,8 +637,8 @@ class Walker:
         self.edges.append((frame.ref.name, f"{rule.service}:{req.request or method}",
                            {"line": where, "kind": "request", "via": "rule clients"}))
         steps = self._remote(frame, req, where)
-        self._emit(frame, out, Message(frame.participant, req.service, wsd_text(req.text)), *steps,
-                   Message(req.service, frame.participant, "done"), new=2)
+        self._emit(frame, out, Message(frame.participant, req.service, wsd_text(req.text), activation="+"), *steps,
+                   _reply(req.service, frame.participant, "done"), new=2)
         frame.reanchor = True
 
     def _remote(self, frame: Frame, req: Request, where: str) -> list[Statement]:
@@ -668,7 +699,7 @@ class Walker:
         fields["changes"] = listed or f"save {humanise(receiver.split('.')[-1])}"
         text = wsd_text(render(rule.text, call.args, fields))
         db = self.rules.database
-        self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done"))
+        self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done", "dotted"))
         self.edges.append((frame.ref.name, ref.name if ref else call.callee,
                            {"line": f"{frame.path}:{call.line}", "kind": "persistence", "via": "rule persist"}))
 
