@@ -14,7 +14,7 @@ from tracer.problems import TracerError
 from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified, parse_aliases
 from tracer.wsd.diff_dirs import diff_folders, format_table
 from tracer.wsd.diff_dirs import format_json as folders_json
-from tracer.wsd.parse import parse_file
+from tracer.wsd.parse import Parsed, parse_file
 
 _FILE = click.Path(path_type=Path, dir_okay=True)
 
@@ -44,7 +44,9 @@ def diff(a: Path, b: Path, stat: bool, as_json: bool, aliases: tuple[str, ...], 
         raise click.UsageError("only one side can be - (standard input)")
     if a.is_dir() or b.is_dir():
         _diff_folders(a, b, renames, as_json)
-    result = diff_diagrams(read_diagram(a).diagram, read_diagram(b).diagram, renames)
+    parsed_a, parsed_b = read_diagram(a), read_diagram(b)
+    _warn(parsed_a, parsed_b)
+    result = diff_diagrams(parsed_a.diagram, parsed_b.diagram, renames)
     if as_json:
         click.echo(format_json(result, str(a), str(b)), nl=False)
     elif stat:
@@ -75,7 +77,16 @@ def lint(files: tuple[Path, ...], trees: tuple[Path, ...]) -> None:
     for tree in trees:
         if not tree.is_dir():
             raise TracerError(f"{tree}: no such directory; give --source the root of a source tree")
-    problems = [p for f in files for p in lint_anchors(parse_file(f).diagram, str(f), *trees)]
+    parsed = {f: parse_file(f) for f in files}
+    _warn(*parsed.values())
+    problems = [p for f, one in parsed.items() for p in lint_anchors(one.diagram, str(f), *trees)]
     for problem in problems:
         click.echo(str(problem))
     sys.exit(1 if problems else 0)
+
+
+def _warn(*parsed: Parsed) -> None:
+    """The parser's warnings on standard error, each once."""
+    for p in dict.fromkeys(p for one in parsed for p in one.problems):
+        where = f"{p.path}:{p.line}" if p.line else p.path
+        click.echo(f"{where}: warning: {p.message}", err=True)

@@ -17,6 +17,7 @@ from tracer.render.png import render_png
 from tracer.render.svg import SourceLinks, render_svg
 from tracer.wsd.model import Diagram
 from tracer.wsd.parse import Parsed, parse_file
+from tracer.wsd.reader import read_wsd
 
 OFFLINE_FORMATS = ("svg", "png")
 
@@ -52,7 +53,7 @@ def find_jobs(paths: Iterable[Path], out_dir: Path, formats: tuple[str, ...]) ->
     for path in paths:
         if path.is_dir():
             root, files = path, sorted(path.rglob("*.wsd"))
-        elif path.is_file():
+        elif path.exists():  # read_wsd refuses what is not a regular file, with the reason
             root, files = path.parent, [path]
         else:
             raise TracerError(f"{path}: no such file or folder", 2)
@@ -91,7 +92,7 @@ def render_job(job: Job, opts: RenderOptions) -> tuple[Problem, ...]:
 def draw(source: Path, parsed: Parsed, fmt: str, opts: RenderOptions) -> tuple[bytes, list[Problem]]:
     """One picture of a parsed file, with the online renderer's warnings."""
     if opts.renderer == "online":
-        result = render_online(source.read_text(encoding="utf-8-sig"), fmt, opts.online)
+        result = render_online(read_wsd(source), fmt, opts.online)
         return result.image, [Problem(str(source), n, m) for n, m in result.errors]
     return draw_offline(parsed.diagram, fmt, opts), []
 

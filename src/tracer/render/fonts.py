@@ -10,6 +10,7 @@ Sans where the system has it), or, with none, measured by a width estimate.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,12 +38,21 @@ def split_lines(text: str) -> list[str]:
 
     A text longer than MAX_LINES lines or a line longer than MAX_CHARS is
     cut, an ellipsis marking the cut, so that no text makes a picture too
-    big to draw.
+    big to draw; characters no font can draw are replaced.
     """
     lines = text.replace("\\n", "\n").split("\n", MAX_LINES)
     if len(lines) > MAX_LINES:
         lines[MAX_LINES:] = ["…"]
-    return [_clip(ln.strip()) for ln in lines]
+    return [_clip(_UNDRAWABLE.sub(_replace, ln).strip()) for ln in lines]
+
+
+# Control characters and lone surrogates: no font draws them and the shaper
+# rejects some; a tab becomes a space, the others U+FFFD.
+_UNDRAWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _replace(m: re.Match[str]) -> str:
+    return " " if m[0] == "\t" else "\ufffd"
 
 
 def _clip(line: str) -> str:

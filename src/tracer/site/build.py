@@ -16,7 +16,8 @@ from tracer.releases import Table
 from tracer.site.collect import Op, Project, Release, collect
 from tracer.site.pages import Loaded, index_page, op_page
 from tracer.site.style import CSS, favicon
-from tracer.wsd.parse import parse_file
+from tracer.wsd.parse import parse_text
+from tracer.wsd.reader import read_wsd
 
 
 @dataclass
@@ -44,9 +45,10 @@ def build_site(diagrams: Path, pictures: Path, out: Path, table: Table | None = 
 
 
 def _load(op: Op, built: Built) -> Loaded:
-    parsed = parse_file(op.wsd)
+    text = read_wsd(op.wsd)
+    parsed = parse_text(text, str(op.wsd))
     built.warnings += [str(p) for p in parsed.problems]
-    return Loaded(op, op.wsd.read_text(encoding="utf-8-sig"), parsed.diagram)
+    return Loaded(op, text, parsed.diagram)
 
 
 def _neighbours(project: Project, op: Op, loaded: dict[Op, Loaded]) -> list[tuple[Release, Loaded | None]]:
