@@ -10,8 +10,8 @@ boxes, notes, states, refs, group tabs). Rules:
    - a message label over the bars of participants strictly between its two
      ends (it crosses their lifelines, as in every sequence diagram),
    - a note over participants covering their own bars and those between them,
-   - group tabs, group and else labels, which sit on a row of their own
-     across lifelines;
+   - group tabs, group and else labels, divider banners and delay texts,
+     which sit on a row of their own across lifelines;
 4. no label crosses a group frame's border: it is inside the frame or outside;
    frames are nested or apart;
 5. everything lies on the canvas.
@@ -24,7 +24,7 @@ from pathlib import Path
 from tracer.render.shapes import Box, Layout, Rect, Text, bounds
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "openstack-workflow"
-HOLDERS = ("participant", "note", "state", "ref", "tab")
+HOLDERS = ("participant", "note", "state", "ref", "tab", "banner", "gap")
 
 
 def reference_files() -> list[Path]:
@@ -67,7 +67,8 @@ def _centres(lay: Layout) -> dict[str, float]:
 
 def _exempt(item: Text | Box, bar: Box, xs: dict[str, float]) -> bool:
     who = item.participants
-    if isinstance(item, Text) and item.kind in ("group", "else") or getattr(item, "kind", "") == "tab":
+    if isinstance(item, Text) and item.kind in ("group", "else") or \
+            getattr(item, "kind", "") in ("tab", "banner", "gap"):
         return True
     if not who:
         return False

@@ -10,7 +10,9 @@ from render_checks import problems
 
 from tracer.render.layout import layout
 from tracer.render.svg import render_svg
-from tracer.wsd.model import Branch, Diagram, Group, Lifeline, Message, Note
+from tracer.wsd.model import (
+    Autonumber, Branch, Delay, Diagram, Divider, Group, Lifeline, LostFound, Message, Note,
+)
 
 NAMES = ["a", "bb", "service_c", "D"]
 words = st.text(alphabet="abcdefghij WXYZ_()=.:", min_size=0, max_size=40)
@@ -28,7 +30,10 @@ notes = st.builds(
     st.sampled_from(["note", "note", "state", "ref"]),
 )
 lifelines = st.builds(Lifeline, st.sampled_from(["activate", "deactivate"]), names)
-simple = st.one_of(messages, messages, notes, lifelines)
+edges = st.builds(LostFound, st.sampled_from(["lost", "found"]), names, texts,
+                  st.sampled_from(["solid", "dotted"]), st.sampled_from(["filled", "open"]))
+rows = st.builds(Divider, words) | st.builds(Delay, words) | st.builds(Autonumber, st.none() | st.integers(0, 99))
+simple = st.one_of(messages, messages, notes, lifelines, edges, rows)
 
 
 def groups(inner):
