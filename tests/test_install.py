@@ -39,10 +39,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                     ".hypothesis", "output", "diagrams", "tests", "benchmarks")
     shutil.copytree(ROOT, src, symlinks=True, ignore=ignore)
     wheels = base / "wheels"
-    built = sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-               "-w", wheels, src, cwd=base)
+    built = sh(sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation", "--no-index",
+               "-w", wheels, src, cwd=base)  # -v: the build backend's warnings are shown
     assert built.returncode == 0, built.stdout + built.stderr
-    assert "deprecat" not in (built.stdout + built.stderr).lower(), built.stderr
+    assert "deprecat" not in (built.stdout + built.stderr).lower(), built.stdout + built.stderr
     env_dir = base / "venv"
     venv.create(env_dir, with_pip=False)
     purelib = Path(sysconfig.get_path("purelib", vars={"base": str(env_dir), "platbase": str(env_dir)}))
