@@ -8,6 +8,7 @@ must hold no temporary file and no partial tree.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -74,6 +75,21 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
         elif behaviour == "stall-head":  # no response until the client gives up
             time.sleep(self.server.stall)  # type: ignore[attr-defined]
+        elif behaviour == "trickle-head":  # the status line, one byte at a time, for ever
+            self._trickle(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 100_000)
+        elif behaviour == "no-length":  # no Content-Length: the body ends when the connection does
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+        elif behaviour == "gzip":  # sent with Content-Encoding: gzip
+            packed = gzip.compress(body)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(packed)))
+            self.end_headers()
+            self.wfile.write(packed)
         else:
             ctype = "application/vnd.pypi.simple.v1+json" if behaviour == "json" else "application/octet-stream"
             self.send_response(200)
@@ -88,8 +104,24 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 time.sleep(self.server.stall)  # type: ignore[attr-defined]
+            elif behaviour == "trickle-body":  # one byte at a time: every read gets something
+                self._trickle(body)
             else:
                 self.wfile.write(body)
+
+    def _trickle(self, data: bytes) -> None:
+        """Send `data` a byte at a time until the client hangs up (bounded: 100 s at most)."""
+        until = time.monotonic() + 100
+        try:
+            for byte in data:
+                if time.monotonic() > until:
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.server.trickle)  # type: ignore[attr-defined]
+        except OSError:
+            pass
+        self.close_connection = True
 
     def log_message(self, *args: object) -> None:
         pass
@@ -98,7 +130,7 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.routes, srv.hits, srv.stall = {}, [], 3.0  # type: ignore[attr-defined]
+    srv.routes, srv.hits, srv.stall, srv.trickle = {}, [], 3.0, 0.05  # type: ignore[attr-defined]
     srv.daemon_threads = True
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
@@ -250,6 +282,171 @@ def test_a_slow_server_times_out(server, cache, stall):
     with pytest.raises(TracerError, match=r"timed out after 0\.5s"):
         fetch(target(server), options=FAST)
     assert time.monotonic() - start < 2.5  # bounded: one retry at most, no waiting out the stall
+    assert leftovers(cache) == []
+
+
+def trace_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`trace ARGS` in a process of its own, as a user runs it; the timeout only
+    turns a hang into a failure."""
+    return subprocess.run([sys.executable, "-c", "from tracer.cli import main; main()", *args],
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("trickle", ["trickle-head", "trickle-body"])
+def test_a_server_sending_a_byte_at_a_time_is_stopped_by_the_deadline(server, tmp_path, trickle):
+    """Every read gets a byte well within the per-read timeout; only the deadline ends it."""
+    server.routes["/simple/nova/"] = ("ok", index_page("/files/nova-15.1.5.tar.gz", "nova-15.1.5.tar.gz"))
+    server.routes["/files/nova-15.1.5.tar.gz"] = (trickle, ARCHIVE)
+    cache = tmp_path / "cache"
+    env = {"TRACER_CACHE_DIR": str(cache), "TRACER_PYPI_URL": f"{server.url}/simple/",
+           "TRACER_RULES_DIR": str(_rules(tmp_path, server.url))}
+    done = trace_cli(env, "fetch", "nova", "15.1.5", "--timeout", "5", "--retries", "0", "--deadline", "1.5")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("trace: could not fetch nova 15.1.5")
+    assert f"{server.url}/files/nova-15.1.5.tar.gz (the 1.5s deadline passed; --deadline to allow more)" \
+        in done.stderr
+    assert leftovers(cache) == []
+
+
+def test_the_deadline_holds_in_a_worker_thread_too(server, cache):
+    """No alarm signal off the main thread: the body's reads check the clock."""
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = ("trickle-body", ARCHIVE)
+    said: list[str] = []
+
+    def run() -> None:
+        try:
+            fetch(target(server), options=Options(timeout=5, retries=0, progress=False, deadline=1.0))
+        except TracerError as err:
+            said.append(str(err))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the fetch outlived its deadline"
+    assert len(said) == 1 and "(the 1s deadline passed; --deadline to allow more)" in said[0]
+    assert leftovers(cache) == []
+
+
+def bomb(size: int) -> bytes:
+    """A real release tarball plus one file of `size` zero bytes: tiny packed, huge unpacked."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(FIXTURE / "nova", arcname=f"nova-{VERSION}/nova")
+        info = tarfile.TarInfo(f"nova-{VERSION}/nova/zeros.bin")
+        info.size = size
+        tar.addfile(info, io.BytesIO(bytes(size)))
+    return buf.getvalue()
+
+
+def test_a_gzip_bomb_stops_at_the_size_limit(server, cache):
+    data = bomb(48 << 20)
+    assert len(data) < 1 << 20  # 48 MiB of zeros pack into well under 1 MiB
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}#sha256={sha(data)}"))
+    server.routes[f"/files/{NAME}"] = ("ok", data)
+    with pytest.raises(TracerError) as err:
+        fetch(target(server), options=Options(timeout=5, retries=0, progress=False, max_size=8 << 20))
+    assert f"{server.url}/files/{NAME} (the archive unpacks to more than 8 MiB (the limit; --max-size to " \
+           f"raise it))" in str(err.value)
+    assert leftovers(cache) == []
+    ok = fetch(target(server), options=Options(timeout=5, retries=0, progress=False, max_size=64 << 20))
+    assert (ok.root / "nova" / "zeros.bin").stat().st_size == 48 << 20  # under a higher limit it unpacks
+
+
+@pytest.mark.parametrize("behaviour, limit, said", [
+    ("ok", 1000, "the file has {n} bytes, more than 0.000953674 MiB"),  # refused from Content-Length
+    ("no-length", 1000, "the file has more than 0.000953674 MiB"),  # refused while it arrives
+])
+def test_a_download_over_the_size_limit_is_refused(server, cache, behaviour, limit, said):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = (behaviour, ARCHIVE)
+    with pytest.raises(TracerError) as err:
+        fetch(target(server), options=Options(timeout=5, retries=0, progress=False, max_size=limit))
+    assert said.format(n=len(ARCHIVE)) in str(err.value)
+    assert leftovers(cache) == []
+
+
+def test_a_corrupt_gzip_is_one_line(server, cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, server.url)))
+    damaged = bytearray(ARCHIVE)
+    for i in range(len(damaged) // 3, len(damaged) // 3 + 64):  # inside the deflate stream
+        damaged[i] ^= 0x55
+    server.routes["/simple/nova/"] = ("ok", index_page("/files/nova-15.1.5.tar.gz", "nova-15.1.5.tar.gz"))
+    server.routes["/files/nova-15.1.5.tar.gz"] = ("ok", bytes(damaged))
+    result = CliRunner().invoke(main, ["fetch", "nova", "15.1.5", "--retries", "0"])
+    assert result.exit_code == 2 and result.exception is not None and result.stdout == ""
+    line = result.stderr
+    assert line.count("\n") == 1 and "Traceback" not in line
+    assert f"{server.url}/files/nova-15.1.5.tar.gz (the archive does not open: " in line
+    assert leftovers(cache) == []
+
+
+def test_byte_counts_in_errors_are_the_bytes_received(server, cache):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    server.routes[f"/files/{NAME}"] = ("truncated", ARCHIVE)
+    with pytest.raises(TracerError) as err:
+        fetch(target(server), options=FAST)
+    assert f"(the connection closed early after {len(ARCHIVE) // 2} of {len(ARCHIVE)} bytes)" in str(err.value)
+
+
+def test_a_body_sent_gzip_encoded_is_counted_as_sent_and_hashed_as_decoded(server, cache):
+    """Content-Length counts the bytes on the wire; the index's size and sha256 the file."""
+    files = [{"filename": NAME, "url": f"/files/{NAME}", "hashes": {"sha256": sha(ARCHIVE)},
+              "size": len(ARCHIVE)}]
+    server.routes["/simple/nova/"] = ("json", json.dumps({"files": files}).encode())
+    server.routes[f"/files/{NAME}"] = ("gzip", ARCHIVE)
+    got = fetch(target(server), options=FAST)
+    assert json.loads((got.root / MARKER).read_text())["sha256"] == sha(ARCHIVE)
+
+
+def _stalled_fetch(server, cache: Path, version: str) -> subprocess.Popen:
+    """A `trace fetch` whose download stalls half way, once its temporary file exists."""
+    server.stall = 60.0
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/nova-{version}.tar.gz", f"nova-{version}.tar.gz"))
+    server.routes[f"/files/nova-{version}.tar.gz"] = ("stall-body", ARCHIVE)
+    env = {**os.environ, "TRACER_CACHE_DIR": str(cache), "TRACER_PYPI_URL": f"{server.url}/simple/"}
+    proc = subprocess.Popen([sys.executable, "-c", "from tracer.cli import main; main()",
+                             "fetch", "nova", version, "--timeout", "60"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not list((cache / "sources").glob(".download-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list((cache / "sources").glob(".download-*")), "the download never started"
+    return proc
+
+
+def test_what_a_killed_fetch_leaves_is_removed_by_the_next_run(server, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    proc = _stalled_fetch(server, cache, "15.1.5")
+    proc.kill()  # SIGKILL: no cleanup of its own
+    proc.communicate(timeout=20)
+    sources = cache / "sources"
+    lock = next(sources.glob(".run-*.lock"))
+    token = lock.name[len(".run-"):-len(".lock")]
+    (sources / f".unpack-{token}-x1" / "nova").mkdir(parents=True)  # as if killed while unpacking
+    assert {p.name.split("-")[0] for p in sources.iterdir()} == {".download", ".run", ".unpack"}
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(cache))
+    monkeypatch.setenv("TRACER_PYPI_URL", f"{server.url}/simple/")
+    server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+    got = fetch(target(server), options=FAST)  # the next run, of another version
+    assert sorted(p.name for p in sources.iterdir()) == [got.root.name]
+
+
+def test_a_running_fetch_keeps_its_temporaries_while_another_runs(server, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    proc = _stalled_fetch(server, cache, "15.1.5")
+    try:
+        mine = sorted(p.name for p in (cache / "sources").iterdir())
+        monkeypatch.setenv("TRACER_CACHE_DIR", str(cache))
+        monkeypatch.setenv("TRACER_PYPI_URL", f"{server.url}/simple/")
+        server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}"))
+        server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+        fetch(target(server), options=FAST)
+        assert sorted(p.name for p in (cache / "sources").iterdir() if p.name.startswith(".")) == mine
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
     assert leftovers(cache) == []
 
 

@@ -5,7 +5,10 @@ OpenStack tarball site and GitHub's tagged archives) is downloaded to a
 temporary file in the cache, checked (size, the index's sha256, that the
 archive opens and holds the package), unpacked into a temporary folder and
 renamed into `$TRACER_CACHE_DIR/sources/<project>-<version>/`. A failure or
-an interrupt removes the temporaries, so the cache holds whole trees only.
+an interrupt removes the temporaries, and what a killed run left is removed
+by the next (tracer.scratch), so the cache holds whole trees only. Besides
+the per-read timeout, the whole fetch has a deadline, and a download and
+what it unpacks to have a size limit.
 """
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ import html
 import json
 import os
 import re
-import shutil
+import signal
 import sys
-import tarfile
-import tempfile
+import threading
 import time
-import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urldefrag, urljoin
 
 import click
@@ -34,10 +37,11 @@ from urllib3.util.retry import Retry
 from tracer.index.cache import default_dir
 from tracer.problems import TracerError
 from tracer.releases import Target
+from tracer.scratch import Scratch, sweep
+from tracer.unpack import Refused, mib, unpack
 
 MARKER = ".tracer-source.json"  # written last into a complete tree
 _BAR_FROM = 1 << 20  # a progress bar for files past 1 MiB
-_STALE = 24 * 3600  # temporaries left by a killed run are swept after a day
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Options:
     timeout: float = 30.0  # seconds, per connect and per read
     retries: int = 2  # connection errors, read timeouts before a response, 5xx
     progress: bool = True
+    deadline: float = 900.0  # seconds for the whole fetch, however the bytes trickle in
+    max_size: int = 512 << 20  # bytes a download, and the tree it unpacks to, may have
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,10 @@ class Fetched:
 
 class Failed(Exception):
     """One candidate failed; the message is the short reason."""
+
+
+class Expired(BaseException):
+    """The deadline passed (a BaseException, so no library's `except Exception` keeps it)."""
 
 
 def cache_root() -> Path:
@@ -102,24 +112,63 @@ def _pip_conf_index() -> str | None:
 
 def fetch(target: Target, offline: bool = False, options: Options = Options()) -> Fetched:
     """The unpacked tree of `target`, from the cache or downloaded into it."""
+    sweep(tree_path(target).parent)
     root = cached(target)
     if root is not None:
         return Fetched(root, None, f"using {target.label} from the cache: {root}")
     if offline:
         raise TracerError(f"{target.label} is not in the cache ({tree_path(target)}) and --offline forbids "
-                          f"downloading: run `trace fetch {target.project} {target.version}` where the "
-                          f"network is open, or pass --source DIR")
-    _sweep(tree_path(target).parent)
+                          f"downloading: run {fetch_command(target)}, or pass --source DIR")
     tried: list[str] = []
-    with _session(options) as session:
-        for url, link in _candidates(session, target, options, tried):
-            try:
-                root = _install(session, link, target, options)
-                return Fetched(root, url, f"fetched {target.label} from {url} into {root}")
-            except Failed as err:
-                tried.append(f"{url} ({err})")
+    url = urljoin(index_url(), f"{target.project}/") if target.pypi else target.urls[0]
+    with Scratch(tree_path(target).parent) as scratch, _session(options) as session:
+        try:
+            with deadline(options.deadline):
+                for url, link in _candidates(session, target, options, tried):
+                    try:
+                        root = _install(session, link, target, options, scratch)
+                        return Fetched(root, url, f"fetched {target.label} from {url} into {root}")
+                    except Failed as err:
+                        tried.append(f"{url} ({err})")
+        except Expired:
+            tried.append(f"{url} (the {options.deadline:g}s deadline passed; --deadline to allow more)")
     raise TracerError(f"could not fetch {target.label}; tried: {'; '.join(tried)}. Download one of these "
                       f"by hand, unpack it and pass --source DIR (the folder that holds {target.package}/)")
+
+
+def fetch_command(target: Target) -> str:
+    """The commands that put `target` into the cache."""
+    plain = f"`trace fetch {target.project} {target.version}`"
+    if target.pypi or not target.tag:
+        return plain + " where the network is open"
+    return (f"{plain} where the network is open, or `trace fetch {target.project} {target.version} "
+            f"--git URL|PATH` from a git repository of {target.project} (a local mirror will do)")
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise Expired in the code below once `seconds` pass, even inside a read
+    that a slow server keeps alive (SIGALRM, in a Unix process's main thread;
+    elsewhere the body's reads check the clock between chunks)."""
+    global _until
+    _until = time.monotonic() + seconds
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_until = float("inf")  # when the current deadline passes (time.monotonic)
 
 
 def _candidates(session: requests.Session, target: Target, options: Options, tried: list[str]):
@@ -167,24 +216,25 @@ def _html_links(text: str, base: str) -> list[tuple[str, Link]]:
     return out
 
 
-def _install(session: requests.Session, link: Link, target: Target, options: Options) -> Path:
-    final = tree_path(target)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    archive, digest = download(session, link, final.parent, options)
+def _install(session: requests.Session, link: Link, target: Target, options: Options,
+             scratch: Scratch) -> Path:
+    archive, digest = download(session, link, scratch, options)
     try:
-        unpacked = tempfile.mkdtemp(prefix=".unpack-", dir=final.parent)
+        unpacked = scratch.dir("unpack")
         try:
-            root = unpack(archive, Path(unpacked), target.package)
-            (root / MARKER).write_text(json.dumps({"project": target.project, "version": target.version,
-                                                   "url": link.url, "sha256": digest}) + "\n")
-            return _place(root, final, target)
-        finally:
-            shutil.rmtree(unpacked, ignore_errors=True)
+            root = unpack(archive, unpacked, target.package, options.max_size)
+        except Refused as err:
+            raise Failed(str(err)) from None
+        return place(root, target, {"url": link.url, "sha256": digest})
     finally:
         archive.unlink(missing_ok=True)
 
 
-def _place(root: Path, final: Path, target: Target) -> Path:
+def place(root: Path, target: Target, origin: dict[str, str]) -> Path:
+    """Mark the unpacked tree whole and rename it into the cache (atomic)."""
+    final = tree_path(target)
+    (root / MARKER).write_text(json.dumps({"project": target.project, "version": target.version,
+                                           **origin}) + "\n")
     try:
         os.replace(root, final)
     except OSError:  # another run finished first: keep its tree if whole
@@ -194,16 +244,19 @@ def _place(root: Path, final: Path, target: Target) -> Path:
     return final
 
 
-def download(session: requests.Session, link: Link, folder: Path, options: Options) -> tuple[Path, str]:
-    """The body of link.url in a temporary file in `folder` and its sha256, size and hash checked."""
-    fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".part", dir=folder)
-    path = Path(tmp)
+def download(session: requests.Session, link: Link, scratch: Scratch, options: Options) -> tuple[Path, str]:
+    """The body of link.url in a temporary file and its sha256; size, limit and hash checked."""
+    path = scratch.file("download", ".part")
     try:
-        with os.fdopen(fd, "wb") as out, _get(session, link.url, options, stream=True) as resp:
-            expected = int(resp.headers["Content-Length"]) if "Content-Length" in resp.headers else link.size
-            got, digest = _copy(resp, out, expected, options, Path(urldefrag(link.url)[0]).name)
-        if expected is not None and got != expected:
-            raise Failed(f"got {got} of {expected} bytes")
+        with open(path, "wb") as out, _get(session, link.url, options, stream=True) as resp:
+            length = int(resp.headers["Content-Length"]) if "Content-Length" in resp.headers else None
+            expected = length if length is not None else link.size
+            if expected is not None and expected > options.max_size:
+                raise Failed(f"the file has {expected} bytes, more than {mib(options.max_size)} "
+                             f"(the limit; --max-size to raise it)")
+            wire, got, digest = _copy(resp, out, expected, options, Path(urldefrag(link.url)[0]).name)
+        if length is not None and wire != length:
+            raise Failed(f"got {wire} of {length} bytes")
         if link.size is not None and got != link.size:
             raise Failed(f"got {got} bytes, the index says {link.size}")
         if link.sha256 and digest != link.sha256.lower():
@@ -214,67 +267,51 @@ def download(session: requests.Session, link: Link, folder: Path, options: Optio
         raise
 
 
-def _copy(resp: requests.Response, out, expected: int | None, options: Options, name: str) -> tuple[int, str]:
+def _copy(resp: requests.Response, out, expected: int | None, options: Options,
+          name: str) -> tuple[int, int, str]:
+    """(bytes received, bytes written, sha256 of what was written)."""
     digest, got = hashlib.sha256(), 0
     bar = click.progressbar(length=expected, label=f"downloading {name}", file=sys.stderr) \
         if options.progress and expected and expected >= _BAR_FROM else None
     try:
-        for chunk in resp.iter_content(chunk_size=1 << 16):
+        for chunk in _chunks(resp):
+            got += len(chunk)
+            if got > options.max_size:
+                raise Failed(f"the file has more than {mib(options.max_size)} (the limit; --max-size to raise it)")
             out.write(chunk)
             digest.update(chunk)
-            got += len(chunk)
             if bar:
                 bar.update(len(chunk))
     except requests.RequestException as err:
-        raise Failed(_reason(err, options) + (f" after {got} of {expected} bytes" if expected else "")) from None
+        raise Failed(_reason(err, options) + _progress(resp, expected)) from None
+    except OSError as err:
+        raise Failed(f"cannot write {out.name}: {err.strerror or err}") from None
     finally:
         if bar:
             bar.render_finish()
-    return got, digest.hexdigest()
+    return resp.raw.tell(), got, digest.hexdigest()
 
 
-def unpack(archive: Path, into: Path, package: str) -> Path:
-    """Unpack a .tar.* or .zip into `into`; the folder holding `package/`."""
-    try:
-        if zipfile.is_zipfile(archive):
-            _unzip(archive, into)
-        else:
-            with tarfile.open(archive, "r:*") as tar:
-                if hasattr(tarfile, "data_filter"):
-                    tar.extractall(into, filter="data")
-                else:  # pragma: no cover - Python before 3.10.12
-                    _check_names([m.name for m in tar.getmembers()])
-                    tar.extractall(into)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
-        raise Failed(f"the archive does not open: {str(err) or type(err).__name__}") from None
-    holders = sorted(into.glob(f"{package}/__init__.py")) + sorted(into.glob(f"*/{package}/__init__.py"))
-    if not holders:
-        raise Failed(f"the archive holds no {package}/ package")
-    return holders[0].parent.parent
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives (each read returns what is there), the deadline checked
+    between reads."""
+    raw = resp.raw
+    read = getattr(raw, "read1", None) or raw.read  # read1: urllib3 2
+    while True:
+        if time.monotonic() > _until:
+            raise Expired
+        try:
+            chunk = read(1 << 16, decode_content=True)
+        except Exception as err:  # noqa: BLE001 - urllib3's errors, as requests names them
+            raise requests.exceptions.ChunkedEncodingError(err) from None
+        if not chunk:
+            return
+        yield chunk
 
 
-def _unzip(archive: Path, into: Path) -> None:
-    with zipfile.ZipFile(archive) as zf:
-        _check_names(zf.namelist())
-        zf.extractall(into)
-
-
-def _check_names(names: list[str]) -> None:
-    for name in names:
-        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
-            raise ValueError(f"unsafe path {name!r} in the archive")
-
-
-def _sweep(folder: Path) -> None:
-    """Remove temporaries a killed run left behind (never a whole tree)."""
-    if not folder.is_dir():
-        return
-    for p in folder.glob(".download-*"):
-        if time.time() - p.stat().st_mtime > _STALE:
-            p.unlink(missing_ok=True)
-    for p in folder.glob(".unpack-*"):
-        if time.time() - p.stat().st_mtime > _STALE:
-            shutil.rmtree(p, ignore_errors=True)
+def _progress(resp: requests.Response, expected: int | None) -> str:
+    got = resp.raw.tell()
+    return f" after {got} of {expected} bytes" if expected else f" after {got} bytes"
 
 
 def _session(options: Options) -> requests.Session:

@@ -64,6 +64,7 @@ class Table:
     archive: str  # URL template: {repo} {tag}
     projects: tuple[ProjectSource, ...]
     releases: tuple[Release, ...]
+    git: str | None = None  # URL template of a project's public git repository: {repo}
 
     def project(self, name: str) -> ProjectSource:
         for p in self.projects:
@@ -97,6 +98,8 @@ class Target:
     checked: str  # how the table's entry was checked; "" for a version given as such
     pypi: bool  # ask the PyPI index first
     urls: tuple[str, ...]  # direct archive URLs, tried in order after PyPI
+    tag: str = ""  # the git tag of this version (the release's eol tag where it has one)
+    git: str | None = None  # the project's public git repository
 
     @property
     def label(self) -> str:
@@ -132,7 +135,8 @@ def resolve(project: str, what: str, table: Table | None = None) -> Target:
     urls = [table.tarball.format(project=project, version=version)]
     urls += [table.archive.format(repo=src.repo, tag=t) for t in tags]
     return Target(project, src.package, version, name, entry.checked if entry else "",
-                  version_key(version) >= version_key(src.pypi_from), tuple(urls))
+                  version_key(version) >= version_key(src.pypi_from), tuple(urls), tags[-1],
+                  table.git.format(repo=src.repo) if table.git else None)
 
 
 def table_path() -> Path:
@@ -178,7 +182,8 @@ class _TableReader(_Reader):
             if names.count(r.name) > 1:
                 raise self.fail("releases", i, "name", f"'{r.name}' is used twice")
         return Table(self.path, self.get(sites, "sites", None, "tarball", str),
-                     self.get(sites, "sites", None, "archive", str), projects, releases)
+                     self.get(sites, "sites", None, "archive", str), projects, releases,
+                     self.get(sites, "sites", None, "git", str, None))
 
     def _project(self, name: str, d: object) -> ProjectSource:
         table = f"projects.{name}"

@@ -13,6 +13,7 @@ from tracer.compare import format_json_text, format_stat_text, format_text
 from tracer.fetch import Options, cache_root, fetch as fetch_target
 from tracer.index.cache import IndexCache
 from tracer.pipeline import Project
+from tracer.problems import TracerError
 from tracer.releases import Target, resolve
 from tracer.rules import load_rules
 from tracer.source import check_tree
@@ -27,7 +28,15 @@ from tracer.wsd.parse import parse_text
               help="Seconds to wait to connect and between reads.")
 @click.option("--retries", type=click.IntRange(0, 10), default=Options.retries, show_default=True,
               help="Retries of a URL on connection errors and server errors.")
-def fetch(project: str, release: str, timeout: float, retries: int) -> None:
+@click.option("--deadline", type=click.FloatRange(0.1, 24 * 3600), default=Options.deadline, show_default=True,
+              help="Seconds the whole fetch may take.")
+@click.option("--max-size", type=click.IntRange(1, 1 << 20), default=Options.max_size >> 20, show_default=True,
+              metavar="MIB", help="Largest download, and largest unpacked tree, in MiB.")
+@click.option("--git", "git", is_flag=False, flag_value="", default=None, metavar="URL|PATH",
+              help="Take the release's tag from this git repository (a URL or a local clone or "
+                   "mirror; alone: the project's public repository).")
+def fetch(project: str, release: str, timeout: float, retries: int, deadline: float, max_size: int,
+          git: str | None) -> None:
     """Download a release's source into the cache and print its path.
 
     RELEASE is a name from rules/_releases.toml (liberty, 2024.1, caracal) or a
@@ -35,7 +44,15 @@ def fetch(project: str, release: str, timeout: float, retries: int) -> None:
     """
     target = resolve(project, release)
     _warn_unverified(target)
-    fetched = fetch_target(target, options=Options(timeout, retries))
+    options = Options(timeout, retries, deadline=deadline, max_size=max_size << 20)
+    if git is not None:
+        from tracer.gitsource import fetch_git
+
+        if not (git or target.git):
+            raise TracerError(f"the release table names no git repository for {project}: pass --git URL|PATH")
+        fetched = fetch_git(target, git or target.git or "", options)
+    else:
+        fetched = fetch_target(target, options=options)
     click.echo(fetched.how, err=True)
     click.echo(str(fetched.root))
 
