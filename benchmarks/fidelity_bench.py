@@ -116,7 +116,8 @@ def _last_line(text: str) -> str:
     return lines[-1][:160] if lines else ""
 
 
-def table(scores: list[Score], watched: list[str], baseline: dict[str, float]) -> str:
+def table(scores: list[Score], watched: list[str], baseline: dict[str, float] | None) -> str:
+    """The per-operation rows and the aggregates with their aims; `baseline` None: this run is it."""
     lines = ["| operation | reference steps | draft steps | recall | precision | F1 | exact F1 | length ratio |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in scores:
@@ -146,8 +147,8 @@ def table(scores: list[Score], watched: list[str], baseline: dict[str, float]) -
         now = next((s for s in ok if s.op == op), None)
         if now is None:
             continue
-        before = baseline.get(op)
-        aim = "no baseline saved" if before is None else \
+        before = baseline.get(op) if baseline is not None else None
+        aim = "this run is the baseline" if baseline is None else "no baseline saved" if before is None else \
             f"no worse than the baseline's {before:.2f}: {'met' if now.f1 >= before - 0.005 else 'MISSED'}"
         lines.append(f"| {op} F1 | {now.f1:.2f} | {aim} |")
     if len(ok) < len(scores):
@@ -175,6 +176,7 @@ def main() -> int:
     ap.add_argument("--watched", default=",".join(WATCHED), help="Operations that must not get worse (comma list).")
     ap.add_argument("--label", default="current", help="Which section of RESULTS.md to write (baseline, current...).")
     ap.add_argument("--title", default="", help="Heading of the section (default from the label).")
+    ap.add_argument("--note", default="", help="A sentence added to the section (how this run was made).")
     ap.add_argument("--save-baseline", action="store_true", help=f"Also write each F1 to {BASELINE.name}.")
     ap.add_argument("-o", "--output", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--no-write", action="store_true", help="Print the table only.")
@@ -200,7 +202,8 @@ def main() -> int:
             "of the reference's steps the draft has, precision = share of the draft's steps the reference has "
             "(equal or changed wording between the same participants; exact F1 counts equal wording only); "
             "length ratio = draft steps / reference steps. Watched operations must not get worse than the "
-            "baseline.\n\n" + table(scores, watched, baseline))
+            "baseline." + (f" {args.note}" if args.note else "") + "\n\n" + table(scores, watched, None if args.save_baseline else baseline))
+    body += "\nRun: `.venv/bin/python benchmarks/fidelity_bench.py [--source TREE] [--detail LEVEL] [--label NAME]`.\n"
     heading = "## Fidelity: " + (args.title or args.label)
     print(f"{heading}\n\n{body}")
     if args.save_baseline:

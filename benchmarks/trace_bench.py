@@ -144,7 +144,9 @@ def main() -> int:
         results = {v: bench_tree(v, release_tree(v), args.op, args.jobs, pyan, work) for v in args.versions}
     text = "# trace benchmark\n\n" + table(results, args.op, args.jobs) + \
         "\nRun: `.venv/bin/python benchmarks/trace_bench.py` (downloads the sdists and pyan3 once).\n"
-    args.output.write_text(text)
+    old = args.output.read_text() if args.output.is_file() else ""
+    kept = old[old.find("<!-- fidelity:"):] if "<!-- fidelity:" in old else ""  # fidelity_bench.py's sections
+    args.output.write_text(text + ("\n" + kept if kept else ""))
     print(text)
     return 0
 

@@ -25,7 +25,7 @@ _FILE = click.Path(path_type=Path, dir_okay=True)
 @click.option("--stat", is_flag=True, help="Per-kind counts instead of the steps.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result, with every pairing.")
 @click.option("--alias", "aliases", multiple=True, metavar="NAME=OTHER",
-              help="Read participant NAME as OTHER on both sides (glance_api=glance); repeatable.")
+              help="Read participant NAME as OTHER on both sides (image_api=images); repeatable.")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
 def diff(a: Path, b: Path, stat: bool, as_json: bool, aliases: tuple[str, ...], color: bool | None) -> None:
     """Compare two diagrams step by step: exit 0 same, 1 different, 2 trouble.

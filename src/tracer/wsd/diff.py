@@ -152,12 +152,12 @@ def normalise(text: str) -> str:
 
 
 def parse_aliases(pairs: Iterable[str]) -> dict[str, str]:
-    """`["glance_api=glance"]` -> {"glance_api": "glance"}; a bad item raises ValueError."""
+    """`["image_api=images"]` -> {"image_api": "images"}; a bad item raises ValueError."""
     out: dict[str, str] = {}
     for pair in pairs:
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
-            raise ValueError(f"{pair!r}: write it as NAME=OTHER (glance_api=glance)")
+            raise ValueError(f"{pair!r}: write it as NAME=OTHER (image_api=images)")
         out[old.strip()] = new.strip()
     return out
 
