@@ -80,12 +80,13 @@ def cache_root() -> Path:
     return default_dir()
 
 
-def tree_path(target: Target) -> Path:
-    return cache_root() / "sources" / f"{target.project}-{target.version}"
+def tree_path(target: Target, cache: Path | None = None) -> Path:
+    return (cache or cache_root()) / "sources" / f"{target.project}-{target.version}"
 
 
-def cached(target: Target) -> Path | None:
-    root = tree_path(target)
+def cached(target: Target, cache: Path | None = None) -> Path | None:
+    """The whole tree of `target` in the cache (default: this process's), or None."""
+    root = tree_path(target, cache)
     ok = (root / MARKER).is_file() and (root / target.package / "__init__.py").is_file()
     return root if ok else None
 

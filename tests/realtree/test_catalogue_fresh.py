@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import release_project
-from tracer.fetch import cached, fetch_command, tree_path
+from tracer.fetch import cache_root, cached, fetch_command, tree_path
 from tracer.pipeline import Project
 from tracer.releases import resolve
 from tracer.render.batch import RenderOptions, draw_offline
@@ -27,6 +27,9 @@ from tracer.wsd.parse import parse_file
 pytestmark = pytest.mark.realtree
 
 ROOT = Path(__file__).resolve().parents[2]
+USER_CACHE = cache_root()  # read before the tests swap in a private cache: where `trace fetch` puts trees
+
+
 def committed() -> list[Path]:
     return sorted((ROOT / "diagrams").glob("*/*/*.wsd"))
 
@@ -41,9 +44,9 @@ def project_for(project: str, release: str) -> Project:
     if target.pypi:
         return release_project(project, target.version)
     if (project, release) not in _FROM_GIT:
-        tree = cached(target)
+        tree = cached(target, USER_CACHE)
         if tree is None:
-            pytest.skip(f"{target.label} is not on PyPI and not in the cache ({tree_path(target)}): "
+            pytest.skip(f"{target.label} is not on PyPI and not in the cache ({tree_path(target, USER_CACHE)}): "
                         f"run {fetch_command(target)}")
         _FROM_GIT[project, release] = Project(load_rules(project), tree)
     return _FROM_GIT[project, release]
