@@ -52,8 +52,10 @@ def run_example(rules: Rules, example: Example) -> tuple[str, ...]:
         walker = Walker(Resolver(tree, rules), rules)
         result = walker.walk(Ref("method" if "." in example.entry else "function",
                                  f"{module}.{example.entry}"), participant, "example")
-        diagram = to_diagram("example", result.statements[1:], participant, result.roles)
-        return tuple(step_line(s) for s in walk(diagram.statements) if isinstance(s, (Message, Note)))
+        diagram = to_diagram("example", result.statements, participant, result.roles)
+        # the request that starts the example and its response are not the rule's steps
+        return tuple(step_line(s) for s in walk(diagram.statements) if isinstance(s, Note) or
+                     (isinstance(s, Message) and rules.client not in (s.source, s.target)))
 
 
 def _write_module(root: Path, path: str, source: str) -> None:

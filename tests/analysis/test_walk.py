@@ -7,7 +7,7 @@ from tracer.analysis.walk import Limits, Walker
 from tracer.examples import step_line
 from tracer.index.tree import SourceTree
 from tracer.wsd.emit import emit
-from tracer.wsd.model import Diagram, Message, Note, walk
+from tracer.wsd.model import Diagram, Lifeline, Message, Note, walk
 
 from treehelp import rules_from
 
@@ -128,7 +128,13 @@ def test_the_whole_path_across_participants(make_tree):
         "client->api: pause",
         "api->database: task_state = 'pausing'",   # persistence, with the fields set before it
         "database->api: done",
-        "api->compute: pause_instance",            # RPC cast: no reply
+        "api->compute: pause_instance",            # RPC cast: no reply, and the sender goes on
+        "api->compute: get_console",               # RPC call: drawn inline, with its result
+        "compute->driver: console",
+        "note over driver: console (recursive call: not followed)",
+        "driver->compute: done",
+        "compute->api: get_console result",
+        # what the cast started comes after the sender's remaining steps
         "note over compute: notify: pause.start",  # note rule
         # the raising branch is left out; both arms call driver.pause: drawn once
         "compute->driver: pause",
@@ -137,12 +143,24 @@ def test_the_whole_path_across_participants(make_tree):
         "driver->compute: done",
         "compute->network: get info",              # opaque: not walked into
         "network->compute: done",
-        "api->compute: get_console",               # RPC call: a reply
-        "compute->driver: console",
-        "note over driver: console (recursive call: not followed)",
-        "driver->compute: done",
-        "compute->api: get_console result",
     ]
+
+
+def test_lifelines_mark_requests_replies_and_the_work_a_cast_starts(make_tree):
+    tree = SourceTree(make_tree(TREE))
+    rules = rules_from(RULES)
+    steps = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.pause"), "api",
+                                                      "pause").statements
+    arrows = {(m.source, m.target, m.text): (m.style, m.head, m.activation) for m in steps if isinstance(m, Message)}
+    assert arrows["client", "api", "pause"] == ("solid", "filled", "+")
+    assert arrows["api", "compute", "pause_instance"] == ("solid", "open", "")  # a cast: asynchronous
+    assert arrows["api", "compute", "get_console"] == ("solid", "filled", "+")  # a call waits
+    assert arrows["compute", "api", "get_console result"] == ("dotted", "filled", "-")
+    assert arrows["database", "api", "done"] == ("dotted", "filled", "")
+    lifelines = [(s.action, s.participant) for s in steps if isinstance(s, Lifeline)]
+    # the API answers, then the compute service works on what the cast asked
+    assert lifelines == [("deactivate", "api"), ("activate", "compute"), ("deactivate", "compute")]
+    assert isinstance(steps[-1], Lifeline) and steps[-1].participant == "compute"
 
 
 def test_anchors_name_each_function_with_steps(make_tree):
@@ -152,8 +170,9 @@ def test_anchors_name_each_function_with_steps(make_tree):
         Ref("method", "demo.compute.api.API.pause"), "api", "pause")
     text = emit(Diagram("t", tuple(result.statements)))
     anchors = [line for line in text.splitlines() if line.lstrip().startswith("#")]
-    assert anchors[:4] == ["# demo/compute/api.py pause()", "# demo/compute/rpcapi.py pause_instance()",
-                           "# demo/compute/manager.py pause_instance()", "# demo/driver.py pause()"]
+    assert anchors[:2] == ["# demo/compute/api.py pause()", "# demo/compute/rpcapi.py pause_instance()"]
+    # the work the cast starts is drawn last, under its own anchors
+    assert anchors[-3:-1] == ["# demo/compute/manager.py pause_instance()", "# demo/driver.py pause()"]
 
 
 SHAPES = {

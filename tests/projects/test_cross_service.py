@@ -74,7 +74,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_the_cli_takes_service_trees_as_source_name_equals_tree(run):
     result = run("nova", "delete", "--source", f"neutron={NEUTRON}", "-o", "-")
     assert result.exit_code == 0, result.stderr
-    assert "neutron->neutron_server: delete_port" in result.stdout
+    assert "neutron->+neutron_server: delete_port" in result.stdout
     assert f"tracing neutron from {NEUTRON}, for requests to neutron" in result.stderr
     own = run("nova", "delete", "--source", f"nova={FIXTURES / 'liberty'}", "--source", f"neutron={NEUTRON}",
               "-o", "-")

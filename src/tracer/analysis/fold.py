@@ -18,7 +18,7 @@ import re
 import warnings
 from dataclasses import replace
 
-from tracer.analysis.steps import asks
+from tracer.analysis.steps import only_reads
 from tracer.analysis.text import short_value
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
@@ -47,21 +47,10 @@ def _map_groups(steps: list[Statement], change) -> list[Statement]:
 
 
 # lookups ---------------------------------------------------------------------
-def is_read(step: Statement) -> bool:
-    """A message that asks for something (or the answer to one)."""
-    return isinstance(step, Message) and (asks(step) or step.text == "done")
-
-
-def _only_reads(steps: tuple[Statement, ...]) -> bool:
-    return bool(steps) and all(
-        isinstance(s, Comment) or is_read(s) or (isinstance(s, Group) and all(_only_reads(b.steps) for b in s.branches))
-        for s in steps)
-
-
 def lookups(steps: list[Statement]) -> list[Statement]:
     """`alt by uuid: get ... else: get ...` is one lookup: its first arm."""
     def change(group: Group) -> list[Statement]:
-        if group.kind == "alt" and len(group.branches) > 1 and all(_only_reads(b.steps) for b in group.branches):
+        if group.kind == "alt" and len(group.branches) > 1 and all(only_reads(b.steps) for b in group.branches):
             return [s for s in group.branches[0].steps if not isinstance(s, Comment)]
         return [group]
     return _map_groups(steps, change)

@@ -85,8 +85,9 @@ def asks(step: Statement) -> bool:
                                           or " GET " in f" {step.text} ")
 
 
-def without_reads(steps: list[Statement], source: str, target: str) -> list[Statement]:
-    """The steps without `source`'s reads from `target` and their answers."""
+def without_reads(steps: list[Statement], source: str, target: str, nested: bool = False) -> list[Statement]:
+    """The steps without `source`'s reads from `target` that depend on a
+    condition (inside a group), and their answers."""
     out: list[Statement] = []
     skip_reply = False
     for step in steps:
@@ -94,14 +95,21 @@ def without_reads(steps: list[Statement], source: str, target: str) -> list[Stat
             skip_reply = False
             continue
         skip_reply = False
-        if isinstance(step, Message) and (step.source, step.target) == (source, target) and asks(step):
+        if nested and isinstance(step, Message) and (step.source, step.target) == (source, target) and asks(step):
             skip_reply = True
             continue
-        if isinstance(step, Group):
-            step = Group(step.kind, tuple(Branch(b.label, tuple(without_reads(list(b.steps), source, target)))
+        if isinstance(step, Group) and not all(only_reads(b.steps) for b in step.branches):  # lookups stay
+            step = Group(step.kind, tuple(Branch(b.label, tuple(without_reads(list(b.steps), source, target, True)))
                                           for b in step.branches))
         out.append(step)
     return out
+
+
+def only_reads(steps: tuple[Statement, ...] | list[Statement]) -> bool:
+    """Steps that only look something up (a lookup drawn as alternatives)."""
+    return bool(steps) and all(
+        isinstance(s, Comment) or asks(s) or (isinstance(s, Message) and s.text == "done")
+        or (isinstance(s, Group) and all(only_reads(b.steps) for b in s.branches)) for s in steps)
 
 
 def is_reply_to(step: Statement, source: str, target: str) -> bool:

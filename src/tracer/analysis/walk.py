@@ -194,7 +194,7 @@ class Walker:
         self.pending.append([])
         if frame is not None:
             out += self._function(frame)
-        out.append(Lifeline("deactivate", participant))
+        out.append(Lifeline("deactivate", participant))  # the operation has answered
         out += self.pending.pop()
         return Walk(out, self.edges, self.unresolved, self.external, self.roles)
 
@@ -438,7 +438,7 @@ class Walker:
         elif inner.inline > self.limits.helpers:
             # a helper deep inside one participant: only the messages it sends
             kept = messages_only(steps, frame.participant)
-            if self.limits.folds and inner.inline > 1:  # what a helper's helper reads is its own business
+            if self.limits.folds:  # what a helper reads only on some paths is its own business
                 kept = _trim(without_reads(kept, frame.participant, self.rules.database), lambda s: True)
             # what it kept counts here, but for other services' steps: those had their own limit
             self.count = count + size(kept) - (self.remote_size - remote)

@@ -1,7 +1,8 @@
 """Compare two diagrams step by step (messages and notes), by meaning, section by section.
 
 Formatting never shows: spacing, comment style, activation lines and `+`/`-`
-modifiers, declared-vs-implied participants, and wording that differs only in
+modifiers, the arrow's line and head (`->`, `-->`, `->>`: lifelines and
+asynchronous casts are drawing style), declared-vs-implied participants, and wording that differs only in
 case, camelCase, `_`, plurals or punctuation (`tracer.wsd.wording`).
 Participants can be renamed on both sides first (`aliases`).
 
@@ -11,8 +12,7 @@ How steps pair:
    sections that moved (the same anchor elsewhere).
 2. Inside each pair of sections, steps are aligned in order (heaviest common
    subsequence): equal wording pairs as equal, similar wording between the
-   same participants (similarity >= THRESHOLD) as changed (`~`), and so does
-   the same wording drawn with another arrow (`->` for `-->`); unrelated
+   same participants (similarity >= THRESHOLD) as changed (`~`); unrelated
    steps are removed and added, never changed.
 3. Steps left over, in sections without a counterpart or unpaired in theirs,
    are aligned once more across the whole diagram, in order, by the same
@@ -39,7 +39,7 @@ from typing import Literal
 import click
 
 from tracer.wsd.align import align
-from tracer.wsd.emit import arrow, note_head, quote
+from tracer.wsd.emit import note_head, quote
 from tracer.wsd.model import Anchor, Comment, Diagram, Message, Note
 from tracer.wsd.wording import similarity, words
 
@@ -175,7 +175,7 @@ def steps_of(diagram: Diagram, aliases: Mapping[str, str] | None = None) -> list
             anchor = stmt.anchor or anchor
         elif isinstance(stmt, Message):
             src, dst = rename.get(stmt.source, stmt.source), rename.get(stmt.target, stmt.target)
-            who = f"{quote(src)}{arrow(stmt)}{quote(dst)}"
+            who = f"{quote(src)}{'<->' if stmt.both_ways else '->'}{quote(dst)}"  # the arrow's style is formatting
             steps.append(Step("message", who, normalise(stmt.text), stmt.line, anchor, groups, len(steps),
                               ends=(src, dst)))
         elif isinstance(stmt, Note):
