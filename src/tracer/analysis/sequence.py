@@ -20,13 +20,43 @@ def to_diagram(title: str, statements: list[Statement], first: str,
 
 
 def _single_roles(statements: list[Statement], roles: dict[str, str]) -> dict[str, str]:
+    """Roles drawn under their service's name: a service whose roles never
+    meet on one path (alternatives in different arms are the same host)."""
     used = {p.name for p in Diagram(None, tuple(statements)).participants()}
     per_service: dict[str, list[str]] = {}
     for role, service in roles.items():
         if role in used:
             per_service.setdefault(service, []).append(role)
-    return {names[0]: service for service, names in per_service.items()
-            if len(names) == 1 and service not in used}
+    together = _paths(statements, set(roles))
+    return {name: service for service, names in per_service.items() if service not in used
+            and not any(len(path & set(names)) > 1 for path in together) for name in names}
+
+
+def _paths(statements: list[Statement] | tuple[Statement, ...], names: set[str]) -> set[frozenset[str]]:
+    """The sets of `names` that one run through the steps can meet: the arms
+    of an `alt` are alternatives; an `opt` or a loop may run or not."""
+    paths: set[frozenset[str]] = {frozenset()}
+    for stmt in statements:
+        if isinstance(stmt, Group):
+            arms: set[frozenset[str]] = set()
+            for branch in stmt.branches:
+                arms |= _paths(branch.steps, names)
+            if stmt.kind != "alt" or len(stmt.branches) < 2:
+                arms.add(frozenset())
+        else:
+            arms = {frozenset(_names(stmt) & names)}
+        paths = {p | a for p in paths for a in arms}
+    return paths
+
+
+def _names(stmt: Statement) -> set[str]:
+    if isinstance(stmt, Message):
+        return {stmt.source, stmt.target}
+    if isinstance(stmt, Note):
+        return set(stmt.participants)
+    if isinstance(stmt, Lifeline):
+        return {stmt.participant}
+    return set()
 
 
 def rename(stmt: Statement, names: dict[str, str]) -> Statement:

@@ -682,9 +682,13 @@ class Walker:
         server = next((a.text for c in _every(frame.fn.events) if isinstance(c, Call)
                        for a in c.args if a.keyword == "server"), None)
         roles = dict(rule.roles)
-        # what the caller passed for it says more (`host=self.source`) than the parameter's name
+        # what the caller passed for it says more (`host=self.source`) than the parameter's
+        # name, also inside an expression (`_compute_host(host, instance)` given `src_host`)
         given = frame.passed.get(server or "", "").removeprefix("self.")
-        role = roles.get(given) or roles.get(server or "")
+        inside = re.sub(r"\b\w+\b", lambda m: frame.passed.get(m.group(0), m.group(0)), server or "")
+        named = [frame.passed[n] for n in re.findall(r"\b\w+\b", server or "") if n in frame.passed]
+        role = roles.get(given) or roles.get(inside) or \
+            next((roles[n] for n in named if n in roles), None) or roles.get(server or "")
         if role is None:
             return rule.service
         self.roles[f"{rule.service}_{role}"] = rule.service
