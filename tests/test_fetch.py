@@ -353,6 +353,20 @@ def test_a_gzip_bomb_stops_at_the_size_limit(server, cache):
     assert (ok.root / "nova" / "zeros.bin").stat().st_size == 48 << 20  # under a higher limit it unpacks
 
 
+def test_a_zip_bomb_stops_at_the_size_limit(server, cache):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"nova-{VERSION}/nova/__init__.py", "")
+        zf.writestr(f"nova-{VERSION}/nova/zeros.bin", bytes(48 << 20))
+    data = buf.getvalue()
+    server.routes["/simple/nova/"] = ("ok", b"<html></html>")
+    server.routes["/nova.zip"] = ("ok", data)
+    with pytest.raises(TracerError, match=r"nova.zip \(the archive unpacks to more than 8 MiB"):
+        fetch(target(server, (f"{server.url}/nova.zip",)),
+              options=Options(timeout=5, retries=0, progress=False, max_size=8 << 20))
+    assert leftovers(cache) == []
+
+
 @pytest.mark.parametrize("behaviour, limit, said", [
     ("ok", 1000, "the file has {n} bytes, more than 0.000953674 MiB"),  # refused from Content-Length
     ("no-length", 1000, "the file has more than 0.000953674 MiB"),  # refused while it arrives
@@ -576,6 +590,12 @@ def test_nova_is_in_every_release_from_liberty_on():
     ('[sites]\ntarball = "t"\narchive = "a"\n[projects.nova]\npypi_from = "1"\nrepo = "r"\nchecked = "maybe"\n',
      ":7: [projects.nova]: 'checked' must be one of"),
     ('[sites\n', ":1: not valid TOML"),
+    ('[sites]\ntarball = "t"\narchive = "a"\ngti = "g"\n', ":4: [sites]: 'gti' is not a known field; did you mean 'git'?"),
+    ('[sites]\ntarball = "t"\narchive = "a"\n[projects.nova]\npypi_from = "1"\nrepo = "r"\nrpeo = "x"\n',
+     ":7: [projects.nova]: 'rpeo' is not a known field; did you mean 'repo'?"),
+    ('[sites]\ntarball = "t"\narchive = "a"\n[[release]]\nname = "x"\n',
+     ":4: [[release]] is not a known table; did you mean [[releases]]?"),
+    ('sites = "t"\n', ":1: 'sites' must be a table, not a string"),
 ])
 def test_a_bad_table_names_the_file_and_line(text, where):
     with pytest.raises(TracerError) as err:

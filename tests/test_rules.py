@@ -143,3 +143,19 @@ def test_rule_example(project, example):
 def test_every_rule_kind_of_nova_has_an_example():
     names = {name.split(" #")[0] for name, _ in examples(load_rules("nova"))}
     assert names == {"participants", "bindings", "rpc", "notes", "persist", "clients"}
+
+
+def test_rules_check_loads_the_release_table_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from click.testing import CliRunner
+
+    from tracer.cli import main
+
+    (tmp_path / "demo.toml").write_text(GOOD)
+    (tmp_path / "_releases.toml").write_text('[sites]\ntarball = "t"\narchive = "a"\ngti = "g"\n')
+    monkeypatch.setenv("TRACER_RULES_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["rules", "check"])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "demo: rules load, 0 of 0 examples draw what they promise",
+        f"{tmp_path / '_releases.toml'}:4: [sites]: 'gti' is not a known field; did you mean 'git'? "
+        "(known: archive, git, tarball)"]

@@ -46,7 +46,7 @@ def mib(size: int) -> str:
 
 def _untar(archive: Path, into: Path, max_size: int) -> None:
     with tarfile.open(archive, "r:*") as tar:
-        _read_through(tar, max_size + FILES * 1024)
+        _read_through(tar, max_size)
     with tarfile.open(archive, "r:*") as tar:
         if hasattr(tarfile, "data_filter"):
             tar.extractall(into, members=_within(tar, max_size), filter="data")
@@ -56,15 +56,16 @@ def _untar(archive: Path, into: Path, max_size: int) -> None:
             tar.extractall(into, members=members)
 
 
-def _read_through(tar: tarfile.TarFile, most: int) -> None:
+def _read_through(tar: tarfile.TarFile, max_size: int) -> None:
     """Decompress the whole stream, writing nothing: its checksum is checked at
     the end (tarfile alone would stop quietly at the first damaged header and
-    keep a partial tree), and a stream far past the limit stops here."""
-    stream, total = tar.fileobj, 0
+    keep a partial tree), and a stream far past the limit (more than its
+    members plus their headers could need) stops here."""
+    stream, total, most = tar.fileobj, 0, max_size + FILES * 1024
     while chunk := stream.read(1 << 20):  # type: ignore[union-attr]
         total += len(chunk)
         if total > most:
-            raise Refused(f"the archive unpacks to more than {mib(most)}")
+            _check(0, total, max_size)
 
 
 def _within(tar: tarfile.TarFile, max_size: int) -> Iterator[tarfile.TarInfo]:

@@ -7,6 +7,7 @@ import click
 from tracer.cli.app import main
 from tracer.examples import check_examples
 from tracer.problems import TracerError
+from tracer.releases import load_table, table_path
 from tracer.rules import available_projects, load_rules, rules_dir
 
 
@@ -18,7 +19,8 @@ def rules() -> None:
 @rules.command()
 @click.argument("projects", nargs=-1)
 def check(projects: tuple[str, ...]) -> None:
-    """Load each rules file (all by default) and run every rule's example.
+    """Load each rules file (all by default) and run every rule's example;
+    with no PROJECTS, load the release table too.
 
     A failing example prints what it expected and what the rule drew.
     Exit 1 when anything is wrong.
@@ -43,8 +45,24 @@ def check(projects: tuple[str, ...]) -> None:
                 click.echo("  drawn:    " + (" | ".join(outcome.actual) or "(nothing)"))
         passed = sum(o.ok for o in outcomes)
         click.echo(f"{name}: rules load, {passed} of {len(outcomes)} examples draw what they promise")
+    if not projects:
+        failures += not _check_release_table()
     if failures:
         raise SystemExit(1)
+
+
+def _check_release_table() -> bool:
+    """Load rules/_releases.toml, where there is one; say how it went."""
+    path = table_path()
+    if not path.is_file():
+        return True
+    try:
+        releases = load_table(path).releases
+    except TracerError as err:
+        click.echo(str(err))
+        return False
+    click.echo(f"{path.name}: loads, {len(releases)} releases")
+    return True
 
 
 @rules.command()
