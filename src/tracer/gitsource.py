@@ -1,4 +1,4 @@
-"""A release's source from a git repository: `trace fetch nova liberty --git URL|PATH`.
+"""A release's source from a git repository: `trace fetch PROJECT RELEASE --git URL|PATH`.
 
 The tree at the release's tag (its eol tag where the release table names
 one: `liberty-eol`) comes out of `git archive`: from the repository itself
