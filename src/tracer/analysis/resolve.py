@@ -293,7 +293,7 @@ class Resolver:
 
 @lru_cache(maxsize=4096)
 def without_args(text: str) -> str:
-    """`heatclient.Client(version, **args).stacks` -> `heatclient.Client().stacks`."""
+    """`someclient.Client(version, **args).stacks` -> `someclient.Client().stacks`."""
     out, level = [], 0
     for ch in text:
         if ch == "(":

@@ -587,7 +587,7 @@ class Walker:
 
     def _client_rule(self, frame: Frame, call: Call, ref: Ref | None) -> tuple[ClientRule, str] | None:
         """A call on another service's client object, and the client method it
-        calls (`cinderclient(ctx).volumes.reserve` -> volumes.reserve)."""
+        calls (`volumeclient(ctx).volumes.reserve` -> volumes.reserve)."""
         if not self.rules.clients or "." not in call.callee or call.callee.count(".") == 1 and \
                 call.callee.startswith("self."):  # a class's own method is no request
             return None
@@ -678,7 +678,7 @@ class Walker:
 
     def _role(self, frame: Frame, rule: RpcRule) -> str:
         """The service, split by host role when the rules know the `server=`
-        the client prepares (`host` -> nova_compute_dest)."""
+        the client prepares (`host` -> compute_dest)."""
         server = next((a.text for c in _every(frame.fn.events) if isinstance(c, Call)
                        for a in c.args if a.keyword == "server"), None)
         roles = dict(rule.roles)
