@@ -93,12 +93,16 @@ def draft_options(trace: list[str], detail: str | None) -> list[str]:
     return ["--detail", detail]
 
 
-def score(op: str, ref: Path, tree: Path, trace: list[str], options: list[str], work: Path) -> Score:
+def score(op: str, ref: Path, tree: Path | None, trace: list[str], options: list[str], work: Path) -> Score:
+    """Draft `op` into `work` (or, without a tree, score the draft already there)."""
     draft = work / f"{op}.wsd"
-    made = subprocess.run([*trace, "nova", op, "--source", str(tree), "-o", str(draft), "--force", *options],
-                          capture_output=True, text=True)
-    if made.returncode != 0 or not draft.is_file():
-        return Score(op, error=_last_line(made.stderr) or f"trace exited {made.returncode}")
+    if tree is not None:
+        made = subprocess.run([*trace, "nova", op, "--source", str(tree), "-o", str(draft), "--force", *options],
+                              capture_output=True, text=True)
+        if made.returncode != 0 or not draft.is_file():
+            return Score(op, error=_last_line(made.stderr) or f"trace exited {made.returncode}")
+    elif not draft.is_file():
+        return Score(op, error=f"no {draft}")
     aliases = [arg for pair in ALIASES for arg in ("--alias", pair)]
     compared = subprocess.run([*trace, "diff", "--json", *aliases, str(ref), str(draft)],
                               capture_output=True, text=True)
@@ -177,6 +181,8 @@ def main() -> int:
     ap.add_argument("--label", default="current", help="Which section of RESULTS.md to write (baseline, current...).")
     ap.add_argument("--title", default="", help="Heading of the section (default from the label).")
     ap.add_argument("--note", default="", help="A sentence added to the section (how this run was made).")
+    ap.add_argument("--drafts", type=Path, help="Score the OP.wsd drafts in this folder (made earlier, by "
+                    "another version say) instead of drafting.")
     ap.add_argument("--save-baseline", action="store_true", help=f"Also write each F1 to {BASELINE.name}.")
     ap.add_argument("-o", "--output", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--no-write", action="store_true", help="Print the table only.")
@@ -184,8 +190,8 @@ def main() -> int:
     refs = sorted(args.reference.glob("*.wsd")) if args.reference.is_dir() else []
     if not refs:
         sys.exit(f"fidelity_bench: no reference diagrams in {args.reference}; pass --reference DIR")
-    tree = args.source or default_source()
-    if not (tree / "nova" / "__init__.py").is_file():
+    tree = None if args.drafts else args.source or default_source()
+    if tree is not None and not (tree / "nova" / "__init__.py").is_file():
         sys.exit(f"fidelity_bench: {tree}: no nova/ package there; give --source the folder holding nova/")
     trace = trace_command()
     options = draft_options(trace, args.detail)
@@ -193,11 +199,12 @@ def main() -> int:
     baseline = json.loads(BASELINE.read_text()) if BASELINE.is_file() else {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fidelity-") as tmp:
-        scores = [score(ref.stem, ref, tree, trace, options, Path(tmp)) for ref in refs]
+        scores = [score(ref.stem, ref, tree, trace, options, args.drafts or Path(tmp)) for ref in refs]
     version = subprocess.run([*trace, "--version"], capture_output=True, text=True).stdout.strip()
     detail = f" --detail {args.detail}" if args.detail else ""
-    body = (f"{len(scores)} Nova operations with a hand-drawn Liberty diagram, drafted from `{tree.name}` "
-            f"(`trace nova OP{detail}`, {version}, {time.perf_counter() - started:.0f} s) and scored with "
+    made = f"drafted from `{tree.name}` (`trace nova OP{detail}`, {version}, {time.perf_counter() - started:.0f} s)" \
+        if tree is not None else f"drafts read from `{args.drafts}`"
+    body = (f"{len(scores)} Nova operations with a hand-drawn Liberty diagram, {made} and scored with "
             f"`trace diff --json {' '.join('--alias ' + a for a in ALIASES)} REFERENCE DRAFT`. Recall = share "
             "of the reference's steps the draft has, precision = share of the draft's steps the reference has "
             "(equal or changed wording between the same participants; exact F1 counts equal wording only); "

@@ -85,21 +85,24 @@ def asks(step: Statement) -> bool:
                                           or " GET " in f" {step.text} ")
 
 
-def without_reads(steps: list[Statement], source: str, target: str, nested: bool = False) -> list[Statement]:
-    """The steps without `source`'s reads from `target` that depend on a
-    condition (inside a group), and their answers."""
+def without_reads(steps: list[Statement] | tuple[Statement, ...], source: str, nested: bool = False,
+                  everywhere: bool = False) -> list[Statement]:
+    """The steps without what `source` only reads (the request, what happens
+    while it is served, and its answer): those inside a group (a lookup, a
+    group of reads only, stays), or `everywhere`."""
     out: list[Statement] = []
-    skip_reply = False
+    waiting: str | None = None  # the participant whose answer ends a read being left out
     for step in steps:
-        if skip_reply and is_reply_to(step, source, target):
-            skip_reply = False
+        if waiting is not None:
+            if isinstance(step, Message) and (step.source, step.target) == (waiting, source):
+                waiting = None
             continue
-        skip_reply = False
-        if nested and isinstance(step, Message) and (step.source, step.target) == (source, target) and asks(step):
-            skip_reply = True
+        if (nested or everywhere) and isinstance(step, Message) and step.source == source and \
+                step.target != source and asks(step):
+            waiting = step.target
             continue
-        if isinstance(step, Group) and not all(only_reads(b.steps) for b in step.branches):  # lookups stay
-            step = Group(step.kind, tuple(Branch(b.label, tuple(without_reads(list(b.steps), source, target, True)))
+        if isinstance(step, Group) and (everywhere or not all(only_reads(b.steps) for b in step.branches)):
+            step = Group(step.kind, tuple(Branch(b.label, tuple(without_reads(b.steps, source, True, everywhere)))
                                           for b in step.branches))
         out.append(step)
     return out
@@ -110,10 +113,6 @@ def only_reads(steps: tuple[Statement, ...] | list[Statement]) -> bool:
     return bool(steps) and all(
         isinstance(s, Comment) or asks(s) or (isinstance(s, Message) and s.text == "done")
         or (isinstance(s, Group) and all(only_reads(b.steps) for b in s.branches)) for s in steps)
-
-
-def is_reply_to(step: Statement, source: str, target: str) -> bool:
-    return isinstance(step, Message) and (step.source, step.target) == (target, source)
 
 
 def size(steps: list[Statement] | tuple[Statement, ...]) -> int:

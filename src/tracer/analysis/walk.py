@@ -25,8 +25,8 @@ from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
-from tracer.analysis.steps import STOPPED, Landmark, _trim, common_ends, has_message, messages_only, size, without_reads
-from tracer.analysis.text import humanise, render, short_value, wsd_text
+from tracer.analysis.steps import STOPPED, Landmark, _trim, asks, common_ends, has_message, messages_only, size, without_reads
+from tracer.analysis.text import humanise, render, short_value, words, wsd_text
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
 from tracer.problems import TracerError
 from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
@@ -106,6 +106,11 @@ class Walk:
         for caller, callee, data in self.edges:
             graph.add_edge(caller, callee, **data)
         return graph
+
+
+def _reads(name: str) -> bool:
+    """Is reading what a function is for (`get_instance`, `_show`)?"""
+    return asks(Message("", "", " ".join(words(name))))
 
 
 def _reply(source: str, target: str, text: str) -> Message:
@@ -438,8 +443,11 @@ class Walker:
         elif inner.inline > self.limits.helpers:
             # a helper deep inside one participant: only the messages it sends
             kept = messages_only(steps, frame.participant)
-            if self.limits.folds:  # what a helper reads only on some paths is its own business
-                kept = _trim(without_reads(kept, frame.participant, self.rules.database), lambda s: True)
+            if self.limits.folds:
+                # a helper is drawn for its purpose: what it reads on the way is its own
+                # business (all of it, unless reading is its purpose: `get_instance`)
+                kept = _trim(without_reads(kept, frame.participant, everywhere=not _reads(found[2].name)),
+                             lambda s: True)
             # what it kept counts here, but for other services' steps: those had their own limit
             self.count = count + size(kept) - (self.remote_size - remote)
             self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
