@@ -151,25 +151,27 @@ def deadline(seconds: float) -> Iterator[None]:
     """Raise Expired in the code below once `seconds` pass, even inside a read
     that a slow server keeps alive (SIGALRM, in a Unix process's main thread;
     elsewhere the body's reads check the clock between chunks)."""
-    global _until
-    _until = time.monotonic() + seconds
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise Expired
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _clock.until = time.monotonic() + seconds
     try:
-        yield
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def expire(signum: int, frame: object) -> None:
+            raise Expired
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _clock.until = float("inf")
 
 
-_until = float("inf")  # when the current deadline passes (time.monotonic)
+_clock = threading.local()  # .until: when this thread's deadline passes (time.monotonic)
 
 
 def _candidates(session: requests.Session, target: Target, options: Options, tried: list[str]):
@@ -187,9 +189,13 @@ def _candidates(session: requests.Session, target: Target, options: Options, tri
 
 def find_sdist(session: requests.Session, page: str, target: Target, options: Options) -> Link:
     """The sdist of target.version on a PEP 503/691 simple index page."""
-    resp = _get(session, page, options, accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1")
+    resp = _get(session, page, options, stream=True,
+                accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1")
     with resp:
-        body = resp.content
+        try:
+            body = _read_all(resp, options.max_size)
+        except requests.RequestException as err:
+            raise Failed(_reason(err, options)) from None
     links = _json_links(body, resp.url) if "json" in resp.headers.get("Content-Type", "") \
         else _html_links(body.decode("utf-8", "replace"), resp.url)
     names = {f"{target.project}-{target.version}{ext}" for ext in (".tar.gz", ".zip")}
@@ -299,7 +305,7 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
     raw = resp.raw
     read = getattr(raw, "read1", None) or raw.read  # read1: urllib3 2
     while True:
-        if time.monotonic() > _until:
+        if time.monotonic() > getattr(_clock, "until", float("inf")):
             raise Expired
         try:
             chunk = read(1 << 16, decode_content=True)
@@ -308,6 +314,17 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
+
+
+def _read_all(resp: requests.Response, limit: int) -> bytes:
+    """A whole (small) body, refused past `limit` bytes."""
+    parts, got = [], 0
+    for chunk in _chunks(resp):
+        got += len(chunk)
+        if got > limit:
+            raise Failed(f"the page has more than {mib(limit)}")
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _progress(resp: requests.Response, expected: int | None) -> str:
