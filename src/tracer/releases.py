@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from tracer.problems import TracerError
-from tracer.rules import _Reader, rules_dir
+from tracer.rules import rules_dir
+from tracer.tomlread import TomlReader, load_toml
 
 CHECKS = ("git", "pypi", "unverified")
 _VERSION = re.compile(r"^\d+(\.\d+)*([.-]?(a|b|rc|dev)\d*)*$")
@@ -156,17 +151,11 @@ def _cached(path: str, _mtime: int) -> Table:
 
 
 def parse_table(text: str, path: str) -> Table:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
-        raise TracerError(f"{path}:{m.group(1) if m else 1}: not valid TOML: "
-                          f"{str(err).split(' (at')[0]}") from None
-    return _TableReader(text, path).table(data)
+    return _TableReader(text, path).table(load_toml(text, path))
 
 
-class _TableReader(_Reader):
-    """The project rules' reader, for this table's shape."""
+class _TableReader(TomlReader):
+    """Reads this table's shape."""
 
     def table(self, data: dict) -> Table:
         names = data.get("projects") if isinstance(data.get("projects"), dict) else {}
