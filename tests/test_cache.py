@@ -20,7 +20,7 @@ MODULE = "nova.compute.api"
 
 
 def entries(root: Path) -> list[Path]:
-    return sorted(root.rglob("*.pickle"))
+    return sorted(root.rglob("*.entry"))
 
 
 def load(root: Path, name: str = MODULE, tree: Path = LIBERTY) -> tuple[object, IndexCache]:
@@ -83,7 +83,7 @@ def test_a_file_that_cannot_be_parsed_is_cached_as_its_problem(tmp_path: Path):
         cache = IndexCache(tmp_path / "c")
         source = SourceTree(tree, cache)
         assert source.module("pkg.broken") is None
-        assert len(source.problems) == 1 and "pkg/broken.py:1: cannot parse" in source.problems[0]
+        assert len(source.problems) == 1 and source.problems[0].startswith("pkg/broken.py:1: cannot read (syntax error: ")
         assert cache.hits == expected_hits
 
 
@@ -149,3 +149,90 @@ def test_default_location_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_mod.default_dir() == tmp_path / "home" / ".cache" / "tracer"
+
+
+# entries someone else could have written ----------------------------------
+
+class _Planted:
+    """A pickle that makes a folder when loaded: what a hostile entry would run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.mkdir, (str(self.marker),)
+
+
+def _planted_payload(kind: str, marker: Path) -> bytes:
+    import pickle
+    return {"a pickle that runs code": pickle.dumps(_Planted(marker)),
+            "an unknown record tag": b'[99,"x"]',
+            "a record with missing fields": b'[11,"nova.compute.api"]',
+            "arrays nested past the recursion limit": b"[" * 100_000 + b"]" * 100_000,
+            "not JSON": b"\x80\x04K\x01."}[kind]
+
+
+@pytest.mark.parametrize("kind", ["a pickle that runs code", "an unknown record tag", "a record with missing fields",
+                                  "arrays nested past the recursion limit", "not JSON"])
+def test_an_entry_written_by_another_user_never_runs_code(tmp_path: Path, kind: str):
+    import hashlib
+    import os
+    fresh = SourceTree(LIBERTY).module(MODULE)
+    load(tmp_path / "c")
+    [entry] = entries(tmp_path / "c")
+    marker = tmp_path / "ran"
+    payload = _planted_payload(kind, marker)
+    key = bytes.fromhex(entry.stem)
+    head = cache_mod._HEAD.pack(cache_mod.MAGIC, cache_mod.FORMAT, cache_mod.build_id(), key, len(payload),
+                                hashlib.sha256(payload).digest())
+    entry.write_bytes(head + payload)  # whole and well signed: only its payload is hostile
+    for path in (entry, entry.parent, tmp_path / "c", tmp_path / "c" / "index"):
+        os.chown(path, 4242, 4242)  # another user's, writable by anyone
+        os.chmod(path, 0o777 if path.is_dir() else 0o666)
+    module, cache = load(tmp_path / "c")
+    assert not marker.exists()
+    assert module == fresh and (cache.rejected, cache.hits) == (1, 0)
+
+
+def test_a_cache_that_cannot_be_written_is_reported_once(run, tmp_path: Path):
+    (tmp_path / "blocker").write_text("a file where the cache directory should be")
+    for args in (["pause", "-o", "-"], ["--all", "-o", "out", "-j", "2"]):
+        result = run("nova", *args, "--cache-dir", str(tmp_path / "blocker" / "cache"))
+        assert result.exit_code == 0, result.stderr
+        said = [line for line in result.stderr.splitlines() if "index cache" in line]
+        assert said == [f"warning: {tmp_path / 'blocker' / 'cache'}: cannot write the index cache (Not a directory); "
+                        "this run and later ones stay uncached until it is writable (--cache-dir PATH moves it)"]
+
+
+def test_a_failed_write_is_tried_once(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = IndexCache(blocker / "cache")
+    source = SourceTree(LIBERTY, cache)
+    assert _index_all(source) > 10
+    assert cache.write_errors == 1
+    assert source.problems.count(next(p for p in source.problems if "index cache" in p)) == 1
+
+
+def _index_all(source: SourceTree) -> int:
+    names = [source.module_name(p) for p in sorted((LIBERTY / "nova").rglob("*.py"))]
+    return sum(source.module(n) is not None for n in names)
+
+
+ASYNC_NOTE = "warning: nova/virt/libvirt/guest.py: read 'async' used as a name on line 117"
+
+
+def test_the_python2_note_is_said_on_the_first_run_on_a_tree_only(run, tmp_path: Path):
+    def said(*args: str) -> bool:
+        result = run("nova", "pause", "-o", "-", *args)
+        assert result.exit_code == 0, result.stderr
+        return ASYNC_NOTE in result.stderr.splitlines()
+
+    assert [said("--cache-dir", "c"), said("--cache-dir", "c"), said("--cache-dir", "c")] == [True, False, False]
+    copy = tmp_path / "copy"
+    shutil.copytree(LIBERTY, copy)
+    assert [said("--cache-dir", "c", "--source", str(copy)), said("--cache-dir", "c", "--source", str(copy))] \
+        == [True, False]  # another tree, said once for it too
+    assert said("--no-cache") and said("--no-cache")  # nowhere to remember it
+    assert said("--cache-dir", "other")

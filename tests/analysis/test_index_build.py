@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
 from tracer.index.build import build_module, rename_py2_keywords
 from tracer.index.model import Bind, Call, If, Loop, Raise, Return, SetAttr
+from tracer.index.tree import SourceTree
+from tracer.source import FIXTURES
 
 
 def index(source: str, name: str = "pkg.mod", is_package: bool = False):
@@ -181,3 +187,70 @@ def test_string_locals_tuple_targets_and_returned_tuples():
         ("client", None, 0), ("name", None, 1)]
     assert binds[2].value == "self._pair()"
     assert [e for e in events if isinstance(e, Return)][0].items == ("client", "name")
+
+
+# hostile input: what the parser cannot take is reported, never a crash ----
+
+def test_the_nesting_guard_skips_strings_and_comments_and_names_the_line():
+    from tracer.index.guard import MAX_NESTING, too_deep
+
+    deep = "(" * (MAX_NESTING + 1) + ")" * (MAX_NESTING + 1)
+    assert too_deep(f"x = 1\ny = {deep}\n") == (2, f"brackets nested more than {MAX_NESTING} deep, "
+                                                   "which Python refuses too")
+    assert too_deep("(" * MAX_NESTING + ")" * MAX_NESTING) is None  # Python's own limit still reads
+    hidden = f"a = '{deep[:300]}'\nb = '''\n{deep[:300]}\n'''\n# {deep[:300]}\nc = \"\\\"(\" + ([1])\n"
+    assert too_deep(hidden) is None
+
+
+def hostile_tree(tmp_path: Path) -> Path:
+    """The fixture with API modules the parser cannot take (each mentions
+    `pause`, so drafting pause reads them all)."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    api = tree / "nova" / "api" / "openstack" / "compute"
+    (api / "deep.py").write_text("# pause\nX = " + "(" * 3000 + "1" + ")" * 3000 + "\n")
+    (api / "long_sum.py").write_text("# pause\nY = " + " + ".join(["1"] * 1000) + "\n")
+    (api / "broken.py").write_text("# pause\ndef f(:\n")
+    (api / "folder.py").mkdir()
+    (api / "loop.py").symlink_to("loop.py")
+    return tree
+
+
+def test_modules_the_parser_cannot_take_are_reported_and_skipped(tmp_path: Path):
+    tree = hostile_tree(tmp_path)
+    trace = Path(sys.executable).with_name("trace")
+    result = subprocess.run([str(trace), "nova", "pause", "--source", str(tree), "-o", "-", "--no-cache"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr  # was 139 (segmentation fault) for deep.py
+    assert result.stdout.startswith("title pause")
+    where = "warning: nova/api/openstack/compute/"
+    warnings = [line for line in result.stderr.splitlines() if line.startswith(where)]
+    assert sorted(line[len(where):] for line in warnings) == [
+        "broken.py:2: cannot read (syntax error: parser error: error at 3:0: expected one of ), *, **, "
+        "NAME); skipped",
+        "deep.py:2: cannot read (brackets nested more than 200 deep, which Python refuses too); skipped",
+        "folder.py: cannot read (a directory, not a file); skipped",
+        "long_sum.py: cannot read (an expression nested too deep for the tracer to index); skipped",
+        "loop.py: cannot read (a symlink that loops); skipped",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_directory_or_looping_symlink_is_no_outside_library(tmp_path: Path):
+    tree = hostile_tree(tmp_path)
+    source = SourceTree(tree)
+    for name in ("folder", "loop", "absent"):
+        assert source.module_file(f"nova.api.openstack.compute.{name}") is None
+        assert source.module(f"nova.api.openstack.compute.{name}") is None
+    assert source.problems == ["nova/api/openstack/compute/folder.py: cannot read (a directory, not a file); "
+                               "skipped",
+                               "nova/api/openstack/compute/loop.py: cannot read (a symlink that loops); skipped"]
+
+
+def test_a_package_whose_folder_loops_is_reported(tmp_path: Path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "sub").symlink_to("sub")
+    source = SourceTree(tmp_path)
+    assert source.module("pkg.sub") is None
+    assert source.problems == ["pkg/sub/__init__.py: cannot read (a symlink that loops); skipped"]

@@ -2,36 +2,37 @@
 
 One file per (module source, module name, tracer build): a fixed header
 (magic, format version, tracer build id, entry key, payload length and
-sha256) and a pickled `Module`, or the one-line problem of a file that
-cannot be parsed. Entries are written to a temporary file and renamed into
-place, so concurrent `trace` processes only ever see whole entries; a
-corrupt or truncated one fails its checks and is rebuilt. The index does not
-depend on the rules, so they are not part of the key.
+sha256) and the `Module` as JSON (`codec`: plain data, so an entry someone
+else wrote can mislead a draft but never run code), or the one-line problem
+of a file that cannot be read. Entries are written to a temporary file and
+renamed into place, so concurrent `trace` processes only ever see whole
+entries; a corrupt or truncated one fails its checks and is rebuilt. The
+index does not depend on the rules, so they are not part of the key.
 
-Entries are pickles: the cache directory must be the user's own.
+The first write that fails is reported once (`failure`) and the run goes on
+without writing. `said/` remembers, per tree, the notes already reported
+about it, so a note is said on the first run only.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
-import pickle
 import struct
 import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Union
 
 from tracer import __version__
-from tracer.index.model import Module
+from tracer.index import codec
+from tracer.index.codec import Entry
 
-FORMAT = 1
+FORMAT = 2  # 1: pickled entries
 MAGIC = b"TRACERIX"
 _HEAD = struct.Struct(">8sH32s32sQ32s")  # magic, format, build id, key, length, payload sha256
-_BUILD_SOURCES = ("build.py", "lines.py", "model.py", "cache.py")
-
-Entry = Union[Module, str]  # an indexed module, or why the file could not be parsed
+_BUILD_SOURCES = ("build.py", "guard.py", "lines.py", "model.py", "codec.py", "cache.py")
 
 
 def default_dir() -> Path:
@@ -66,6 +67,8 @@ class IndexCache:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.hits = self.misses = self.rejected = self.write_errors = 0
+        self.failure: str | None = None  # why the cache cannot be written, until reported
+        self._failed = False
 
     def key(self, name: str, rel: str, is_package: bool, data: bytes) -> bytes:
         head = f"{FORMAT}\0{name}\0{rel}\0{int(is_package)}\0".encode()
@@ -73,7 +76,7 @@ class IndexCache:
 
     def entry_path(self, key: bytes) -> Path:
         hexed = key.hex()
-        return self.root / "index" / hexed[:2] / f"{hexed}.pickle"
+        return self.root / "index" / hexed[:2] / f"{hexed}.entry"
 
     def load(self, key: bytes) -> Entry | None:
         """The entry under `key`, or None when absent or failing any check."""
@@ -91,23 +94,62 @@ class IndexCache:
         return entry
 
     def store(self, key: bytes, entry: Entry) -> None:
-        """Write an entry atomically; a cache that cannot be written is skipped."""
-        payload = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        """Write an entry atomically; after a write fails, nothing more is tried."""
+        if self._failed:
+            return
+        payload = codec.dumps(entry)
         head = _HEAD.pack(MAGIC, FORMAT, build_id(), key, len(payload), hashlib.sha256(payload).digest())
         path = self.entry_path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        except OSError:
-            self.write_errors += 1
+        except OSError as err:
+            self._failed_with(err)
             return
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(head + payload)
             os.replace(tmp, path)
-        except OSError:
-            self.write_errors += 1
+        except OSError as err:
+            self._failed_with(err)
             _unlink(tmp)
+
+    def _failed_with(self, err: OSError) -> None:
+        self.write_errors += 1
+        self._failed = True
+        self.failure = (f"{self.root}: cannot write the index cache ({err.strerror or err}); this run and "
+                        f"later ones stay uncached until it is writable (--cache-dir PATH moves it)")
+
+    def take_failure(self) -> str | None:
+        """Why the cache cannot be written, the first time it is asked only."""
+        failure, self.failure = self.failure, None
+        return failure
+
+    def said(self, tree: Path) -> set[str]:
+        """The notes already reported about `tree`."""
+        try:
+            return set(self._said_path(tree).read_text(encoding="utf-8").splitlines())
+        except (OSError, UnicodeDecodeError):
+            return set()
+
+    def remember(self, tree: Path, note: str) -> None:
+        """Note that `note` was reported about `tree` (one appended line:
+        processes writing at once never mix their lines)."""
+        if self._failed:
+            return
+        path = self._said_path(tree)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, (note.replace("\n", " ") + "\n").encode())
+            finally:
+                os.close(fd)
+        except OSError as err:
+            self._failed_with(err)
+
+    def _said_path(self, tree: Path) -> Path:
+        return self.root / "said" / f"{hashlib.sha256(os.fsencode(tree.resolve())).hexdigest()[:32]}.txt"
 
     def _decode(self, blob: bytes, key: bytes) -> Entry | None:
         if len(blob) < _HEAD.size:
@@ -117,11 +159,15 @@ class IndexCache:
         if (magic, fmt, build, stored_key) != (MAGIC, FORMAT, build_id(), key) or \
                 len(payload) != length or hashlib.sha256(payload).digest() != sha:
             return None
+        collecting = gc.isenabled()
+        gc.disable()  # many small objects at once: collecting halfway through only costs
         try:
-            entry = pickle.loads(payload)
-        except Exception:  # checked above; still never trust a pickle to load
+            return codec.loads(payload)
+        except ValueError:
             return None
-        return entry if isinstance(entry, (Module, str)) else None
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def _unlink(path: str) -> None:

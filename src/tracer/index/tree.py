@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 
-from tracer.index.options import declared_options
-from tracer.index.cache import Entry, IndexCache
+from tracer.index.cache import IndexCache
+from tracer.index.codec import Entry
 from tracer.index.model import Module
+from tracer.index.options import declared_options
+
+_ABSENT = (errno.ENOENT, errno.ENOTDIR)
 
 
 class SourceTree:
     """Maps dotted module names to files under `root` and indexes them once.
 
-    Files that cannot be read or parsed are reported once in `problems`
-    (`path:line: what`) and treated as absent. With a `cache`, indexed
-    modules are also kept on disk across runs, keyed by their content.
+    Files that cannot be read or parsed, and module paths that are not
+    files (a directory named `x.py`, a looping symlink), are reported once
+    in `problems` (`path:line: what`) and treated as absent, never as an
+    outside library. With a `cache`, indexed modules are also kept on disk
+    across runs, keyed by their content, and a note about a file that was
+    read (`async` renamed) is reported on the first run on the tree only.
     """
 
     def __init__(self, root: Path, cache: IndexCache | None = None) -> None:
@@ -26,14 +35,20 @@ class SourceTree:
         self._texts: dict[str, list[tuple[Path, str]]] = {}
         self._options: dict[str, dict[str, object]] = {}
         self.problems: list[str] = []
+        self._said: set[str] | None = None  # notes reported by earlier runs
 
     def module_file(self, name: str) -> tuple[Path, bool] | None:
-        """The file of a dotted module name and whether it is a package."""
+        """The file of a dotted module name and whether it is a package;
+        None when the tree has no such module (a path that is there but is
+        no regular file is also reported)."""
         base = self.root.joinpath(*name.split("."))
-        if (base / "__init__.py").is_file():
-            return base / "__init__.py", True
-        if base.with_suffix(".py").is_file():
-            return base.with_suffix(".py"), False
+        for path, is_package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
+            why = _not_a_file(path)
+            if why is None:
+                return path, is_package
+            if why:
+                self._report(f"{self.rel(path)}: cannot read ({why}); skipped")
+                return None
         return None
 
     def module(self, name: str) -> Module | None:
@@ -95,9 +110,10 @@ class SourceTree:
             return None
         entry = self._indexed(name, rel, is_package, data, text)
         if isinstance(entry, str):
-            self.problems.append(entry)
+            self._report(entry)
             return None
-        self.problems.extend(entry.problems)
+        for note in entry.problems:
+            self._note(note)
         return entry
 
     def _indexed(self, name: str, rel: str, is_package: bool, data: bytes, text: str) -> Entry:
@@ -109,18 +125,58 @@ class SourceTree:
             entry = _build(name, rel, is_package, text)
             if cache:
                 cache.store(key, entry)
+                if (failure := cache.take_failure()):
+                    self._report(failure)
         return entry
+
+    def _report(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def _note(self, note: str) -> None:
+        """A note about a file that was read: said once per tree."""
+        cache = self.index_cache
+        if cache is None:
+            self._report(note)
+            return
+        if self._said is None:
+            self._said = cache.said(self.root)
+        if note not in self._said:
+            self._said.add(note)
+            self._report(note)
+            cache.remember(self.root, note)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """'' when nothing is at `path`, None for a regular file, else why the
+    path cannot be read as a module."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        dangling = os.path.islink(path)  # a symlink to nowhere is there, and broken
+        if err.errno == errno.ELOOP:
+            return "a symlink that loops"
+        return "" if err.errno in _ABSENT and not dangling else (err.strerror or str(err))
+    if stat.S_ISREG(mode):
+        return None
+    return "a directory, not a file" if stat.S_ISDIR(mode) else "not a regular file"
 
 
 def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
-    """Index one module with LibCST (imported only when something is parsed)."""
+    """Index one module with LibCST (imported only when something is parsed);
+    a module LibCST cannot take is its one-line problem."""
     import libcst as cst
 
     from tracer.index.build import build_module
+    from tracer.index.guard import too_deep
+    if (deep := too_deep(text)):
+        return f"{rel}:{deep[0]}: cannot read ({deep[1]}); skipped"
     try:
         return build_module(name, rel, is_package, text)
     except cst.ParserSyntaxError as err:
-        return f"{rel}:{err.raw_line}: cannot parse ({err.message}); skipped"
+        return f"{rel}:{err.raw_line}: cannot read (syntax error: {err.message}); skipped"
+    except RecursionError:
+        return f"{rel}: cannot read (an expression nested too deep for the tracer to index); skipped"
 
 
 def _read_text(path: Path) -> str | None:
