@@ -4,11 +4,11 @@ person drawing the diagram by hand leaves out.
 Each pass takes and returns a list of statements and is pure:
 - a lookup drawn as alternatives (`get instance by uuid` or `by id`) is one step;
 - arms that draw the same steps are drawn once;
-- guards read as a person writes them (`not (not x)` is `x`, values short,
-  long conditions cut);
+- guards read as a person writes them (`not (not x)` is `x`, constants by
+  their name, long conditions cut);
 - branches left empty go (an `alt` with one arm left is an `opt`);
-- groups nest at most two deep: a deeper group's steps are kept, led by a
-  note that names the condition.
+- groups nest at most two deep: a deeper group's steps are kept, each arm
+  led by a note that names its condition (a loop's steps stand alone).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import warnings
 from dataclasses import replace
 
 from tracer.analysis.steps import only_reads
-from tracer.analysis.text import short_value
 from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
 
 MAX_DEPTH = 2
@@ -87,8 +86,8 @@ def _negate(label: str) -> str:
 
 # guards ----------------------------------------------------------------------
 def guard(label: str) -> str:
-    """A condition as a person writes it: double negation gone, names short
-    (`vm_states.ACTIVE` -> `ACTIVE`), at most MAX_GUARD characters."""
+    """A condition as a person writes it: double negation gone, constants by
+    their name (`vm_states.ACTIVE` -> `ACTIVE`), at most MAX_GUARD characters."""
     text = label
     try:
         with warnings.catch_warnings():
@@ -97,7 +96,7 @@ def guard(label: str) -> str:
         text = ast.unparse(_simplify(tree.body))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass
-    text = short_value(text).replace("self.", "")
+    text = _CONSTANT.sub(r"\1", text).replace("self.", "")
     if len(text) > MAX_GUARD:
         text = _cut(text)
     return text
@@ -115,6 +114,7 @@ def _simplify(node: ast.expr) -> ast.expr:
 
 
 _CALL_ARGS = re.compile(r"\(([^()]*)\)")
+_CONSTANT = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Z][A-Z0-9_]*)\b")  # vm_states.ACTIVE -> ACTIVE
 
 
 def _cut(text: str) -> str:
@@ -153,8 +153,8 @@ def shallow(steps: list[Statement], depth: int = 0) -> list[Statement]:
             continue
         for i, branch in enumerate(step.branches):
             who = _decider(branch.steps)
-            if who:
-                word = {"loop": "for each"}.get(step.kind, "if" if i == 0 else "else if" if branch.label else "else")
+            if who and step.kind != "loop":  # a loop's steps read the same without it
+                word = "if" if i == 0 else "else if" if branch.label else "else"
                 out.append(Note("over", (who,), f"{word} {branch.label}".strip()))
             out += shallow(list(branch.steps), depth + 1)
     return out

@@ -1,0 +1,324 @@
+"""The normal level of detail: what the walk folds, settles and moves, on small trees."""
+
+from __future__ import annotations
+
+from tracer.analysis.resolve import Ref, Resolver
+from tracer.analysis.sequence import to_diagram
+from tracer.analysis.walk import Limits, Walker
+from tracer.examples import step_line
+from tracer.index.tree import SourceTree
+from tracer.wsd.model import Group, Message, Note, walk
+
+from treehelp import rules_from
+
+RULES = """
+[[participants]]
+name = "api"
+modules = ["demo.api", "demo.compute.api", "demo.compute.rpcapi"]
+
+[[participants]]
+name = "compute"
+modules = ["demo.compute.manager"]
+
+[[participants]]
+name = "driver"
+modules = ["demo.driver"]
+
+[[rpc]]
+client = "demo.compute.rpcapi.RPC"
+service = "compute"
+server = "demo.compute.manager.Manager"
+roles = { "host" = "dest", "instance.host" = "src" }
+
+[[persist]]
+call = "*.save"
+text = "{changes}"
+
+[[persist]]
+call = "demo.db.*"
+text = "{name}"
+
+[[notes]]
+call = "*.notify"
+text = "notify: {0}"
+
+[skip]
+calls = ["*.prepare"]
+"""
+
+COMMON = {
+    "demo/db.py": """
+        def get_instance(ctx, uuid):
+            pass
+
+        def get_quota(ctx):
+            pass
+    """,
+    "demo/compute/rpcapi.py": """
+        class RPC(object):
+            def stop_instance(self, ctx, instance):
+                cctxt = self.client.prepare(server=instance.host)
+                cctxt.cast(ctx, 'stop_instance', instance=instance)
+
+            def prep_resize(self, ctx, instance, host):
+                cctxt = self.client.prepare(server=host)
+                cctxt.cast(ctx, 'prep_resize', instance=instance)
+    """,
+    "demo/driver.py": """
+        class Driver(object):
+            def power_off(self, instance, callback):
+                callback(state='powering-off')
+                self._destroy(instance)
+                callback(state='off')
+
+            def _destroy(self, instance):
+                pass
+    """,
+    "demo/conf.py": """
+        from oslo_config import cfg
+
+        opts = [
+            cfg.IntOpt('reclaim_interval', default=0, help='Seconds (a '
+                       'parenthesis in a string: ) does not end it)'),
+            cfg.BoolOpt('fast_stop', default=True),
+        ]
+    """,
+}
+
+
+def draft(make_tree, files: dict[str, str], entry: str, detail: str = "normal") -> list[str]:
+    tree = SourceTree(make_tree({**COMMON, **files}))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, Limits(detail=detail)).walk(Ref("method", entry), "api", "op")
+    diagram = to_diagram("t", result.statements, "api", result.roles)
+    return [step_line(s) for s in walk(diagram.statements) if isinstance(s, (Message, Note))]
+
+
+def test_a_helpers_notes_fold_but_its_landmarks_and_messages_stay(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        class API(object):
+            def stop(self, ctx, instance):
+                self._check(ctx, instance)
+
+            def _check(self, ctx, instance):
+                self._inner(ctx, instance)
+                instance.validate()
+                instance.task_state = 'stopping'
+                instance.save()
+
+            def _inner(self, ctx, instance):
+                self.notify('stop.start')
+    """}
+    full = draft(make_tree, files, "demo.compute.api.API.stop", "full")
+    normal = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert "note over api: instance.validate()" in full
+    assert "note over api: instance.validate()" not in normal       # a helper's detail folds
+    assert "note over api: notify: stop.start" in normal            # a landmark survives any depth
+    assert "api->database: task_state = 'stopping'" in normal      # so do its writes
+
+
+def test_a_helper_is_drawn_for_its_purpose_not_its_reads(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        class API(object):
+            def stop(self, ctx, uuid):
+                self._get_instance(ctx, uuid)
+                self._check_quota(ctx)
+
+            def _get_instance(self, ctx, uuid):
+                return db.get_instance(ctx, uuid)
+
+            def _check_quota(self, ctx):
+                return db.get_quota(ctx)
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert "api->database: get instance" in steps        # reading is what the getter is for
+    assert "api->database: get quota" not in steps       # the check is drawn as what it is
+    assert "note over api: check quota" in steps
+
+
+def test_a_branch_on_configuration_takes_the_declared_default(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        class API(object):
+            def stop(self, ctx, instance):
+                if CONF.reclaim_interval:
+                    instance.task_state = 'soft-deleting'
+                    instance.save()
+                else:
+                    db.get_instance(ctx, instance)
+                if not CONF.fast_stop:
+                    instance.slow = True
+                    instance.save()
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert steps[1:] == [
+        "note over api: reclaim_interval = 0 by default (the other case is not drawn)",
+        "api->database: get instance", "database->api: done",
+        "note over api: fast_stop = True by default (the other case is not drawn)",
+    ]
+    full = draft(make_tree, files, "demo.compute.api.API.stop", "full")
+    assert "api->database: task_state = 'soft-deleting'" in full  # full detail draws both cases
+
+
+def test_a_cast_is_drawn_after_the_senders_remaining_steps(make_tree):
+    files = {
+        "demo/compute/api.py": """
+            from demo.compute import rpcapi
+
+            class API(object):
+                def __init__(self):
+                    self.rpc = rpcapi.RPC()
+
+                def stop(self, ctx, instance):
+                    self.rpc.stop_instance(ctx, instance)
+                    self.notify('stop.sent')
+        """,
+        "demo/compute/manager.py": """
+            class Manager(object):
+                def stop_instance(self, ctx, instance):
+                    self.notify('stop.start')
+        """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert steps == ["client->api: op", "api->compute: stop_instance", "note over api: notify: stop.sent",
+                     "note over compute: notify: stop.start"]
+
+
+def test_the_same_cast_twice_is_drawn_once(make_tree):
+    files = {
+        "demo/compute/api.py": """
+            from demo.compute import rpcapi
+
+            class API(object):
+                def __init__(self):
+                    self.rpc = rpcapi.RPC()
+
+                def stop(self, ctx, instance):
+                    if instance.local:
+                        self.rpc.stop_instance(ctx, instance)
+                    else:
+                        instance.save()
+                        self.rpc.stop_instance(ctx, instance)
+        """,
+        "demo/compute/manager.py": """
+            class Manager(object):
+                def stop_instance(self, ctx, instance):
+                    self.notify('stop.start')
+        """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert steps.count("note over compute: notify: stop.start") == 1
+    assert "note over compute: stop_instance: as drawn above" in steps
+
+
+def test_a_service_calling_anothers_code_runs_it_in_its_own_process(make_tree):
+    files = {
+        "demo/compute/api.py": """
+            from demo.compute import rpcapi
+
+            class API(object):
+                def __init__(self):
+                    self.rpc = rpcapi.RPC()
+
+                def stop(self, ctx, instance):
+                    self.rpc.stop_instance(ctx, instance)
+
+                def record(self, ctx, instance):
+                    self.notify('recorded')
+        """,
+        "demo/compute/manager.py": """
+            from demo.compute import api
+
+            class Manager(object):
+                def __init__(self):
+                    self.compute_api = api.API()
+
+                def stop_instance(self, ctx, instance):
+                    self.compute_api.record(ctx, instance)
+        """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert "compute->api: record" not in steps               # no message back into the API service
+    assert "note over compute: notify: recorded" in steps    # its work is drawn where it runs
+
+
+def test_host_roles_only_where_two_hosts_meet_on_one_path(make_tree):
+    api = """
+        from demo.compute import rpcapi
+
+        class API(object):
+            def __init__(self):
+                self.rpc = rpcapi.RPC()
+
+            def stop(self, ctx, instance, host):
+                if instance.moving:
+                    self.rpc.prep_resize(ctx, instance, host)
+                else:
+                    self.rpc.stop_instance(ctx, instance)
+                {after}
+    """
+    manager = {"demo/compute/manager.py": """
+        class Manager(object):
+            def stop_instance(self, ctx, instance):
+                self.notify('stop')
+
+            def prep_resize(self, ctx, instance):
+                self.notify('resize')
+    """}
+    apart = draft(make_tree, {"demo/compute/api.py": api.replace("{after}", "pass"), **manager},
+                  "demo.compute.api.API.stop")
+    assert "api->compute: prep_resize" in apart and "api->compute: stop_instance" in apart
+    both = draft(make_tree, {"demo/compute/api.py": api.replace("{after}", "self.rpc.stop_instance(ctx, instance)"),
+                             **manager}, "demo.compute.api.API.stop")
+    assert "api->compute_dest: prep_resize" in both and "api->compute_src: stop_instance" in both
+
+
+def test_a_callback_is_drawn_where_the_callee_calls_it(make_tree):
+    files = {"demo/compute/manager.py": """
+        from demo import driver
+
+        class Manager(object):
+            def __init__(self):
+                self.driver = driver.Driver()
+
+            def stop_instance(self, ctx, instance):
+                def update_state(state):
+                    instance.task_state = state
+                    instance.save()
+
+                self.driver.power_off(instance, update_state)
+                self.notify('stopped')
+    """}
+    tree_entry = "demo.compute.manager.Manager.stop_instance"
+    steps = draft(make_tree, files, tree_entry)
+    inside = steps[steps.index("api->driver: power off"):steps.index("driver->api: done")]
+    # each call in the driver saves the state it passes, in the driver's participant
+    assert inside[1:] == ["driver->database: task_state = 'powering-off'", "database->driver: done",
+                          "note over driver: destroy",
+                          "driver->database: task_state = 'off'", "database->driver: done"]
+
+
+def test_folding_leaves_groups_at_most_two_deep(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        class API(object):
+            def stop(self, ctx, instance):
+                if instance.a:
+                    if instance.b:
+                        if instance.c:
+                            instance.save()
+    """}
+    tree = SourceTree(make_tree({**COMMON, **files}))
+    rules = rules_from(RULES)
+    from tracer.analysis.fold import fold
+    result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.stop"), "api", "op")
+    folded = fold(result.statements)
+
+    def depth(steps, level=0):
+        return max([level] + [depth(b.steps, level + 1) for s in steps if isinstance(s, Group) for b in s.branches])
+    assert depth(result.statements) == 3 and depth(folded) == 2
+    lines = [step_line(s) for s in walk(tuple(folded)) if isinstance(s, (Message, Note))]
+    assert "note over api: if instance.c" in lines and "api->database: save instance" in lines

@@ -1,0 +1,53 @@
+"""The passes of the normal level of detail, on diagrams parsed from text."""
+
+from __future__ import annotations
+
+from tracer.analysis.fold import empty_branches, fold, guard, lookups, same_arms
+from tracer.wsd.emit import emit
+from tracer.wsd.model import Diagram
+from tracer.wsd.parse import parse_text
+
+
+def steps(text: str) -> list:
+    return list(parse_text(text).diagram.statements)
+
+
+def text(statements: list) -> str:
+    return emit(Diagram(None, tuple(statements))).strip()
+
+
+def test_a_lookup_drawn_as_alternatives_is_one_step():
+    lookup = steps("alt uuid\n  api->database: get instance by uuid\n  database->api: done\n"
+                   "else\n  opt int\n    api->database: get instance by id\n    database->api: done\n  end\nend\n")
+    assert text(lookups(lookup)) == "api->database: get instance by uuid\ndatabase->api: done"
+    write = steps("alt uuid\n  api->database: get instance by uuid\nelse\n  api->database: destroy instance\nend\n")
+    assert lookups(write) == write  # an arm that writes is no lookup
+
+
+def test_arms_that_draw_the_same_are_drawn_once():
+    same = steps("alt x\n  a->b: go\nelse\n  a->b: go\nend\n")
+    assert text(same_arms(same)) == "a->b: go"
+
+
+def test_an_empty_arm_goes_and_an_alt_left_with_one_is_an_opt():
+    assert text(empty_branches(steps("alt x\n  # f.py g()\nelse\n  a->b: go\nend\n"))) == \
+        "opt not (x)\n    a->b: go\nend"
+    assert empty_branches(steps("opt x\n  # f.py g()\nend\n")) == []
+
+
+def test_guards_read_as_a_person_writes_them():
+    assert guard("not (not instance.host)") == "instance.host"
+    assert guard("instance.vm_state in (vm_states.SHELVED, vm_states.SHELVED_OFFLOADED)") == \
+        "instance.vm_state in (SHELVED, SHELVED_OFFLOADED)"
+    assert guard("self.cell_type == 'api'") == "cell_type == 'api'"
+    long = guard("utils.is_neutron() and self._check_requested_networks(context, requested_networks, "
+                 "max_count) and not (instance.host or instance.node or instance.launched_on)")
+    assert len(long) <= 60 and long.startswith("utils.is_neutron() and")
+
+
+def test_fold_keeps_a_stop_note_and_every_message():
+    diagram = steps("a->b: go\nalt x\n  opt y\n    loop z\n      b->c: deep\n    end\n  end\nend\n"
+                    "note over a: walk stopped: step limit 800 reached\n")
+    folded = text(fold(diagram))
+    assert "b->c: deep" in folded and "walk stopped" in folded
+    assert "loop" not in folded  # the third level gave way; a loop's steps stand alone
