@@ -299,3 +299,74 @@ def test_the_host_role_follows_what_the_caller_passed_for_the_server(make_tree):
     result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.pause"), "api", "pause")
     lines = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, Message)]
     assert lines[1:] == ["api->compute_src: live_migration", "api->compute_dest: prep"]
+
+
+LAYERS = {
+    "demo/proxy.py": """
+        class Repo(object):
+            def __init__(self, base):
+                self.base = base
+
+            def add(self, item):
+                return self.base.add(item)
+    """,
+    "demo/layers.py": """
+        from demo import proxy
+
+        class NotifierRepo(proxy.Repo):
+            def add(self, item):
+                super(NotifierRepo, self).add(item)
+                self.notify(item, 'image.create')
+
+            def notify(self, item, event):
+                pass
+
+        class QuotaRepo(proxy.Repo):
+            def add(self, item):
+                self.check_quota(item)
+                return super(QuotaRepo, self).add(item)
+
+            def check_quota(self, item):
+                pass
+
+        class DbRepo(object):
+            def add(self, item):
+                item.save()
+    """,
+    "demo/api/images.py": """
+        from demo import layers
+
+        class Controller(object):
+            def create(self, item):
+                layers.NotifierRepo(None).add(item)
+    """,
+}
+LAYER_RULES = """
+[[attributes]]
+owner = "demo.layers.NotifierRepo"
+name = "base"
+type = "demo.layers.QuotaRepo"
+
+[[attributes]]
+owner = "demo.layers.QuotaRepo"
+name = "base"
+type = "demo.layers.DbRepo"
+
+[[notes]]
+call = "*.check_quota"
+text = "check quota"
+"""
+
+
+def test_one_base_method_shared_by_a_chain_of_proxies_is_walked_layer_by_layer(make_tree):
+    """`super().add()` reaches proxy.Repo.add from each layer, whose
+    `self.base.add()` is the next layer's: the same function with another
+    receiver is not a recursion."""
+    tree = SourceTree(make_tree(LAYERS))
+    rules = rules_from(RULES + LAYER_RULES)
+    result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.api.images.Controller.create"), "api",
+                                                       "create")
+    steps = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))]
+    assert steps == ["client->api: create", "note over api: check quota", "api->database: save item",
+                     "database->api: done", "note over api: notify: image.create"]
+    assert not any("recursion" in u.reason for u in result.unresolved)
