@@ -81,6 +81,7 @@ class Frame:
     known: dict[str, Any] = field(default_factory=dict)  # parameters passed as literals
     passed: dict[str, str] = field(default_factory=dict)  # parameter -> the caller's argument text
     aliases: dict[str, str] = field(default_factory=dict)  # local -> the chain it holds
+    callbacks: dict[str, tuple["Frame", Function]] = field(default_factory=dict)  # parameter -> caller's local def
     reanchor: bool = True
     started: bool = False
 
@@ -197,6 +198,7 @@ class Walker:
         self.roles: dict[str, str] = {}  # role participant -> its service
         self.stopped = False
         self.entry = ""  # the participant the operation starts in
+        self.served: set[tuple[str, str]] = set()  # (service, RPC method) walked in this draft
         self.pending: list[list[Statement]] = []  # per scope: the work of casts sent in it
         self.tasks: list[str] = []  # task classes of the flow built last
         self.flow_ran = False
@@ -277,7 +279,8 @@ class Walker:
                                     f"{STOPPED} step limit {self.limits.steps} reached"))
                 return
             if isinstance(ev, SetAttr):
-                _change(frame.changes.setdefault(ev.target, {}), ev.attr, _value(ev.value))
+                # a field set from a parameter shows what the caller passed for it
+                _change(frame.changes.setdefault(ev.target, {}), ev.attr, _value(frame.passed.get(ev.value, ev.value)))
             elif isinstance(ev, Bind):
                 self._bind(frame, ev)
             elif isinstance(ev, Call):
@@ -380,10 +383,14 @@ class Walker:
         if call.callee in frame.fn.nested:
             self._nested(frame, frame.fn.nested[call.callee], out)
             return
-        for arg in call.args:  # a local function handed over to run later: spawn_n(_do_build, ...)
-            if arg.keyword is None and arg.text in frame.fn.nested:
-                self._nested(frame, frame.fn.nested[arg.text], out)
+        if call.callee in frame.callbacks:
+            self._callback(frame, call, out)
+            return
         ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
+        if not (ref is not None and ref.kind in ("function", "method") and self.r.find_function(ref.name)):
+            for arg in call.args:  # a local function handed over to run later: spawn_n(_do_build, ...)
+                if arg.keyword is None and arg.text in frame.fn.nested:
+                    self._nested(frame, frame.fn.nested[arg.text], out)
         client = self._client_rule(frame, call, ref)
         if client is not None:
             self._request(frame, call, *client, out)
@@ -440,6 +447,7 @@ class Walker:
         assert inner is not None
         inner.known = self._known_args(frame, call, _params(ref, found[2]))
         inner.passed = _passed(call, _params(ref, found[2]))
+        inner.callbacks = self._callbacks(frame, call, _params(ref, found[2]))
         count, remote = self.count, self.remote_size
         if self.rules.is_opaque(target):
             steps = []
@@ -486,6 +494,34 @@ class Walker:
             return
         inner = replace(frame, ref=Ref("function", f"{frame.ref.name}.{fn.name}", "nested def"), fn=fn,
                         changes={}, locals=set(frame.locals), aliases=dict(frame.aliases),
+                        reanchor=True, started=False)
+        steps = self._function(inner)
+        if steps:
+            self._emit(frame, out, *steps, new=0)
+            frame.reanchor = True
+
+    def _callbacks(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, tuple[Frame, Function]]:
+        """The parameters that receive a local function of the caller (or a
+        callback it was given): each is drawn where the callee calls it."""
+        found: dict[str, tuple[Frame, Function]] = {}
+        for name, arg in _pairs(call, params):
+            if arg.text in frame.fn.nested:
+                found[name] = (frame, frame.fn.nested[arg.text])
+            elif arg.text in frame.callbacks:
+                found[name] = frame.callbacks[arg.text]
+        return found
+
+    def _callback(self, frame: Frame, call: Call, out: list[Statement]) -> None:
+        """A function handed in by the caller, run here: drawn in this
+        participant, resolved where it was defined, with these arguments
+        (`update_task_state(task_state=IMAGE_UPLOADING)` in the driver)."""
+        outer, fn = frame.callbacks[call.callee]
+        ref = Ref("function", f"{outer.ref.name}.{fn.name}", "callback")
+        if ref.name in self.stack:
+            return
+        inner = replace(outer, ref=ref, fn=fn, participant=frame.participant, depth=frame.depth + 1,
+                        changes={}, locals=set(), aliases=dict(outer.aliases), callbacks={},
+                        known=self._known_args(frame, call, fn.params), passed=_passed(call, fn.params),
                         reanchor=True, started=False)
         steps = self._function(inner)
         if steps:
@@ -543,7 +579,10 @@ class Walker:
         steps: list[Statement] = []
         if server is None:
             self.unresolved.append(Unresolved(where, name, f"no method {name} on {rule.server}"))
+        elif self.limits.folds and (service, name) in self.served:  # the same work again says nothing new
+            steps = [Note("over", (service,), f"{name}: as drawn above")]
         else:
+            self.served.add((service, name))
             env = {a.keyword: r for a in call.args if a.keyword and (r := self._arg_ref(frame, a.text))}
             inner = self._frame(server, service, env, frame.depth + 1, 0)
             if inner is not None:
