@@ -1,7 +1,15 @@
-"""`trace nova --all`: every operation of the fixture tree, in one or more processes."""
+"""`trace nova --all`: every operation of the fixture tree, in one or more processes; a worker
+that dies, a batch that is stopped."""
 
 from __future__ import annotations
 
+import faulthandler
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +18,7 @@ from click.testing import CliRunner
 from tracer.cli import main
 from tracer.pipeline import Project
 from tracer.problems import TracerError
+from tracer.source import FIXTURES
 
 
 @pytest.fixture
@@ -86,3 +95,90 @@ def test_operation_or_all_exactly_one(run, args: list[str]):
     result = run(*args)
     assert result.exit_code == 2
     assert "OPERATION or --all" in result.stderr or "-o takes a directory" in result.stderr
+
+
+def test_a_worker_that_dies_fails_its_draft_only(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    real = Project.draft
+
+    def crashing(self, name, *args, **kwargs):
+        if name == "pause":
+            faulthandler.disable()  # no traceback dump: just the crash
+            os.kill(os.getpid(), signal.SIGSEGV)  # as a native parser overflowing its stack does
+        if name == "lock":
+            os._exit(3)
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Project, "draft", crashing)  # the forked workers inherit it
+    listed = run("ops", "nova").stdout.splitlines()
+    result = run("nova", "--all", "-o", "out", "-j", "2")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert "lock: the drafting process ended (exit status 3); nothing drafted" in lines
+    assert "pause: the drafting process died (SIGSEGV); nothing drafted" in lines
+    assert lines[-1] == f"drafted {len(listed) - 2}, skipped 0 (exist), failed 2 into out"
+    assert "unpause.wsd" in drafts(tmp_path / "out") and "pause.wsd" not in drafts(tmp_path / "out")
+
+
+# stopping a batch stops its workers ---------------------------------------
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (zombies count as gone)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _slow_tree(tmp_path: Path) -> Path:
+    """The fixture, with a compute API long enough that each worker is still
+    parsing it when the batch is stopped."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    api = tree / "nova" / "compute" / "api.py"
+    padding = "".join(f"\n\ndef helper_{i}(context, instance):\n    return instance.get(context, {i})\n"
+                      for i in range(6000))
+    api.write_text(api.read_text() + padding)
+    return tree
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table in /proc")
+@pytest.mark.parametrize("how", ["Ctrl-C", "SIGTERM", "SIGKILL"])
+def test_stopping_the_batch_leaves_no_worker_behind(tmp_path: Path, how: str):
+    trace = Path(sys.executable).with_name("trace")
+    parent = subprocess.Popen([str(trace), "nova", "--all", "-j", "2", "--source", str(_slow_tree(tmp_path)),
+                               "-o", str(tmp_path / "out"), "--no-cache"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        workers: set[int] = set()
+        for _ in range(1200):  # until both workers run (bounded: a hang fails)
+            workers |= _children(parent.pid)
+            if len(workers) == 2 or parent.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert len(workers) == 2, parent.communicate()
+        if how == "Ctrl-C":
+            os.killpg(parent.pid, signal.SIGINT)  # the terminal signals the whole group
+        else:
+            parent.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGKILL)
+        _, stderr = parent.communicate(timeout=60)
+        assert parent.returncode != 0 and "Traceback" not in stderr
+        for _ in range(600):
+            if not any(_alive(pid) for pid in workers):
+                break
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        if parent.poll() is None:
+            parent.kill()

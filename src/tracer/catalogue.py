@@ -1,14 +1,15 @@
 """Draft every operation of a tree (`trace PROJECT --all`), across processes.
 
-Each worker builds its own `Project` on the same tree and shares the index
-cache on disk. One operation failing never stops the others; the outcome of
-each is written by the parent, and reported in the order of operation names.
+Each worker process (`workers`) builds its own `Project` on the same tree and
+shares the index cache on disk. One operation failing never stops the others,
+nor does a worker dying while it drafts one (that operation fails with what
+ended it); stopping the parent stops the workers. The outcome of each is
+written by the parent, and reported in the order of operation names.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -19,6 +20,7 @@ from tracer.index.cache import IndexCache
 from tracer.pipeline import Project
 from tracer.problems import TracerError
 from tracer.rules import load_rules
+from tracer.workers import pooled
 from tracer.wsd.emit import emit
 
 
@@ -106,26 +108,25 @@ def _record(summary: Summary, outcome: Outcome, out_dir: Path) -> None:
 
 
 def _outcomes(setup: Setup, names: list[str], jobs: int) -> Iterator[Outcome]:
-    """Outcomes in `names` order: in this process for one job, else in a pool."""
+    """Outcomes in this process for one job, else from worker processes as
+    they finish."""
     if jobs <= 1 or len(names) <= 1:
         project = setup.open()
         yield from (draft_one(project, name, setup) for name in names)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(setup,)) as pool:
-        yield from pool.map(_work, names, chunksize=1)
+    yield from pooled(_open, setup, _work, names, jobs, _died)
 
 
-_worker: tuple[Project, Setup] | None = None  # this worker process's project
+def _open(setup: Setup) -> tuple[Project, Setup]:
+    return setup.open(), setup
 
 
-def _init_worker(setup: Setup) -> None:
-    global _worker
-    _worker = (setup.open(), setup)
+def _work(opened: tuple[Project, Setup], name: str) -> Outcome:
+    return draft_one(opened[0], name, opened[1])
 
 
-def _work(name: str) -> Outcome:
-    assert _worker is not None, "worker used before its initializer ran"
-    return draft_one(_worker[0], name, _worker[1])
+def _died(name: str, why: str) -> Outcome:
+    return Outcome(name, None, f"{why}; nothing drafted", ())
 
 
 def default_jobs() -> int:
