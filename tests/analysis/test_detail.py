@@ -322,3 +322,66 @@ def test_folding_leaves_groups_at_most_two_deep(make_tree):
     assert depth(result.statements) == 3 and depth(folded) == 2
     lines = [step_line(s) for s in walk(tuple(folded)) if isinstance(s, (Message, Note))]
     assert "note over api: if instance.c" in lines and "api->database: save instance" in lines
+
+
+def test_a_fallback_handler_is_the_main_path_where_the_body_is_not_implemented(make_tree):
+    files = {
+        "demo/driver.py": """
+            class Base(object):
+                def rebuild(self, instance):
+                    raise NotImplementedError()
+
+                def resize(self, instance):
+                    raise NotImplementedError()
+
+
+            class Driver(Base):
+                def resize(self, instance):
+                    self._resize_disk(instance)
+
+                def _resize_disk(self, instance):
+                    pass
+        """,
+        "demo/compute/manager.py": """
+            from demo import driver
+
+            class Manager(object):
+                def __init__(self):
+                    self.driver = driver.Driver()
+
+                def rebuild_instance(self, ctx, instance):
+                    try:
+                        self.driver.rebuild(instance)
+                    except NotImplementedError:
+                        self._rebuild_default_impl(instance)
+                    except Exception:
+                        self.notify('rebuild.error')
+                    try:
+                        self.driver.resize(instance)
+                    except NotImplementedError:
+                        self.notify('resize.fallback')
+
+                def _rebuild_default_impl(self, instance):
+                    self.notify('rebuild.default')
+        """}
+    steps = draft(make_tree, files, "demo.compute.manager.Manager.rebuild_instance")
+    assert "api->driver: rebuild" not in steps                  # only raises: not the way it goes
+    assert "note over api: notify: rebuild.default" in steps    # the fallback is the main path
+    assert "note over api: notify: rebuild.error" not in steps  # error handling is left out
+    assert "api->driver: resize" in steps                       # implemented: the body is the way
+    assert "note over api: notify: resize.fallback" not in steps
+
+
+def test_fields_a_helper_sets_reach_the_callers_save(make_tree):
+    files = {"demo/compute/api.py": """
+        class API(object):
+            def stop(self, ctx, instance):
+                self._mark_stopped(instance)
+                instance.save()
+
+            def _mark_stopped(self, inst):
+                inst.vm_state = 'stopped'
+                inst.task_state = None
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert "api->database: vm_state = 'stopped'\\ntask_state = None" in steps

@@ -12,7 +12,7 @@ import libcst as cst
 import pytest
 
 from tracer.index.build import build_module, rename_py2_keywords
-from tracer.index.model import Bind, Call, If, Loop, Raise, Return, SetAttr
+from tracer.index.model import Bind, Call, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.index.tree import SourceTree
 from tracer.source import FIXTURES
 
@@ -112,20 +112,30 @@ def test_self_attributes_prefer_init_and_see_through_or():
     assert cls.attrs["network_api"] == "network.API()"
 
 
-def test_except_handlers_are_left_out_try_body_and_finally_kept():
+def test_a_try_keeps_its_body_and_handlers_apart_then_else_and_finally():
     mod = index("""
         def f():
             try:
                 a()
-            except Exception:
+            except (NotImplementedError, KeyError):
                 b()
+            except Exception:
+                e()
+            else:
+                g()
             finally:
                 c()
             for x in items:
                 d(x)
     """)
     events = mod.functions["f"].events
-    assert [e.callee for e in events if isinstance(e, Call)] == ["a", "c"]
+    block = events[0]
+    assert isinstance(block, Try)
+    assert [e.callee for e in block.body if isinstance(e, Call)] == ["a"]
+    assert [(h.types, [e.callee for e in h.events]) for h in block.handlers] == \
+        [("(NotImplementedError, KeyError)", ["b"]), ("Exception", ["e"])]
+    assert [e.callee for e in events if isinstance(e, Call)] == ["g", "c"]
+    assert [e.callee for e in straight(events) if isinstance(e, Call)] == ["a", "g", "c"]  # the way, no error
     loop = events[-1]
     assert isinstance(loop, Loop) and loop.header == "x in items"
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from tracer.index.model import Bind, ClassDef, Function, Module, Return
+from tracer.index.model import Bind, ClassDef, Function, Module, Return, straight
 from tracer.index.tree import SourceTree
 from tracer.rules import Rules
 
@@ -263,7 +263,7 @@ class Resolver:
         mod, cls, fn = found
         ctx = Context(mod.name, f"{mod.name}.{cls.name}" if cls else None)
         env: dict[str, Ref] = {}
-        for ev in fn.events:
+        for ev in straight(fn.events):
             if isinstance(ev, Bind) and ev.index is None:  # locals the return may name
                 env.pop(ev.name, None)
                 if (local := self.eval(ev.value, replace(ctx, env=tuple(env.items())), depth + 1)) is not None:

@@ -27,7 +27,7 @@ from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, Landmark, _trim, asks, common_ends, has_message, messages_only, size, without_reads
 from tracer.analysis.text import humanise, render, short_value, words, wsd_text
-from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr
+from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.problems import TracerError
 from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
@@ -148,6 +148,10 @@ def _every(events: tuple[Event, ...]) -> Iterator[Event]:
             yield from _every(ev.orelse)
         elif isinstance(ev, Loop):
             yield from _every(ev.body)
+        elif isinstance(ev, Try):
+            yield from _every(ev.body)
+            for handler in ev.handlers:
+                yield from _every(handler.events)
 
 
 def _pairs(call: Call, params: tuple[str, ...]) -> list[tuple[str, Arg]]:
@@ -287,6 +291,8 @@ class Walker:
                 self._call(frame, ev, out)
             elif isinstance(ev, If):
                 self._if(frame, ev, out)
+            elif isinstance(ev, Try):
+                self._try(frame, ev, out)
             elif isinstance(ev, Loop):
                 body = self._branch(frame, ev.body)
                 if body and (has_message(body) or not frame.inline):
@@ -309,7 +315,7 @@ class Walker:
 
     def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
         """A branch's steps; the anchor state is left as it was before."""
-        if any(isinstance(e, Raise) for e in events):
+        if any(isinstance(e, Raise) for e in straight(events)):
             return []  # a branch that raises handles an error: left out
         def steps() -> list[Statement]:
             out: list[Statement] = []
@@ -339,6 +345,27 @@ class Walker:
             self._emit(frame, out, *tail, new=0)
         # after a helper's section, the next step needs this function's anchor again
         frame.reanchor = frame.reanchor or any(isinstance(s, Comment) for s in (*head, *body, *orelse, *tail))
+
+    def _try(self, frame: Frame, ev: Try, out: list[Statement]) -> None:
+        """A try's body is the way; its handlers handle errors and are left
+        out, except a handler that is the fallback implementation: where the
+        body calls what is not implemented here (a method that only raises
+        NotImplementedError), `except NotImplementedError:` is the main path."""
+        fallback = next((h for h in ev.handlers if "NotImplementedError" in h.types), None)
+        if fallback is not None and self._not_implemented(frame, ev.body):
+            self._events(frame, fallback.events, out)
+        else:
+            self._events(frame, ev.body, out)
+
+    def _not_implemented(self, frame: Frame, events: tuple[Event, ...]) -> bool:
+        """Does a call here reach a method that only raises?"""
+        for call in (e for e in straight(events) if isinstance(e, Call) and e.callee != "?"):
+            ref = self.r.eval(call.callee, frame.ctx)
+            found = self.r.find_function(ref.name) if ref is not None and ref.kind in ("function", "method") \
+                else None
+            if found is not None and found[2].events and all(isinstance(e, Raise) for e in found[2].events):
+                return True
+        return False
 
     def _configured(self, frame: Frame, ev: If, out: list[Statement]) -> tuple[Event, ...] | None:
         """A branch on configuration takes the side the options' declared
@@ -455,6 +482,7 @@ class Walker:
             steps = self._scoped(lambda: self._function(inner))
         else:
             steps = self._function(inner)
+            self._hand_back(frame, inner)
         if crossing:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name), activation="+"),
                        *steps, _reply(target, frame.participant, "done"), new=2)
@@ -499,6 +527,18 @@ class Walker:
         if steps:
             self._emit(frame, out, *steps, new=0)
             frame.reanchor = True
+
+    @staticmethod
+    def _hand_back(frame: Frame, inner: Frame) -> None:
+        """Fields a helper set on an object it was passed and did not save
+        are the caller's to save (`_update_instance_after_spawn`)."""
+        for target, fields in inner.changes.items():
+            head, _, rest = target.partition(".")
+            mine = inner.passed.get(head)
+            if mine and _CHAIN.match(mine) and "(" not in mine:
+                for name, values in fields.items():
+                    for value in values:
+                        _change(frame.changes.setdefault(mine + ("." + rest if rest else ""), {}), name, value)
 
     def _callbacks(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, tuple[Frame, Function]]:
         """The parameters that receive a local function of the caller (or a

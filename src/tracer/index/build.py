@@ -18,7 +18,7 @@ import libcst as cst
 
 from tracer.index.lines import start_lines
 from tracer.index.model import (
-    Arg, Bind, Call, ClassDef, Decorator, Event, Function, If, Loop, Module, Raise, Return, SetAttr,
+    Arg, Bind, Call, ClassDef, Decorator, Event, Function, Handler, If, Loop, Module, Raise, Return, SetAttr, Try,
 )
 
 PY2_NAMES = ("async", "await")
@@ -204,7 +204,9 @@ class _Builder:
             return self._calls(head) + [Loop(" ".join(label.split()), tuple(self._body(_suite(stmt.body))),
                                              self.line(stmt))]
         if isinstance(stmt, cst.Try):
-            out = self._body(_suite(stmt.body))
+            handlers = tuple(Handler(" ".join(self.code(h.type).split()) if h.type else "",
+                                     tuple(self._body(_suite(h.body))), self.line(h)) for h in stmt.handlers)
+            out: list[Event] = [Try(tuple(self._body(_suite(stmt.body))), handlers, self.line(stmt))]
             if stmt.orelse:
                 out += self._body(_suite(stmt.orelse.body))
             if stmt.finalbody:

@@ -13,13 +13,13 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Union
 
 from tracer.index.model import (
-    Arg, Bind, Call, ClassDef, Decorator, Function, If, Loop, Module, Raise, Return, SetAttr,
+    Arg, Bind, Call, ClassDef, Decorator, Function, Handler, If, Loop, Module, Raise, Return, SetAttr, Try,
 )
 
 Entry = Union[Module, str]  # an indexed module, or why the file could not be read
 
 RECORDS: tuple[type, ...] = (Arg, Call, SetAttr, Bind, If, Loop, Raise, Return, Decorator, Function,
-                             ClassDef, Module)
+                             ClassDef, Module, Handler, Try)
 _TAGS = {kind: tag for tag, kind in enumerate(RECORDS)}
 _FIELDS = tuple(tuple(f.name for f in fields(kind)) for kind in RECORDS)
 
@@ -55,6 +55,7 @@ def _plain(value: Any) -> Any:
 _SPECS: dict[type, str] = {
     Arg: "vvv", Call: "vRvvv", SetAttr: "vvvv", Bind: "vvvvv", If: "vRRv", Loop: "vRv", Raise: "v",
     Return: "vvt", Decorator: "vRv", Function: "vvtRRvvD", ClassDef: "vtDvRv", Module: "vvvvDDvtt",
+    Handler: "vRv", Try: "RRv",
 }
 _LAYOUT = tuple((kind, _FIELDS[tag], _SPECS[kind]) for tag, kind in enumerate(RECORDS))
 _PLAIN = tuple(set(spec) == {"v"} for _, _, spec in _LAYOUT)

@@ -8,7 +8,7 @@ text of its callee in `callee` with `dotted=False`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Iterator, Union
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,35 @@ class Return:
     items: tuple[str, ...] = ()
 
 
-Event = Union[Call, SetAttr, Bind, If, Loop, Raise, Return]
+@dataclass(frozen=True)
+class Handler:
+    """`except TYPES:` (the types as text, '' for a bare except) and its events."""
+
+    types: str
+    events: tuple["Event", ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Try:
+    """A try statement's body and its exception handlers (its else and
+    finally parts follow it as plain events)."""
+
+    body: tuple["Event", ...]
+    handlers: tuple[Handler, ...]
+    line: int
+
+
+Event = Union[Call, SetAttr, Bind, If, Loop, Raise, Return, Try]
+
+
+def straight(events: tuple[Event, ...]) -> Iterator[Event]:
+    """The events on the way when nothing fails: a try's body in its place."""
+    for ev in events:
+        if isinstance(ev, Try):
+            yield from straight(ev.body)
+        else:
+            yield ev
 
 
 @dataclass(frozen=True)
