@@ -385,3 +385,25 @@ def test_fields_a_helper_sets_reach_the_callers_save(make_tree):
     """}
     steps = draft(make_tree, files, "demo.compute.api.API.stop")
     assert "api->database: vm_state = 'stopped'\\ntask_state = None" in steps
+
+
+def test_with_a_class_of_the_tree_enters_and_exits_it(make_tree):
+    files = {"demo/compute/api.py": """
+        import contextlib
+
+        class Reporter(object):
+            def __enter__(self):
+                self.notify('event.start')
+
+            def __exit__(self, *exc):
+                self.notify('event.finish')
+
+
+        class API(object):
+            def stop(self, ctx, instance):
+                with Reporter(ctx, 'stop'), contextlib.suppress(KeyError):
+                    instance.save()
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert steps[1:] == ["note over api: notify: event.start", "api->database: save instance", "database->api: done",
+                         "note over api: notify: event.finish"]

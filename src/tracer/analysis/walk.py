@@ -33,6 +33,7 @@ from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, R
 from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
+_MANAGED = ("().__enter__", "().__exit__")  # the calls a `with X(...)` makes
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 
@@ -414,6 +415,8 @@ class Walker:
             self._callback(frame, call, out)
             return
         ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
+        if call.callee.endswith(_MANAGED) and (ref is None or ref.kind != "method"):
+            return  # `with` on what is not a class of the tree (a library's context manager)
         if not (ref is not None and ref.kind in ("function", "method") and self.r.find_function(ref.name)):
             for arg in call.args:  # a local function handed over to run later: spawn_n(_do_build, ...)
                 if arg.keyword is None and arg.text in frame.fn.nested:

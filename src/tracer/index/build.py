@@ -214,7 +214,12 @@ class _Builder:
             return out
         if isinstance(stmt, cst.With):
             out = [e for item in stmt.items for e in self._calls(item.item)]
-            return out + self._body(_suite(stmt.body))
+            # `with X(...)`: X's __enter__ before the body, its __exit__ after it
+            managers = [(text, self.line(item.item)) for item in stmt.items if isinstance(item.item, cst.Call)
+                        and (text := chain(item.item.func)) and "(" not in text and "[" not in text]
+            enter = [Call(f"{text}().__enter__", (), line, False, True) for text, line in managers]
+            leave = [Call(f"{text}().__exit__", (), line, False, True) for text, line in reversed(managers)]
+            return out + enter + self._body(_suite(stmt.body)) + leave
         return []  # nested def/class: indexed nowhere, walked never
 
     def _if(self, stmt: cst.If) -> list[Event]:
