@@ -407,3 +407,16 @@ def test_with_a_class_of_the_tree_enters_and_exits_it(make_tree):
     steps = draft(make_tree, files, "demo.compute.api.API.stop")
     assert steps[1:] == ["note over api: notify: event.start", "api->database: save instance", "database->api: done",
                          "note over api: notify: event.finish"]
+
+
+def test_a_skip_pattern_that_hides_a_rules_call_is_reported(make_tree):
+    tree = SourceTree(make_tree({**COMMON, "demo/compute/api.py": """
+        class API(object):
+            def stop(self, ctx, instance):
+                self.notifier.notify('stop.start')
+                instance.save()
+    """}))
+    rules = rules_from(RULES.replace('calls = ["*.prepare"]', 'calls = ["*.prepare", "*.notify"]'))
+    walked = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.stop"), "api", "op")
+    assert [(u.call, u.reason) for u in walked.unresolved if "hides" in u.reason] == \
+        [("self.notifier.notify", "skip pattern '*.notify' hides a call a notes rule would draw")]

@@ -429,9 +429,9 @@ class Walker:
             self._handed_over(frame, call, out)
         in_tree = ref is not None and ref.kind in ("function", "method", "class")
         # skip patterns name what resolved by its qualified name, the rest by its text
-        if self._skipped(ref.name if in_tree else call.callee, self.rules.skip):
-            return
-        if not in_tree and self._skipped(call.callee, self.rules.skip_unknown):
+        if self._skipped(ref.name if in_tree else call.callee, self.rules.skip) or \
+                not in_tree and self._skipped(call.callee, self.rules.skip_unknown):
+            self._hidden(frame, call, ref, in_tree)
             return
         name = ref.name if ref else call.callee
         note = self._note_rule(call=call.callee, qual=name)
@@ -450,6 +450,19 @@ class Walker:
             self._object_note(frame, call, out)  # a library object's method: `dom.suspend()`
         elif ref.kind in ("function", "method"):
             self._follow(frame, call, ref, out)
+
+    def _hidden(self, frame: Frame, call: Call, ref: Ref | None, in_tree: bool) -> None:
+        """A skipped call that a note or persist rule would draw: the skip
+        pattern is too wide (reported by `explain` and `rules check --source`)."""
+        name = ref.name if ref else call.callee
+        kind = "notes" if self._note_rule(call=call.callee, qual=name) else \
+            "persist" if self._persist_rule(call.callee, name) else None
+        if kind:
+            patterns = self.rules.skip + (() if in_tree else self.rules.skip_unknown)
+            pattern = next(p for p in patterns if fnmatchcase(name if p in self.rules.skip and in_tree
+                                                              else call.callee, p))
+            self.unresolved.append(Unresolved(f"{frame.path}:{call.line}", call.callee,
+                                              f"skip pattern '{pattern}' hides a call a {kind} rule would draw"))
 
     def _follow(self, frame: Frame, call: Call, ref: Ref, out: list[Statement]) -> None:
         where = f"{frame.path}:{call.line}"
