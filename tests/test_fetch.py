@@ -573,6 +573,21 @@ def test_release_names_and_versions_resolve():
         resolve("nova", "libery")
 
 
+def test_a_project_published_under_another_name_is_found_by_that_name(server, cache):
+    """Heat is `openstack-heat` on PyPI, its sdists `openstack-heat-X` or
+    `openstack_heat-X`: the index page and the file are looked up by that
+    name, the tree is still the project's (heat-X, holding heat/)."""
+    sdist = "openstack_heat-27.0.1.tar.gz"
+    archive = tarball(top="openstack_heat-27.0.1", package="heat")
+    server.routes["/simple/openstack-heat/"] = ("ok", index_page(f"/files/{sdist}#sha256={sha(archive)}", sdist))
+    server.routes[f"/files/{sdist}"] = ("ok", archive)
+    heat = resolve("heat", "2026.2")
+    assert (heat.project, heat.distribution, heat.version, heat.package) == ("heat", "openstack-heat", "27.0.1", "heat")
+    got = fetch(heat, options=FAST)
+    assert got.root == cache / "sources" / "heat-27.0.1" and (got.root / "heat" / "__init__.py").is_file()
+    assert "/simple/heat/" not in server.hits
+
+
 def test_nova_is_in_every_release_from_liberty_on():
     table = load_table()
     names = [r.name for r in table.releases]

@@ -121,7 +121,7 @@ def fetch(target: Target, offline: bool = False, options: Options = Options()) -
         raise TracerError(f"{target.label} is not in the cache ({tree_path(target)}) and --offline forbids "
                           f"downloading: run {fetch_command(target)}, or pass --source DIR")
     tried: list[str] = []
-    url = urljoin(index_url(), f"{target.project}/") if target.pypi else target.urls[0]
+    url = urljoin(index_url(), f"{target.distribution}/") if target.pypi else target.urls[0]
     with Scratch(tree_path(target).parent) as scratch, _session(options) as session:
         try:
             with deadline(options.deadline):
@@ -177,7 +177,7 @@ _clock = threading.local()  # .until: when this thread's deadline passes (time.m
 def _candidates(session: requests.Session, target: Target, options: Options, tried: list[str]):
     """(url, link) pairs in order; index failures are noted in `tried`."""
     if target.pypi:
-        page = urljoin(index_url(), f"{target.project}/")
+        page = urljoin(index_url(), f"{target.distribution}/")
         try:
             link = find_sdist(session, page, target, options)
             yield link.url, link
@@ -198,11 +198,16 @@ def find_sdist(session: requests.Session, page: str, target: Target, options: Op
             raise Failed(_reason(err, options)) from None
     links = _json_links(body, resp.url) if "json" in resp.headers.get("Content-Type", "") \
         else _html_links(body.decode("utf-8", "replace"), resp.url)
-    names = {f"{target.project}-{target.version}{ext}" for ext in (".tar.gz", ".zip")}
+    # sdists name the distribution as uploaded: openstack-heat-11.0.2, openstack_heat-27.0.1
+    names = {_normal(f"{target.distribution}-{target.version}{ext}") for ext in (".tar.gz", ".zip")}
     for name, link in links:
-        if name.lower() in names:
+        if _normal(name) in names:
             return link
     raise Failed(f"the index has no sdist of {target.version}")
+
+
+def _normal(filename: str) -> str:
+    return filename.lower().replace("_", "-")
 
 
 def _json_links(body: bytes, base: str) -> list[tuple[str, Link]]:

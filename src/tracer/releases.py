@@ -31,6 +31,7 @@ class ProjectSource:
     pypi_from: str
     repo: str
     checked: str
+    dist: str = ""  # its name on PyPI where that differs (openstack-heat)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ class Target:
     urls: tuple[str, ...]  # direct archive URLs, tried in order after PyPI
     tag: str = ""  # the git tag of this version (the release's eol tag where it has one)
     git: str | None = None  # the project's public git repository
+    dist: str = ""  # the distribution's name on PyPI, where it is not the project's
+
+    @property
+    def distribution(self) -> str:
+        return self.dist or self.project
 
     @property
     def label(self) -> str:
@@ -131,7 +137,7 @@ def resolve(project: str, what: str, table: Table | None = None) -> Target:
     urls += [table.archive.format(repo=src.repo, tag=t) for t in tags]
     return Target(project, src.package, version, name, entry.checked if entry else "",
                   version_key(version) >= version_key(src.pypi_from), tuple(urls), tags[-1],
-                  table.git.format(repo=src.repo) if table.git else None)
+                  table.git.format(repo=src.repo) if table.git else None, src.dist)
 
 
 def table_path() -> Path:
@@ -178,10 +184,10 @@ class _TableReader(TomlReader):
         table = f"projects.{name}"
         if not isinstance(d, dict):
             raise self.fail("projects", None, name, f"must be a table (write [{table}])")
-        self.known_keys(d, table, None, {"package", "pypi_from", "repo", "checked"})
+        self.known_keys(d, table, None, {"package", "pypi", "pypi_from", "repo", "checked"})
         g = lambda k, default=...: self.get(d, table, None, k, str, default)  # noqa: E731
         checked = self._checked(d, table, None, g("checked", "unverified"))
-        return ProjectSource(name, g("package", name), g("pypi_from"), g("repo"), checked)
+        return ProjectSource(name, g("package", name), g("pypi_from"), g("repo"), checked, g("pypi", ""))
 
     def _release(self, i: int, d: dict, projects: dict[str, ProjectSource]) -> Release:
         versions = []
