@@ -420,3 +420,39 @@ def test_a_skip_pattern_that_hides_a_rules_call_is_reported(make_tree):
     walked = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.stop"), "api", "op")
     assert [(u.call, u.reason) for u in walked.unresolved if "hides" in u.reason] == \
         [("self.notifier.notify", "skip pattern '*.notify' hides a call a notes rule would draw")]
+
+
+def test_a_precondition_that_raises_is_one_note(make_tree):
+    files = {"demo/compute/api.py": """
+        class API(object):
+            def stop(self, ctx, instance):
+                if instance.vm_state != vm_states.ACTIVE:
+                    self.notify('refused')
+                    raise ValueError(instance)
+                instance.save()
+    """}
+    assert draft(make_tree, files, "demo.compute.api.API.stop")[1:] == [
+        "note over api: ensure instance.vm_state == ACTIVE", "api->database: save instance", "database->api: done"]
+    assert "note over api: ensure instance.vm_state == ACTIVE" not in \
+        draft(make_tree, files, "demo.compute.api.API.stop", "full")
+
+
+def test_a_local_function_handed_to_what_is_not_followed_is_drawn_at_the_hand_over(make_tree):
+    files = {"demo/compute/manager.py": """
+        from demo import utils
+
+        class Manager(object):
+            def stop_instance(self, ctx, instance):
+                def _do_stop():
+                    self.notify('stopping')
+                utils.spawn_n(_do_stop)
+    """, "demo/utils.py": """
+        def spawn_n(func, *args):
+            pass
+    """}
+    tree = SourceTree(make_tree({**COMMON, **files}))
+    rules = rules_from(RULES.replace('calls = ["*.prepare"]', 'calls = ["*.prepare", "demo.utils.spawn_n"]'))
+    walked = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.manager.Manager.stop_instance"),
+                                                       "compute", "op")
+    assert "note over compute: notify: stopping" in [step_line(s) for s in walk(tuple(walked.statements))
+                                                      if isinstance(s, (Message, Note))]

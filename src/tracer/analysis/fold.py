@@ -102,6 +102,25 @@ def guard(label: str) -> str:
     return text
 
 
+_OPPOSITE = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot,
+             ast.IsNot: ast.Is, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
+
+
+def negate(test: str) -> str:
+    """The condition under which `test` is false: `a != b` -> `a == b`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            node = ast.parse(test.replace("\\n", " "), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return f"not ({test})"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return ast.unparse(node.operand)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _OPPOSITE:
+        return ast.unparse(ast.Compare(node.left, [_OPPOSITE[type(node.ops[0])]()], node.comparators))
+    return ast.unparse(ast.UnaryOp(ast.Not(), node))
+
+
 def _simplify(node: ast.expr) -> ast.expr:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
             isinstance(node.operand, ast.UnaryOp) and isinstance(node.operand.op, ast.Not):

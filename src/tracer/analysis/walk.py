@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 
 
 from tracer.analysis.decide import UNKNOWN, Options, decide, literal
+from tracer.analysis.fold import guard, negate
 from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
@@ -108,6 +109,10 @@ class Walk:
         for caller, callee, data in self.edges:
             graph.add_edge(caller, callee, **data)
         return graph
+
+
+def _raises(events: tuple[Event, ...]) -> bool:
+    return any(isinstance(e, Raise) for e in straight(events))
 
 
 def _reads(name: str) -> bool:
@@ -316,7 +321,7 @@ class Walker:
 
     def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
         """A branch's steps; the anchor state is left as it was before."""
-        if any(isinstance(e, Raise) for e in straight(events)):
+        if _raises(events):
             return []  # a branch that raises handles an error: left out
         def steps() -> list[Statement]:
             out: list[Statement] = []
@@ -335,6 +340,10 @@ class Walker:
             return
         if self.limits.folds and (taken := self._configured(frame, ev, out)) is not None:
             self._events(frame, taken, out)
+            return
+        if self.limits.folds and not frame.inline and not ev.orelse and _raises(ev.body):
+            # a precondition: one note, the error path left out
+            self._emit(frame, out, Note("over", (frame.participant,), f"ensure {guard(negate(ev.test))}"))
             return
         body = self._branch(frame, ev.body)
         orelse = self._branch(frame, ev.orelse)
@@ -417,7 +426,13 @@ class Walker:
         ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
         if call.callee.endswith(_MANAGED) and (ref is None or ref.kind != "method"):
             return  # `with` on what is not a class of the tree (a library's context manager)
-        if not (ref is not None and ref.kind in ("function", "method") and self.r.find_function(ref.name)):
+        in_tree = ref is not None and ref.kind in ("function", "method", "class")
+        # skip patterns name what resolved by its qualified name, the rest by its text
+        skipped = self._skipped(ref.name if in_tree else call.callee, self.rules.skip) or \
+            not in_tree and self._skipped(call.callee, self.rules.skip_unknown)
+        runner = bool(self.rules.runners) and self._skipped(ref.name if ref else call.callee, self.rules.runners)
+        if skipped or runner or not (ref is not None and ref.kind in ("function", "method")
+                                     and self.r.find_function(ref.name)):
             for arg in call.args:  # a local function handed over to run later: spawn_n(_do_build, ...)
                 if arg.keyword is None and arg.text in frame.fn.nested:
                     self._nested(frame, frame.fn.nested[arg.text], out)
@@ -425,12 +440,9 @@ class Walker:
         if client is not None:
             self._request(frame, call, *client, out)
             return
-        if self.rules.runners and self._skipped(ref.name if ref else call.callee, self.rules.runners):
+        if runner:
             self._handed_over(frame, call, out)
-        in_tree = ref is not None and ref.kind in ("function", "method", "class")
-        # skip patterns name what resolved by its qualified name, the rest by its text
-        if self._skipped(ref.name if in_tree else call.callee, self.rules.skip) or \
-                not in_tree and self._skipped(call.callee, self.rules.skip_unknown):
+        if skipped:
             self._hidden(frame, call, ref, in_tree)
             return
         name = ref.name if ref else call.callee
