@@ -136,7 +136,8 @@ def test_the_whole_path_across_participants(make_tree):
         "compute->api: get_console result",
         # what the cast started comes after the sender's remaining steps
         "note over compute: notify: pause.start",  # note rule
-        # the raising branch is left out; both arms call driver.pause: drawn once
+        "note over compute: ensure not instance.broken",  # the raising branch: a precondition
+        # both arms call driver.pause: drawn once
         "compute->driver: pause",
         "note over driver: domain",
         "note over driver: self._domain().suspend()",
