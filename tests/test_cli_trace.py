@@ -23,7 +23,7 @@ def test_draft_to_stdout_from_the_bundled_fixture(run):
     result = run("nova", "pause", "-o", "-")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("title pause a server\n")
-    assert "nova_api->nova_compute: pause_instance" in result.stdout
+    assert "nova_api->>nova_compute: pause_instance" in result.stdout
     assert "bundled fixture tree 'liberty'" in result.stderr
 
 

@@ -40,7 +40,7 @@ def test_a_newcomer_adds_an_alias_and_sees_its_draft(rules_copy: Path):
     result = CliRunner().invoke(main, ["nova", alias, "-o", "-"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"title {alias} a server")
-    assert "nova_api->nova_compute: stop_instance" in result.stdout
+    assert "nova_api->>nova_compute: stop_instance" in result.stdout
     assert CliRunner().invoke(main, ["rules", "check"]).exit_code == 0
 
 
