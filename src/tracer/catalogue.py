@@ -74,7 +74,7 @@ def draft_one(project: Project, name: str, setup: Setup) -> Outcome:
     except TracerError as err:
         return Outcome(name, None, str(err), tuple(project.tree.problems))
     except Exception as err:  # a bug in one walk must not stop the catalogue
-        return Outcome(name, None, f"internal error: {type(err).__name__}: {err}", ())
+        return Outcome(name, None, f"internal error: {type(err).__name__}: {err}", tuple(project.tree.problems))
 
 
 def output_path(out_dir: Path, name: str) -> Path:

@@ -88,13 +88,15 @@ class _Worker:
 
     def end(self) -> str:
         """Stop the process (if it still runs); what ended it."""
+        self.conn.close()
+        if self.name is None:
+            self.process.join(2)  # idle: it sees its pipe close and ends
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(5)
             if self.process.is_alive():
                 self.process.kill()
         self.process.join()
-        self.conn.close()
         code = self.process.exitcode or 0
         if code < 0:
             return f"the drafting process died ({signal.Signals(-code).name})"
