@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# project:release pairs the catalogue covers (the oldest and newest on PyPI)
-CATALOGUE := nova:ocata nova:2026.2 cinder:ocata cinder:2026.2 neutron:ocata neutron:2026.2 \
+# project:release pairs the catalogue covers (the oldest and newest on PyPI;
+# nova liberty, the original catalogue's release, from git: `trace fetch nova liberty --git URL|PATH`)
+CATALOGUE := nova:liberty nova:ocata nova:2026.2 cinder:ocata cinder:2026.2 neutron:ocata neutron:2026.2 \
 	sahara:pike sahara:2023.2 magnum:pike magnum:2026.2
 
 .PHONY: all test catalogue site clean
