@@ -1,0 +1,81 @@
+"""Glance from the hand-written tree in fixtures/glance: the v2 controllers,
+the policy checks, the gateway's layered proxies (notifier -> quota ->
+location -> database repository) walked layer by layer, the store library
+as glance_store, and the import task handed to the thread pool."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracer.lint import lint_anchors
+from tracer.pipeline import Project
+from tracer.rules import load_rules
+from tracer.source import FIXTURES
+from tracer.wsd.model import Message, walk
+
+from projectlayers import Layers, assert_layers
+
+API, DB, STORE = "glance_api", "database", "glance_store"
+OPS = {
+    "image_create": Layers(
+        anchors=("glance/api/v2/images.py create()", "glance/api/v2/policy.py add_image()",
+                 "glance/notifier.py add()"),
+        messages=(("client", API, "image_create"), (API, DB, "image create"), (API, DB, "image tag set all")),
+        notes=((API, "check policy: add_image"), (API, "notify: image.create")), absent=(STORE,)),
+    "image_upload": Layers(
+        anchors=("glance/api/v2/image_data.py upload()", "glance/location.py set_data()",
+                 "glance/quota/__init__.py set_data()", "glance/notifier.py set_data()"),
+        messages=((API, DB, "image get"), (API, DB, "image update"), (API, STORE, "add to backend with multihash")),
+        notes=((API, "check policy: upload_image"), (API, "check quota"), (API, "notify: image.upload"))),
+    "image_delete": Layers(
+        messages=((API, DB, "image get"), (API, DB, "image destroy")),
+        notes=((API, "check policy: delete_image"), (API, "delete image data from the store"),
+               (API, "notify: image.delete"))),
+    "image_import": Layers(
+        messages=((API, DB, "image set property atomic"), (API, DB, "task create")),
+        notes=((API, "check policy: modify_image"), (API, "notify: task.create"), (API, "notify: task.run"))),
+}
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return Project(load_rules("glance"), FIXTURES / "glance")
+
+
+def test_every_catalogue_operation_is_served(project: Project):
+    assert set(project.rules.catalogue) == set(OPS)
+    names = {op.name for op in project.operations()}
+    assert {project.rules.alias(op) for op in OPS} <= names
+    assert {"images.create", "images.delete", "images.import", "image_data.upload"} <= names
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_operation_passes_its_layers_and_lints_clean(project: Project, op: str):
+    draft = project.draft(op)
+    assert_layers(draft.diagram, OPS[op])
+    assert lint_anchors(draft.diagram, f"{op}.wsd", FIXTURES / "glance") == []
+
+
+def test_the_repository_layers_are_walked_one_after_another(project: Project):
+    """image_repo.add() is the notifier's, whose super().add() is the shared
+    proxy.Repo.add: its self.base is the quota layer, whose super().add()
+    is proxy.Repo.add again (another receiver, not a recursion), on to the
+    location layer and the database repository that writes the row."""
+    draft = project.draft("image_create")
+    chain = [callee for _, callee, _ in draft.walk.edges if callee.endswith(".add")]
+    assert chain[:7] == ["glance.notifier.ImageRepoProxy.add", "glance.domain.proxy.Repo.add",
+                         "glance.quota.ImageRepoProxy.add", "glance.domain.proxy.Repo.add",
+                         "glance.location.ImageRepoProxy.add", "glance.domain.proxy.Repo.add",
+                         "glance.db.ImageRepo.add"]
+    assert not any("recursion" in u.reason for u in draft.walk.unresolved)
+    drawn = [s for s in walk(draft.diagram.statements) if isinstance(s, Message)]
+    # the row is written once, after the policy check and before the notification
+    assert [m.text for m in drawn if m.target == DB] == ["image create", "image tag set all"]
+
+
+def test_upload_writes_the_data_to_the_store_between_its_two_saves(project: Project):
+    texts = [f"{m.source}->{m.target}: {m.text}" for m in walk(project.draft("image_upload").diagram.statements)
+             if isinstance(m, Message)]
+    store = texts.index(f"{API}->{STORE}: add to backend with multihash")
+    saves = [i for i, t in enumerate(texts) if t == f"{API}->{DB}: image update"]
+    assert len(saves) == 2 and saves[0] < store < saves[1]
