@@ -62,3 +62,22 @@ def test_the_resource_walk_is_a_cast_to_the_workers(project: Project):
     assert (cast.source, cast.target, cast.head) == (ENGINE, WORKER, "open")
     worker = [s for s in steps if isinstance(s, Message) and s.source == WORKER]
     assert worker and all(steps.index(w) > steps.index(cast) for w in worker)
+
+
+def test_magnums_stack_create_walks_on_into_heat():
+    """`trace magnum create_cluster --source heat=TREE`: heatclient's
+    stacks.create is routed to Heat's stack.create, walked from Heat's API
+    through the engine to the workers with Heat's own rules (its database
+    is `heat_database`), and answered back to Magnum's driver."""
+    magnum = Project(load_rules("magnum"), FIXTURES / "magnum")
+    magnum.with_service(Project(load_rules("heat"), FIXTURES / "heat"))
+    draft = magnum.draft("create_cluster")
+    got = [(m.source, m.target, m.text) for m in walk(draft.diagram.statements) if isinstance(m, Message)]
+    start = got.index(("heat_driver", "heat", "stacks create: POST /v1/{tenant_id}/stacks"))
+    end = got.index(("heat", "heat_driver", "done"), start)
+    inside = got[start + 1:end]
+    assert inside[0] == ("heat", API, "stack.create")
+    assert (API, ENGINE, "create_stack") in inside and (ENGINE, "heat_database", "store stack") in inside
+    assert (ENGINE, WORKER, "check_resource") in inside
+    assert ("magnum_conductor", "database", "save cluster") in [m for m in got[end:]]  # Magnum goes on
+    assert lint_anchors(draft.diagram, "create_cluster.wsd", FIXTURES / "magnum", FIXTURES / "heat") == []

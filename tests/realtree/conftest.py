@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tracer.pipeline import Project
+from tracer.releases import load_table
 from tracer.rules import load_rules
 
 
@@ -41,8 +42,16 @@ def skip_offline(reason: str) -> None:
     pytest.skip(reason)
 
 
+def distribution(project: str) -> str:
+    """The project's name on PyPI (the release table's `pypi`: heat is
+    openstack-heat); its sdist still holds the project's package (heat/)."""
+    names = {p.name: p.dist for p in load_table().projects}
+    return names.get(project) or project
+
+
 def release_tree(project: str, version: str) -> Path:
     """The unpacked sdist of project==version (downloaded with pip once)."""
+    dist = distribution(project)
     root = cache_dir()
     final = root / f"{project}-{version}"
     if (final / project).is_dir():
@@ -54,14 +63,14 @@ def release_tree(project: str, version: str) -> Path:
         # pip names a connection error only when it retries: at least one retry
         env = {**os.environ, "PIP_RETRIES": str(max(1, int(os.environ.get("PIP_RETRIES") or 2)))}
         done = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--timeout", "20",
-                               "--no-binary", ":all:", f"{project}=={version}", "-d", tmp],
+                               "--no-binary", ":all:", f"{dist}=={version}", "-d", tmp],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             if any(sign in done.stderr for sign in OFFLINE_SIGNS):
-                _unreachable.append(f"cannot reach the package index to download {project}=={version} "
+                _unreachable.append(f"cannot reach the package index to download {dist}=={version} "
                                     f"(offline?); real-tree tests need it once, then ~/.cache/tracer/test-sources")
                 skip_offline(_unreachable[0])
-            raise RuntimeError(f"pip download {project}=={version} failed:\n{done.stderr}")
+            raise RuntimeError(f"pip download {dist}=={version} failed:\n{done.stderr}")
         sdist = next(Path(tmp).glob("*.tar.gz"))
         with tarfile.open(sdist) as tar:
             if hasattr(tarfile, "data_filter"):

@@ -1,0 +1,79 @@
+"""Glance's catalogue on the oldest PyPI release (15.0.2, Pike) and the
+newest (33.0.0): each operation drafts, lints clean and passes its layers;
+the upload writes the image data through the store library, and the image
+repository's proxy layers are walked one after another."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracer.lint import lint_anchors
+from tracer.pipeline import Project
+
+from conftest import release_project
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "projects"))
+from projectlayers import Layers, assert_layers  # noqa: E402
+
+pytestmark = pytest.mark.realtree
+
+OLD, NEW = "15.0.2", "33.0.0"
+VERSIONS = (OLD, NEW)
+API, DB, STORE = "glance_api", "database", "glance_store"
+BOTH = {
+    "image_create": Layers(anchors=("glance/api/v2/images.py create()", "glance/notifier.py add()"),
+                           messages=(("client", API, "image_create"), (API, DB, "image create")),
+                           notes=((API, "notify: image.create"),)),
+    "image_upload": Layers(anchors=("glance/api/v2/image_data.py upload()", "glance/location.py set_data()"),
+                           messages=((API, DB, "image get"), (API, DB, "image update"), (API, STORE, "add to backend")),
+                           notes=((API, "notify: image.upload"),)),
+    "image_delete": Layers(anchors=("glance/api/v2/images.py delete()",),
+                           messages=((API, DB, "image destroy"),), notes=((API, "notify: image.delete"),)),
+    "image_import": Layers(anchors=("glance/api/v2/images.py import_image()",),
+                           messages=((API, DB, "task create"),), notes=((API, "notify: task.create"),)),
+}
+# Glance 24 on checks policy in the API (api/v2/policy.py), no longer in a proxy layer
+PER_RELEASE = {
+    (NEW, "image_create"): Layers(notes=((API, "check policy: add_image"),)),
+    (NEW, "image_upload"): Layers(notes=((API, "check policy: upload_image"),)),
+    (NEW, "image_delete"): Layers(notes=((API, "check policy: delete_image"),)),
+}
+
+
+def project(version: str) -> Project:
+    return release_project("glance", version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("op", list(BOTH))
+def test_operation_passes_its_layers_and_lints_clean(version: str, op: str):
+    proj = project(version)
+    draft = proj.draft(op)
+    assert_layers(draft.diagram, BOTH[op])
+    if (version, op) in PER_RELEASE:
+        assert_layers(draft.diagram, PER_RELEASE[version, op])
+    assert lint_anchors(draft.diagram, f"{op}.wsd", proj.tree.root) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_ops_lists_the_catalogue(version: str):
+    proj = project(version)
+    names = {op.name for op in proj.operations()}
+    assert {proj.rules.alias(op) or op for op in proj.rules.catalogue} <= names
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_repository_layers_are_walked_one_after_another(version: str):
+    """notifier -> quota -> location -> database: each layer's add, each
+    through the shared proxy.Repo.add, none taken for a recursion."""
+    draft = project(version).draft("image_create")
+    chain = [callee for _, callee, _ in draft.walk.edges
+             if callee.startswith(("glance.notifier.ImageRepoProxy.", "glance.quota.ImageRepoProxy.",
+                                   "glance.location.ImageRepoProxy.", "glance.db.ImageRepo."))
+             and callee.endswith(".add")]
+    assert chain == ["glance.notifier.ImageRepoProxy.add", "glance.quota.ImageRepoProxy.add",
+                     "glance.location.ImageRepoProxy.add", "glance.db.ImageRepo.add"]
+    assert not any("recursion" in u.reason for u in draft.walk.unresolved)
