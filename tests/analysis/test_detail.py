@@ -456,3 +456,39 @@ def test_a_local_function_handed_to_what_is_not_followed_is_drawn_at_the_hand_ov
                                                        "compute", "op")
     assert "note over compute: notify: stopping" in [step_line(s) for s in walk(tuple(walked.statements))
                                                       if isinstance(s, (Message, Note))]
+
+
+def test_two_hosts_have_a_hypervisor_each_and_a_driver_calls_back_its_own_host(make_tree):
+    files = {
+        "demo/compute/api.py": """
+            from demo.compute import rpcapi
+
+            class API(object):
+                def __init__(self):
+                    self.rpc = rpcapi.RPC()
+
+                def move(self, ctx, instance, host):
+                    self.rpc.prep_resize(ctx, instance, host)
+                    self.rpc.stop_instance(ctx, instance)
+        """,
+        "demo/compute/manager.py": """
+            from demo import driver
+
+            class Manager(object):
+                def __init__(self):
+                    self.driver = driver.Driver()
+
+                def prep_resize(self, ctx, instance):
+                    self.driver.power_off(instance, self._powered)
+
+                def stop_instance(self, ctx, instance):
+                    self.driver.power_off(instance, self._powered)
+
+                def _powered(self, state):
+                    self.notify('powered')
+        """}
+    steps = draft(make_tree, files, "demo.compute.api.API.move")
+    assert "compute_dest->driver_dest: power off" in steps and "compute_src->driver_src: power off" in steps
+    # the manager's method handed to the driver is a call back to the same host
+    assert "driver_dest->compute_dest: powered" in steps and "driver_src->compute_src: powered" in steps
+    assert not any(s.startswith(("compute->", "driver->")) for s in steps)

@@ -132,7 +132,7 @@ def _simplify(node: ast.expr) -> ast.expr:
     return node
 
 
-_CALL_ARGS = re.compile(r"\(([^()]*)\)")
+_CALL_ARGS = re.compile(r"(?<=[\w\]])\(([^()]*)\)")  # a call's arguments, not a parenthesised test
 _CONSTANT = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Z][A-Z0-9_]*)\b")  # vm_states.ACTIVE -> ACTIVE
 
 

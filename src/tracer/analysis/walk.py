@@ -83,7 +83,7 @@ class Frame:
     known: dict[str, Any] = field(default_factory=dict)  # parameters passed as literals
     passed: dict[str, str] = field(default_factory=dict)  # parameter -> the caller's argument text
     aliases: dict[str, str] = field(default_factory=dict)  # local -> the chain it holds
-    callbacks: dict[str, tuple["Frame", Function]] = field(default_factory=dict)  # parameter -> caller's local def
+    callbacks: dict[str, tuple["Frame", Function | Ref]] = field(default_factory=dict)  # parameter -> the caller's function
     reanchor: bool = True
     started: bool = False
 
@@ -429,7 +429,7 @@ class Walker:
         in_tree = ref is not None and ref.kind in ("function", "method", "class")
         # skip patterns name what resolved by its qualified name, the rest by its text
         skipped = self._skipped(ref.name if in_tree else call.callee, self.rules.skip) or \
-            not in_tree and self._skipped(call.callee, self.rules.skip_unknown)
+            not in_tree and self.rules.skips_unknown(call.callee, ref.name if ref else call.callee)
         runner = bool(self.rules.runners) and self._skipped(ref.name if ref else call.callee, self.rules.runners)
         if skipped or runner or not (ref is not None and ref.kind in ("function", "method")
                                      and self.r.find_function(ref.name)):
@@ -476,15 +476,18 @@ class Walker:
             self.unresolved.append(Unresolved(f"{frame.path}:{call.line}", call.callee,
                                               f"skip pattern '{pattern}' hides a call a {kind} rule would draw"))
 
-    def _follow(self, frame: Frame, call: Call, ref: Ref, out: list[Statement]) -> None:
+    def _follow(self, frame: Frame, call: Call, ref: Ref, out: list[Statement], target: str | None = None) -> None:
+        """Follow a call into the tree (into `target` when the caller knows
+        where it runs: a callback to the caller's participant)."""
         where = f"{frame.path}:{call.line}"
         found = self.r.find_function(ref.name)
         if found is None:
             return
-        target = self._receiver_participant(frame, call) or \
+        target = target or self._receiver_participant(frame, call) or \
             self.rules.participant_of(found[0].name) or frame.participant
         if self.roles.get(frame.participant) == target or self._same_process(frame.participant, target):
             target = frame.participant  # still on the same host, in the same process
+        target = self._on_host(frame.participant, target)
         self.edges.append((frame.ref.name, ref.name, {"line": where, "kind": "call", "via": ref.via}))
         if _receiver(ref) in self.receivers:
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
@@ -541,8 +544,22 @@ class Walker:
         """A service's code called directly from another service runs in the
         caller's process (the compute API used inside the compute manager):
         only RPC and requests cross between services."""
-        services = {self.entry, *(r.service for r in self.rules.rpc)}
-        return there in services and (here in services or here in self.roles)
+        services = self._services()
+        return there in services and (here in services or self.roles.get(here) in services)
+
+    def _services(self) -> set[str]:
+        return {self.entry, *(r.service for r in self.rules.rpc)}
+
+    def _on_host(self, here: str, there: str) -> str:
+        """What a service in a host role calls that is no service of its own
+        (its hypervisor driver) is drawn per host too: libvirt_src, libvirt_dest."""
+        service = self.roles.get(here)
+        if service is None or service not in self._services() or there == here or there in self._services() \
+                or there in self.roles or self.rules.is_opaque(there):
+            return there
+        placed = there + here[len(service):]
+        self.roles[placed] = there
+        return placed
 
     def _nested(self, frame: Frame, fn: Function, out: list[Statement]) -> None:
         """A function defined inside the current one and called there."""
@@ -568,22 +585,32 @@ class Walker:
                     for value in values:
                         _change(frame.changes.setdefault(mine + ("." + rest if rest else ""), {}), name, value)
 
-    def _callbacks(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, tuple[Frame, Function]]:
-        """The parameters that receive a local function of the caller (or a
-        callback it was given): each is drawn where the callee calls it."""
-        found: dict[str, tuple[Frame, Function]] = {}
+    def _callbacks(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, tuple[Frame, Function | Ref]]:
+        """The parameters that receive a local function of the caller, one of
+        its methods (`self._post_live_migration`) or a callback it was given:
+        each is drawn where the callee calls it."""
+        found: dict[str, tuple[Frame, Function | Ref]] = {}
         for name, arg in _pairs(call, params):
             if arg.text in frame.fn.nested:
                 found[name] = (frame, frame.fn.nested[arg.text])
             elif arg.text in frame.callbacks:
                 found[name] = frame.callbacks[arg.text]
+            elif arg.text.startswith("self.") and _CHAIN.match(arg.text) and "(" not in arg.text:
+                ref = self.r.eval(arg.text, frame.ctx)
+                if ref is not None and ref.kind == "method" and self.r.find_function(ref.name):
+                    found[name] = (frame, ref)
         return found
 
     def _callback(self, frame: Frame, call: Call, out: list[Statement]) -> None:
-        """A function handed in by the caller, run here: drawn in this
-        participant, resolved where it was defined, with these arguments
-        (`update_task_state(task_state=IMAGE_UPLOADING)` in the driver)."""
+        """A function handed in by the caller, run here: a local function is
+        drawn in this participant, resolved where it was defined, with these
+        arguments (`update_task_state(task_state=IMAGE_UPLOADING)` in the
+        driver); a method of the caller is a call back to the caller's
+        participant (its host kept)."""
         outer, fn = frame.callbacks[call.callee]
+        if isinstance(fn, Ref):
+            self._follow(frame, call, fn, out, target=outer.participant)
+            return
         ref = Ref("function", f"{outer.ref.name}.{fn.name}", "callback")
         if ref.name in self.stack:
             return
