@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # project:release pairs the catalogue covers (the oldest and newest on PyPI;
 # nova liberty, the original catalogue's release, from git: `trace fetch nova liberty --git URL|PATH`)
 CATALOGUE := nova:liberty nova:ocata nova:2026.2 cinder:ocata cinder:2026.2 neutron:ocata neutron:2026.2 \
-	sahara:pike sahara:2023.2 magnum:pike magnum:2026.2
+	sahara:pike sahara:2023.2 magnum:pike magnum:2026.2 glance:pike glance:2026.2 heat:rocky heat:2026.2
 
 .PHONY: all test catalogue site clean
 
