@@ -182,3 +182,15 @@ def test_stopping_the_batch_leaves_no_worker_behind(tmp_path: Path, how: str):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_a_note_about_a_file_only_the_parent_read_is_said(run, tmp_path: Path):
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    (tree / "nova" / "api" / "openstack" / "compute" / "old_style.py").write_text(
+        "class Old(object):\n    def abort(self, req, async=False):\n        return async\n")
+    note = "warning: nova/api/openstack/compute/old_style.py: read 'async' used as a name on line 2"
+    first = run("nova", "--all", "-o", "out", "-j", "2", "--source", str(tree), "--cache-dir", "c")
+    again = run("nova", "--all", "-o", "again", "-j", "2", "--source", str(tree), "--cache-dir", "c")
+    assert first.exit_code == again.exit_code == 0, first.stderr
+    assert note in first.stderr.splitlines() and note not in again.stderr

@@ -211,6 +211,7 @@ def draft_catalogue(proj: Project, setup: Setup, out_dir: Path, force: bool, job
             summary = draft_all(setup, names, out_dir, force, jobs, lambda op: bar.update(1, op))
     else:
         summary = draft_all(setup, names, out_dir, force, jobs)
+    summary.problems.update(proj.tree.problems)  # what finding the operations read
     report_summary(summary, out_dir)
 
 
