@@ -19,9 +19,10 @@ def test_table_has_a_row_per_rules_file_with_its_catalogue():
     rows = projects_table().splitlines()[2:]
     assert [r.split(" | ")[0].removeprefix("| ") for r in rows] == available_projects()
     assert "`create_cluster`" in next(r for r in rows if r.startswith("| sahara |"))
-    # nova's client calls reach neutron and cinder (whose rules route them on) and glance (no rules)
-    assert next(r for r in rows if r.startswith("| nova |")).endswith("| neutron*, cinder*, glance |")
-    assert next(r for r in rows if r.startswith("| magnum |")).endswith("| heat |")
+    # nova's client calls reach neutron, cinder and glance, whose rules route them on
+    assert next(r for r in rows if r.startswith("| nova |")).endswith("| neutron*, cinder*, glance* |")
+    assert next(r for r in rows if r.startswith("| magnum |")).endswith("| heat* |")
+    assert next(r for r in rows if r.startswith("| heat |")).startswith("| heat | rocky (11.0.2) to 2026.2 (27.0.1) |")
 
 
 def test_cli_prints_the_table():
