@@ -12,7 +12,7 @@ import pytest
 from tracer.backtrack import hazard
 from tracer.examples import examples, run_example
 from tracer.problems import TracerError
-from tracer.rules import available_projects, load_rules, parse_rules
+from tracer.rules import PYTHON_METHODS, Example, available_projects, load_rules, parse_rules
 
 GOOD = """[project]
 name = "demo"
@@ -159,3 +159,38 @@ def test_rules_check_loads_the_release_table_too(tmp_path: Path, monkeypatch: py
         "demo: rules load, 0 of 0 examples draw what they promise",
         f"{tmp_path / '_releases.toml'}:4: [sites]: 'gti' is not a known field; did you mean 'git'? "
         "(known: archive, git, tarball)"]
+
+
+LANGUAGE = '''
+def create(context, names, row):
+    names.add("a")
+    names.discard("b")
+    context.session.add(row)
+    names.frobnicate()
+'''
+
+
+def language_steps(extra: str) -> tuple[str, ...]:
+    rules = parse_rules(GOOD + '\n[[participants]]\nname = "api"\nmodules = ["demo.api*"]\n' + extra,
+                        "rules/demo.toml")
+    return run_example(rules, Example("demo/api/servers.py", LANGUAGE, "create", ()))
+
+
+def test_python_methods_on_values_of_unknown_type_are_skipped_by_the_engine():
+    """No `[skip] unknown` in the file: a set's add and discard are no steps, a
+    call the engine knows nothing of still is."""
+    steps = language_steps("")
+    assert not any("names.add" in s or "names.discard" in s or "session.add" in s for s in steps), steps
+    assert "note over api: names.frobnicate()" in steps
+
+
+def test_a_projects_own_rule_draws_a_call_the_engine_would_skip():
+    """A persist rule naming `*.session.add` (a database write) beats the engine's `*.add`."""
+    steps = language_steps('\n[[persist]]\ncall = "*.session.add"\ntext = "add {0}"\n')
+    assert "api->database: add row" in steps and not any("names.add" in s for s in steps), steps
+
+
+def test_a_projects_own_unknown_patterns_are_skipped_too():
+    rules = parse_rules(GOOD + '\n[skip]\nunknown = ["req.*"]\n', "rules/demo.toml")
+    assert rules.skips_unknown("req.get_header") and rules.skips_unknown("names.append")
+    assert not rules.skips_unknown("names.frobnicate") and "*.append" in PYTHON_METHODS

@@ -8,23 +8,16 @@ operation discovery and aliases. A bad file is a TracerError naming
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import sys
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from tracer.bundled import bundled
 from tracer.backtrack import hazard
 from tracer.problems import TracerError
+from tracer.tomlread import TomlReader, load_toml
 
 # The tables a rules file may hold: plain tables with their keys (None: any
 # key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
@@ -48,6 +41,14 @@ ENTRIES: dict[str, set[str]] = {
     "routes": {"client", "request", "operation"},
 }
 EXAMPLE = {"path", "source", "entry", "steps", "more"}
+
+# Python's own container and string methods: a call to one of them on a value
+# of unknown type is no step. The engine skips them where `[skip] unknown`
+# applies (Rules.skips_unknown); a project's rules add only what is its own.
+PYTHON_METHODS = tuple(f"*.{name}" for name in (
+    "get", "append", "extend", "update", "pop", "items", "keys", "values", "setdefault", "copy",
+    "add", "remove", "discard", "index",
+    "split", "join", "format", "replace", "lower", "upper", "startswith", "endswith", "strip"))
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class Rules:
     notes: tuple[NoteRule, ...]
     persist: tuple[PersistRule, ...]
     skip: tuple[str, ...]
-    skip_unknown: tuple[str, ...]
+    skip_unknown: tuple[str, ...]  # the rules' own; see skips_unknown
     aliases: tuple[tuple[str, str], ...]
     discovery: Discovery
     module_granularity: tuple[str, ...] = ()  # catalogue names drawn per module
@@ -235,6 +236,17 @@ class Rules:
             if any(fnmatchcase(module, pat) for pat in rule.modules):
                 return rule.name
         return None
+
+    def skips_unknown(self, call: str, name: str = "") -> bool:
+        """Whether a call that resolves to nothing in the tree (its text, and
+        the name it was read as) is left out: the rules' `[skip] unknown`, or
+        one of Python's container and string methods unless a note or
+        persist rule of the project draws that call (`*.session.add`)."""
+        if any(fnmatchcase(call, pat) for pat in self.skip_unknown):
+            return True
+        drawn = any(rule.call and (fnmatchcase(call, rule.call) or fnmatchcase(name, rule.call))
+                    for rule in (*self.notes, *self.persist))
+        return not drawn and any(fnmatchcase(call, pat) for pat in PYTHON_METHODS)
 
     def is_opaque(self, participant: str) -> bool:
         return any(r.opaque for r in self.participants if r.name == participant)
@@ -282,111 +294,14 @@ def load_rules(project: str, folder: Path | None = None) -> Rules:
 
 
 def parse_rules(text: str, path: str) -> Rules:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        m = re.search(r"\(at line (\d+), column \d+\)", str(err))
-        line = m.group(1) if m else "1"
-        raise TracerError(f"{path}:{line}: not valid TOML: {str(err).split(' (at')[0]}") from None
-    return _Reader(text, path).rules(data)
+    return _Reader(text, path).rules(load_toml(text, path))
 
 
-class _Reader:
-    """Builds typed rules, knowing where each entry stands for messages."""
-
-    def __init__(self, text: str, path: str) -> None:
-        self.lines = text.splitlines()
-        self.path = path
-
-    def fail(self, table: str, index: int | None, key: str, message: str) -> TracerError:
-        line = self._line_of(table, index, key)
-        entry = f"[[{table}]] #{index + 1}" if index is not None else f"[{table}]"
-        return TracerError(f"{self.path}:{line}: {entry}: '{key}' {message}")
-
-    def fail_top(self, name: str, message: str) -> TracerError:
-        """A top-level name of the wrong kind."""
-        return TracerError(f"{self.path}:{self._line_of(name, None, name)}: '{name}' {message}")
-
-    def _line_of(self, table: str, index: int | None, key: str) -> int:
-        start = self._header(table, index)
-        for i in range(start, len(self.lines)):
-            if i > start and self.lines[i].lstrip().startswith("["):
-                break
-            if re.match(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", self.lines[i]):
-                return i + 1
-        nested = self._header(f"{table}.{key}", None, -1)  # [table.key] written as a table of its own
-        return (nested if nested >= 0 else start) + 1
-
-    def _header(self, table: str, index: int | None, default: int = 0) -> int:
-        """The line (from 0) of the table's header, of its entry #index for [[table]]."""
-        header = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\]\]?\s*(#.*)?$")
-        starts = [i for i, line in enumerate(self.lines) if header.match(line)]
-        if not starts:  # only dotted headers: [table.sub]
-            dotted = re.compile(rf"^\s*\[\[?\s*{re.escape(table)}\s*\.")
-            starts = [i for i, line in enumerate(self.lines) if dotted.match(line)][:1]
-        if index is not None and index < len(starts):
-            return starts[index]
-        return starts[0] if starts else default
-
-    def get(self, d: dict, table: str, index: int | None, key: str, kind: type,
-            default: Any = ...) -> Any:
-        if key not in d:
-            if default is ...:
-                raise self.fail(table, index, key, "is required")
-            return default
-        value = d[key]
-        if kind is list:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise self.fail(table, index, key, "must be a list of strings")
-            return tuple(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(table, index, key, f"must be {_KINDS.get(kind, kind.__name__)}, not {_kind(value)}")
-        return value
-
-    def mapping(self, d: dict, table: str, index: int | None, key: str) -> tuple[tuple[str, str], ...]:
-        """An inline table of strings (`{ a = "x", b = "y" }`), sorted."""
-        value = self.get(d, table, index, key, dict, {})
-        bad = next((k for k, v in value.items() if not isinstance(v, str)), None)
-        if bad is not None:
-            raise self.fail(table, index, key, f"must map names to strings ('{bad}' does not)")
-        return tuple(sorted(value.items()))
-
-    def shape(self, data: dict, tables: dict[str, set[str] | None], entries: dict[str, set[str]]) -> None:
-        """Every top-level name is a known table, written as one, with known keys only."""
-        for name, value in data.items():
-            if name in tables:
-                if not isinstance(value, dict):
-                    raise self.fail_top(name, f"must be a table, not {_kind(value)} (write [{name}])")
-                if tables[name] is not None:
-                    self.known_keys(value, name, None, tables[name])
-            elif name in entries:
-                if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                    raise self.fail_top(name, f"must be written as [[{name}]] entries")
-                for i, item in enumerate(value):
-                    self.known_keys(item, name, i, entries[name])
-            else:
-                known = [f"[{t}]" for t in tables] + [f"[[{t}]]" for t in entries]
-                mine = f"[[{name}]]" if isinstance(value, list) else f"[{name}]"
-                close = difflib.get_close_matches(name, [*tables, *entries], n=1, cutoff=0.6)
-                hint = f"; did you mean {known[[*tables, *entries].index(close[0])]}?" if close else ""
-                raise TracerError(f"{self.path}:{self._line_of(name, None, name)}: {mine} is not a known "
-                                  f"table{hint} (known: {', '.join(known)})")
-
-    def known_keys(self, d: dict, table: str, index: int | None, allowed: set[str]) -> None:
-        for key in d:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise self.fail(table, index, key, f"is not a known field{hint} (known: {', '.join(sorted(allowed))})")
+class _Reader(TomlReader):
+    """Builds typed rules."""
 
     def entries(self, data: dict, table: str, allowed: set[str] | None = None) -> list[tuple[int, dict]]:
-        allowed = ENTRIES[table] if allowed is None else allowed
-        items = data.get(table, [])
-        if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
-            raise self.fail_top(table, f"must be written as [[{table}]] entries")
-        for i, item in enumerate(items):
-            self.known_keys(item, table, i, allowed)
-        return list(enumerate(items))
+        return super().entries(data, table, ENTRIES[table] if allowed is None else allowed)
 
     def example(self, d: dict, table: str, i: int) -> Example | None:
         ex = d.get("example")
@@ -523,12 +438,3 @@ class _Reader:
         if (call is None) == (deco is None):
             raise self.fail("notes", i, "call", "or 'decorator' is required (exactly one)")
         return NoteRule(self.get(d, "notes", i, "text", str), call, deco, self.example(d, "notes", i))
-
-
-_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
-          dict: "a table"}
-
-
-def _kind(value: object) -> str:
-    """A TOML value's kind, for messages."""
-    return next((name for t, name in _KINDS.items() if isinstance(value, t)), "a date")
