@@ -101,6 +101,7 @@ def test_a_helpers_notes_fold_but_its_landmarks_and_messages_stay(make_tree):
         class API(object):
             def stop(self, ctx, instance):
                 self._check(ctx, instance)
+                instance.refresh()
 
             def _check(self, ctx, instance):
                 self._inner(ctx, instance)
@@ -492,3 +493,24 @@ def test_two_hosts_have_a_hypervisor_each_and_a_driver_calls_back_its_own_host(m
     # the manager's method handed to the driver is a call back to the same host
     assert "driver_dest->compute_dest: powered" in steps and "driver_src->compute_src: powered" in steps
     assert not any(s.startswith(("compute->", "driver->")) for s in steps)
+
+
+def test_a_method_that_only_delegates_is_drawn_as_its_helper(make_tree):
+    files = {"demo/compute/api.py": """
+        class API(object):
+            def start(self, ctx, instance):
+                self._start(ctx, instance)
+
+            def stop(self, ctx, instance):
+                self._stop(ctx, instance)
+                instance.validate()
+
+            def _start(self, ctx, instance):
+                instance.ready()
+
+            def _stop(self, ctx, instance):
+                instance.ready()
+    """}
+    assert "note over api: instance.ready()" in draft(make_tree, files, "demo.compute.api.API.start")
+    stop = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert "note over api: instance.ready()" not in stop and "note over api: stop" in stop

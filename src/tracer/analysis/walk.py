@@ -501,7 +501,9 @@ class Walker:
             return
         crossing = target != frame.participant
         env = self._bind_args(frame, call, ref, found[2])
-        inner = self._frame(ref, target, env, frame.depth + 1, 0 if crossing else frame.inline + 1)
+        # a method that only hands its work to a helper is drawn as that helper
+        level = 0 if crossing else frame.inline + (0 if self.limits.folds and self._delegates(frame.fn) else 1)
+        inner = self._frame(ref, target, env, frame.depth + 1, level)
         assert inner is not None
         inner.known = self._known_args(frame, call, _params(ref, found[2]))
         inner.passed = _passed(call, _params(ref, found[2]))
@@ -539,6 +541,13 @@ class Walker:
             frame.reanchor = True
         elif not call.nested:
             self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
+
+    def _delegates(self, fn: Function) -> bool:
+        """Does the function do nothing but call one other (`power_on` ->
+        `self._hard_reboot(...)`), logging aside?"""
+        calls = [e for e in straight(fn.events) if isinstance(e, Call) and not e.nested
+                 and not self._skipped(e.callee, self.rules.skip)]
+        return len(calls) == 1 and not any(isinstance(e, (If, Loop)) for e in fn.events)
 
     def _same_process(self, here: str, there: str) -> bool:
         """A service's code called directly from another service runs in the
