@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 import sys
 
@@ -117,9 +118,16 @@ def complete_operation(ctx: click.Context, param: click.Parameter, incomplete: s
     return [name for name in operation_names(ctx.command.name or "") if name.startswith(incomplete)]
 
 
-def report(draft: Draft) -> None:
+def report(draft: Draft, proj: Project) -> None:
     for problem in draft.problems:
         click.echo(f"warning: {problem}", err=True)
+    shown(proj, draft.problems)
+
+
+def shown(proj: Project, problems: Iterable[str]) -> None:
+    """Said once: a tree's notes are not repeated on later runs."""
+    for tree in (proj.tree, *(s.tree for s in proj.services.trees.values())):
+        tree.shown(problems)
 
 
 def project_command(name: str) -> click.Command | None:
@@ -174,7 +182,7 @@ def project_command(name: str) -> click.Command | None:
             draft_catalogue(proj, setup, out_dir, force, jobs or default_jobs(), catalogue)
             return
         draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
-        report(draft)
+        report(draft, proj)
         data, dropped = convert(draft.diagram, out.fmt, str(out.path or operation))
         for problem in dropped:
             click.echo(f"warning: {problem}", err=True)
@@ -212,6 +220,7 @@ def draft_catalogue(proj: Project, setup: Setup, out_dir: Path, force: bool, job
     else:
         summary = draft_all(setup, names, out_dir, force, jobs)
     summary.problems.update(proj.tree.problems)  # what finding the operations read
+    shown(proj, summary.problems)
     report_summary(summary, out_dir)
 
 
@@ -264,7 +273,7 @@ def explain(project: str, operation: str, sources: tuple[str, ...], release: str
     """Show the call graph walked for an operation and every call left unresolved."""
     proj = open_project(project, sources, driver, release, offline, index_cache(cache_dir, no_cache))
     draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
-    report(draft)
+    report(draft, proj)
     graph = draft.walk.graph()
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")
     for caller, callee, data in graph.edges(data=True):

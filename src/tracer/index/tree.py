@@ -7,6 +7,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Iterable
 
 from tracer.index.cache import IndexCache
 from tracer.index.codec import Entry
@@ -24,7 +25,7 @@ class SourceTree:
     in `problems` (`path:line: what`) and treated as absent, never as an
     outside library. With a `cache`, indexed modules are also kept on disk
     across runs, keyed by their content, and a note about a file that was
-    read (`async` renamed) is reported on the first run on the tree only.
+    read (`async` renamed) is reported until it has been `shown` once.
     """
 
     def __init__(self, root: Path, cache: IndexCache | None = None) -> None:
@@ -142,9 +143,20 @@ class SourceTree:
         if self._said is None:
             self._said = cache.said(self.root)
         if note not in self._said:
-            self._said.add(note)
             self._report(note)
-            cache.remember(self.root, note)
+
+    def shown(self, problems: Iterable[str]) -> None:
+        """Remember that `problems` were shown to the user: the notes among
+        them are not said again about this tree."""
+        cache = self.index_cache
+        if cache is None:
+            return
+        if self._said is None:
+            self._said = cache.said(self.root)
+        for problem in problems:
+            if problem not in self._said:
+                self._said.add(problem)
+                cache.remember(self.root, problem)
 
 
 def _not_a_file(path: Path) -> str | None:
