@@ -198,7 +198,7 @@ def find_sdist(session: requests.Session, page: str, target: Target, options: Op
             raise Failed(_reason(err, options)) from None
     links = _json_links(body, resp.url) if "json" in resp.headers.get("Content-Type", "") \
         else _html_links(body.decode("utf-8", "replace"), resp.url)
-    # sdists name the distribution as uploaded: openstack-heat-11.0.2, openstack_heat-27.0.1
+    # sdists spell the distribution as uploaded: some-dist-1.0.tar.gz, some_dist-2.0.tar.gz
     names = {_normal(f"{target.distribution}-{target.version}{ext}") for ext in (".tar.gz", ".zip")}
     for name, link in links:
         if _normal(name) in names:

@@ -31,7 +31,7 @@ class ProjectSource:
     pypi_from: str
     repo: str
     checked: str
-    dist: str = ""  # its name on PyPI where that differs (openstack-heat)
+    dist: str = ""  # its name on PyPI where that differs from the project's
 
 
 @dataclass(frozen=True)
