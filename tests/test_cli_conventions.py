@@ -26,7 +26,7 @@ def test_help_lists_the_projects_apart_from_the_commands():
     result = run("--help")
     assert result.exit_code == 0
     commands, projects = result.stdout.split("Commands:")[1].split("Projects:")
-    assert available_projects() == ["cinder", "magnum", "neutron", "nova", "sahara"]
+    assert available_projects() == ["cinder", "glance", "heat", "magnum", "neutron", "nova", "sahara"]
     for name in available_projects():
         assert f"\n  {name} " in projects and f"\n  {name} " not in commands
     assert "\n  diff " in commands and "\n  render " in commands

@@ -64,9 +64,9 @@ def test_tree_without_the_package_is_a_clear_error(run, tmp_path: Path):
 
 
 def test_unknown_project(run):
-    result = run("glance", "pause")
+    result = run("keystone", "pause")
     assert result.exit_code == 2
-    assert "No such command 'glance'" in result.stderr
+    assert "No such command 'keystone'" in result.stderr
 
 
 def test_ops_lists_discovered_operations_with_handlers(run):
