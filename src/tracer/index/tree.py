@@ -165,10 +165,11 @@ def _not_a_file(path: Path) -> str | None:
     try:
         mode = os.stat(path).st_mode
     except OSError as err:
-        dangling = os.path.islink(path)  # a symlink to nowhere is there, and broken
         if err.errno == errno.ELOOP:
             return "a symlink that loops"
-        return "" if err.errno in _ABSENT and not dangling else (err.strerror or str(err))
+        if err.errno in _ABSENT and not os.path.islink(path):  # a symlink to nowhere is there, broken
+            return ""
+        return err.strerror or str(err)
     if stat.S_ISREG(mode):
         return None
     return "a directory, not a file" if stat.S_ISDIR(mode) else "not a regular file"
