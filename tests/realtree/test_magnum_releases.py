@@ -25,7 +25,8 @@ COMMON = dict(
     messages=(("client", "magnum_api", "create_cluster"),
               ("magnum_api", "magnum_conductor", "cluster_create"),
               ("magnum_conductor", "database", "create cluster"),
-              ("magnum_conductor", "database", "save cluster")),
+              # the cluster's save lists the fields its helpers set (the certificates)
+              ("magnum_conductor", "database", "magnum_cert_ref = magnum_cert_ref")),
     notes=(("magnum_api", "check policy: cluster:create"),
            ("magnum_conductor", "select driver for cluster")),
 )
@@ -35,7 +36,7 @@ WANT = {
         "messages": COMMON["messages"] + (("magnum_conductor", "heat_driver", "create cluster"),
                                           ("heat_driver", "heat", "stacks create"))}),
     "23.0.0": Layers(**{**COMMON, "anchors": COMMON["anchors"] + (
-        "magnum/api/controllers/v1/cluster.py _post()",), "absent": ("heat_driver",)}),
+        "magnum/api/controllers/v1/cluster.py post()",), "absent": ("heat_driver",)}),
 }
 
 
