@@ -561,7 +561,7 @@ class Walker:
 
     def _on_host(self, here: str, there: str) -> str:
         """What a service in a host role calls that is no service of its own
-        (its hypervisor driver) is drawn per host too: libvirt_src, libvirt_dest."""
+        (its hypervisor driver) is drawn per host too: driver_src, driver_dest."""
         service = self.roles.get(here)
         if service is None or service not in self._services() or there == here or there in self._services() \
                 or there in self.roles or self.rules.is_opaque(there):
