@@ -514,3 +514,18 @@ def test_a_method_that_only_delegates_is_drawn_as_its_helper(make_tree):
     assert "note over api: instance.ready()" in draft(make_tree, files, "demo.compute.api.API.start")
     stop = draft(make_tree, files, "demo.compute.api.API.stop")
     assert "note over api: instance.ready()" not in stop and "note over api: stop" in stop
+
+
+def test_an_early_way_out_that_only_notes_is_not_the_path(make_tree):
+    files = {"demo/compute/api.py": """
+        class API(object):
+            def stop(self, ctx, instance):
+                if instance.stopped:
+                    self.notify('already stopped')
+                    return
+                instance.save()
+    """}
+    assert draft(make_tree, files, "demo.compute.api.API.stop")[1:] == ["api->database: save instance",
+                                                                         "database->api: done"]
+    full = draft(make_tree, files, "demo.compute.api.API.stop", "full")
+    assert "note over api: notify: already stopped" in full

@@ -346,6 +346,10 @@ class Walker:
             self._emit(frame, out, Note("over", (frame.participant,), f"ensure {guard(negate(ev.test))}"))
             return
         body = self._branch(frame, ev.body)
+        if self.limits.folds and _returns(ev.body) and not has_message(body):
+            # `if c: <notes>; return` before the rest: an early way out, not the path
+            self._events(frame, ev.orelse, out)
+            return
         orelse = self._branch(frame, ev.orelse)
         head, body, orelse, tail = common_ends(body, orelse)
         if head:
