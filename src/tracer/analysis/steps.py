@@ -119,6 +119,12 @@ def size(steps: list[Statement] | tuple[Statement, ...]) -> int:
     return sum(1 + sum(size(b.steps) for b in s.branches) if isinstance(s, Group) else 1 for s in steps)
 
 
+def sends(steps: list[Statement] | tuple[Statement, ...]) -> bool:
+    """Does anything here message another participant?"""
+    return any(isinstance(s, Message) or (isinstance(s, Group) and any(sends(b.steps) for b in s.branches))
+               for s in steps)
+
+
 def has_message(steps: list[Statement] | tuple[Statement, ...]) -> bool:
     """Does anything here reach another participant (or say where the walk
     stopped, which is never trimmed away)?"""

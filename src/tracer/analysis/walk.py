@@ -26,7 +26,7 @@ from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
-from tracer.analysis.steps import STOPPED, Landmark, _trim, asks, common_ends, has_message, messages_only, size, without_reads
+from tracer.analysis.steps import STOPPED, Landmark, _trim, asks, sends, common_ends, has_message, messages_only, size, without_reads
 from tracer.analysis.text import humanise, render, short_value, words, wsd_text
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.problems import TracerError
@@ -346,7 +346,7 @@ class Walker:
             self._emit(frame, out, Note("over", (frame.participant,), f"ensure {guard(negate(ev.test))}"))
             return
         body = self._branch(frame, ev.body)
-        if self.limits.folds and _returns(ev.body) and not has_message(body):
+        if self.limits.folds and _returns(ev.body) and not sends(body):
             # `if c: <notes>; return` before the rest: an early way out, not the path
             self._events(frame, ev.orelse, out)
             return
