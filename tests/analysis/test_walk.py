@@ -216,7 +216,8 @@ def test_rpc_method_held_in_a_local_and_a_nested_def(make_tree):
 def test_an_early_return_makes_the_rest_an_else_branch(make_tree):
     tree = SourceTree(make_tree(SHAPES))
     rules = rules_from(RULES)
-    result = Walker(Resolver(tree, rules), rules).walk(
+    # in full detail (at normal an early way out that sends nothing is left out: test_detail)
+    result = Walker(Resolver(tree, rules), rules, Limits(detail="full")).walk(
         Ref("method", "demo.compute.manager.Manager.reboot"), "compute", "reboot")
     text = emit(Diagram("t", tuple(result.statements)))
     assert "alt soft\n    note over compute: notify: soft\nelse\n    note over compute: notify: hard\nend" in text
