@@ -194,3 +194,12 @@ def test_a_projects_own_unknown_patterns_are_skipped_too():
     rules = parse_rules(GOOD + '\n[skip]\nunknown = ["req.*"]\n', "rules/demo.toml")
     assert rules.skips_unknown("req.get_header") and rules.skips_unknown("names.append")
     assert not rules.skips_unknown("names.frobnicate") and "*.append" in PYTHON_METHODS
+
+
+def test_settings_are_python_literals_in_strings():
+    base = '[project]\nname = "demo"\npackage = "demo"\n[discovery]\napi_modules = ["demo.api"]\n' \
+           'action_decorator = "wsgi.action"\n'
+    rules = parse_rules(base + '[settings]\n"*.cell_type" = "None"\n"*.mode" = "\'api\'"\n', "rules/demo.toml")
+    assert rules.settings == (("*.cell_type", None), ("*.mode", "api"))
+    with pytest.raises(TracerError, match=r"rules/demo.toml:\d+: \[settings\]: '\*.cell_type' must be a Python literal"):
+        parse_rules(base + '[settings]\n"*.cell_type" = "cells_opts.get()"\n', "rules/demo.toml")

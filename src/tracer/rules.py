@@ -8,6 +8,7 @@ operation discovery and aliases. A bad file is a TracerError naming
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ TABLES: dict[str, set[str] | None] = {
     "discovery": {"api_modules", "action_decorator", "resource_methods", "removed_decorator", "prefer",
                   "action_name", "entry_points"},
     "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls"}, "granularity": {"module"},
-    "catalogue": {"operations"},
+    "catalogue": {"operations"}, "settings": None,
 }
 ENTRIES: dict[str, set[str]] = {
     "participants": {"name", "modules", "opaque", "example", "granularity"},
@@ -229,6 +230,7 @@ class Rules:
     clients: tuple[ClientRule, ...] = ()
     routes: tuple[RouteRule, ...] = ()
     runners: tuple[str, ...] = ()  # calls that run the function handed to them
+    settings: tuple[tuple[str, object], ...] = ()  # (pattern on a name, its value under the default configuration)
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -379,7 +381,24 @@ class _Reader(TomlReader):
                         for i, d in self.entries(data, "flows")),
             clients=tuple(self._client(i, d) for i, d in self.entries(data, "clients")),
             routes=tuple(self._route(i, d) for i, d in self.entries(data, "routes")),
+            settings=self._settings(data.get("settings", {})),
         )
+
+    def _settings(self, table: dict) -> tuple[tuple[str, object], ...]:
+        """`"*.cell_type" = "None"`: a name's value under the default
+        configuration, as a Python literal (what the options' declared
+        defaults cannot tell: a value computed from them)."""
+        out = []
+        for name, text in table.items():
+            try:
+                value = ast.literal_eval(text) if isinstance(text, str) else ...
+            except (ValueError, SyntaxError, RecursionError, MemoryError):
+                value = ...
+            if value is ... or not isinstance(value, (bool, int, float, str, type(None))):
+                raise self.fail("settings", None, name, "must be a Python literal in a string "
+                                "(\"None\", \"0\", \"'api'\")")
+            out.append((name, value))
+        return tuple(out)
 
     def _client(self, i: int, d: dict) -> ClientRule:
         arg = self.get(d, "clients", i, "method_arg", int, None)

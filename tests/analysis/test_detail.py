@@ -529,3 +529,26 @@ def test_an_early_way_out_that_only_notes_is_not_the_path(make_tree):
                                                                          "database->api: done"]
     full = draft(make_tree, files, "demo.compute.api.API.stop", "full")
     assert "note over api: notify: already stopped" in full
+
+
+def test_a_setting_the_rules_know_settles_a_branch_once_named(make_tree):
+    files = {"demo/compute/api.py": """
+        class API(object):
+            @property
+            def cell_type(self):
+                return self._lookup()
+
+            def stop(self, ctx, instance):
+                if self.cell_type == 'api':
+                    instance.relay()
+                    return
+                instance.save()
+                if self.cell_type != 'api':
+                    instance.refresh()
+    """}
+    tree = SourceTree(make_tree({**COMMON, **files}))
+    rules = rules_from(RULES + '\n[settings]\n"*.cell_type" = "None"\n')
+    walked = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.compute.api.API.stop"), "api", "op")
+    steps = [step_line(s) for s in walk(tuple(walked.statements)) if isinstance(s, (Message, Note))]
+    assert steps[1:] == ["note over api: cell_type = None by default (the other case is not drawn)",
+                         "api->database: save instance", "database->api: done", "note over api: instance.refresh()"]

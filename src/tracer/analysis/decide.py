@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import warnings
 import operator
+from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
 from tracer.index.model import Arg
@@ -82,13 +83,20 @@ class Options(Mapping):
     names: `CONF.reclaim_instance_interval`, `CONF.group.name`. Remembers
     which options it answered for (`used`)."""
 
-    def __init__(self, defaults: dict[str, object], unset: object, root: str = "CONF") -> None:
+    def __init__(self, defaults: dict[str, object], unset: object, root: str = "CONF",
+                 settings: tuple[tuple[str, object], ...] = ()) -> None:
         self.defaults = defaults
         self.unset = unset
         self.root = root
+        self.settings = settings  # (pattern, value): names the rules know the value of
         self.used: list[str] = []
 
     def __getitem__(self, key: str) -> Any:
+        for pattern, value in self.settings:
+            if fnmatchcase(key, pattern):
+                if key not in self.used:
+                    self.used.append(key)
+                return value
         parts = key.split(".")
         if parts[0] != self.root or len(parts) < 2:
             raise KeyError(key)

@@ -208,6 +208,7 @@ class Walker:
         self.roles: dict[str, str] = {}  # role participant -> its service
         self.stopped = False
         self.entry = ""  # the participant the operation starts in
+        self.said: set[str] = set()  # options whose default a note has named
         self.served: set[tuple[str, str]] = set()  # (service, RPC method) walked in this draft
         self.pending: list[list[Statement]] = []  # per scope: the work of casts sent in it
         self.tasks: list[str] = []  # task classes of the flow built last
@@ -385,14 +386,17 @@ class Walker:
         """A branch on configuration takes the side the options' declared
         defaults choose; a note names the options (what the other side does
         is left out). None when no option settles it."""
-        options = Options(self.r.tree.options(frame.ctx.module.split(".")[0]), UNSET)
+        options = Options(self.r.tree.options(frame.ctx.module.split(".")[0]), UNSET, settings=self.rules.settings)
         settled = decide(ev.test, options)
         if settled is None or not options.used:
             return None
         other = ev.orelse if settled else ev.body
-        if other and not any(isinstance(e, Raise) for e in other):
-            said = ", ".join(f"{name.split('.', 1)[1]} = {options[name]!r}" for name in options.used)
-            self._emit(frame, out, Note("over", (frame.participant,), f"{said} by default (the other case is not drawn)"))
+        fresh = [name for name in options.used if name.split(".")[-1] not in self.said]
+        if other and fresh and not _raises(other):  # said once per draft; kept a helper deep
+            self.said.update(name.split(".")[-1] for name in fresh)
+            said = ", ".join(f"{name.split('.')[-1]} = {options[name]!r}" for name in fresh)
+            kind = Landmark if frame.inline <= 1 else Note
+            self._emit(frame, out, kind("over", (frame.participant,), f"{said} by default (the other case is not drawn)"))
         return ev.body if settled else ev.orelse
 
     def _group(self, frame: Frame, ev: If, body: list[Statement], orelse: list[Statement],
