@@ -12,7 +12,7 @@ def to_diagram(title: str, statements: list[Statement], first: str,
     """`roles` maps host-role participants to their service; a service seen
     in one role only is drawn under its plain name."""
     renames = _single_roles(statements, roles or {})
-    body = [rename(s, renames) for s in statements] if renames else statements
+    body = [rename(s, renames) for s in statements]  # also: the walk's own kinds of note become notes
     probe = Diagram(title, tuple(body))
     order = [first] + [p.name for p in probe.participants() if p.name != first]
     decls: list[Statement] = [Participant(name) for name in order]
@@ -64,7 +64,7 @@ def rename(stmt: Statement, names: dict[str, str]) -> Statement:
     if isinstance(stmt, Message):
         return replace(stmt, source=n(stmt.source), target=n(stmt.target))
     if isinstance(stmt, Note):
-        return replace(stmt, participants=tuple(map(n, stmt.participants)))
+        return Note(stmt.position, tuple(map(n, stmt.participants)), stmt.text, stmt.kind, stmt.multiline, stmt.line)
     if isinstance(stmt, Lifeline):
         return replace(stmt, participant=n(stmt.participant))
     if isinstance(stmt, Group):
