@@ -203,3 +203,29 @@ def test_settings_are_python_literals_in_strings():
     assert rules.settings == (("*.cell_type", None), ("*.mode", "api"))
     with pytest.raises(TracerError, match=r"rules/demo.toml:\d+: \[settings\]: '\*.cell_type' must be a Python literal"):
         parse_rules(base + '[settings]\n"*.cell_type" = "cells_opts.get()"\n', "rules/demo.toml")
+
+
+REPO = Path(__file__).resolve().parents[1]
+TRACE = str(Path(sys.executable).parent / "trace")
+
+
+def test_rules_check_with_a_tree_warns_where_a_skip_pattern_hides_a_rules_call(tmp_path: Path):
+    """A skip pattern wide enough to swallow the notifications a notes rule draws."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for path in (REPO / "rules").glob("*.toml"):
+        (rules / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    nova = rules / "nova.toml"
+    nova.write_text(nova.read_text(encoding="utf-8").replace('calls = [\n    "LOG.*",',
+                                                            'calls = [\n    "*._notify*", "LOG.*",'),
+                    encoding="utf-8")
+    env = {**os.environ, "TRACER_RULES_DIR": str(rules)}
+    run = subprocess.run([TRACE, "rules", "check", "nova", "--source",
+                          str(REPO / "fixtures" / "liberty")], capture_output=True, text=True, env=env)
+    assert "notes #1: example draws other steps" in run.stdout  # the rule's own example fails too
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("warning:")]
+    assert warnings and all("skip pattern '*._notify*' hides a call a notes rule would draw" in w for w in warnings)
+    assert any("self._notify_about_instance_usage" in w and "in pause" in w for w in warnings)
+    clean = subprocess.run([TRACE, "rules", "check", "nova", "--source",
+                            str(REPO / "fixtures" / "liberty")], capture_output=True, text=True)
+    assert "warning:" not in clean.stdout and "0 calls hidden by skip patterns" in clean.stdout

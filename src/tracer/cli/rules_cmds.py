@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from tracer.cli.app import main
 from tracer.examples import check_examples
 from tracer.problems import TracerError
 from tracer.releases import load_table, table_path
-from tracer.rules import available_projects, load_rules, rules_dir
+from tracer.rules import Rules, available_projects, load_rules, rules_dir
 
 
 @main.group()
@@ -18,7 +20,10 @@ def rules() -> None:
 
 @rules.command()
 @click.argument("projects", nargs=-1)
-def check(projects: tuple[str, ...]) -> None:
+@click.option("--source", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Also draft the catalogue of each project this tree holds and warn where a skip "
+                   "pattern hides a call another rule would draw.")
+def check(projects: tuple[str, ...], source: Path | None) -> None:
     """Load each rules file (all by default) and run every rule's example;
     with no PROJECTS, load the release table too.
 
@@ -45,10 +50,32 @@ def check(projects: tuple[str, ...]) -> None:
                 click.echo("  drawn:    " + (" | ".join(outcome.actual) or "(nothing)"))
         passed = sum(o.ok for o in outcomes)
         click.echo(f"{name}: rules load, {passed} of {len(outcomes)} examples draw what they promise")
+        if source is not None and (source / loaded.package / "__init__.py").is_file():
+            _hidden_calls(loaded, source)
     if not projects:
         failures += not _check_release_table()
     if failures:
         raise SystemExit(1)
+
+
+def _hidden_calls(loaded: Rules, source: Path) -> None:
+    """Draft the catalogue from `source` and warn, once each, where a skip
+    pattern hides a call a notes or persist rule would draw."""
+    from tracer.pipeline import Project
+
+    project = Project(loaded, source)
+    said: set[tuple[str, str, str]] = set()
+    for name in loaded.catalogue:
+        try:
+            walked = project.draft(name).walk
+        except TracerError:
+            continue  # an operation this tree does not serve: `trace ops` says which
+        for item in walked.unresolved:
+            key = (item.where, item.call, item.reason)
+            if "hides a call" in item.reason and key not in said:
+                said.add(key)
+                click.echo(f"warning: {loaded.path}: {item.reason} ({item.where}: {item.call}, in {name})")
+    click.echo(f"{loaded.project}: {len(said)} calls hidden by skip patterns in {source}")
 
 
 def _check_release_table() -> bool:
