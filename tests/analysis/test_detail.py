@@ -552,3 +552,28 @@ def test_a_setting_the_rules_know_settles_a_branch_once_named(make_tree):
     steps = [step_line(s) for s in walk(tuple(walked.statements)) if isinstance(s, (Message, Note))]
     assert steps[1:] == ["note over api: cell_type = None by default (the other case is not drawn)",
                          "api->database: save instance", "database->api: done", "note over api: instance.refresh()"]
+
+
+def test_a_local_bound_in_both_arms_keeps_both_bindings(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        class Local(object):
+            def stop(self, instance):
+                instance.save()
+
+        class Remote(object):
+            def stop(self, instance):
+                self.notify('remote stop')
+
+        class API(object):
+            def stop(self, ctx, instance):
+                if instance.local:
+                    stopper = Local()
+                else:
+                    stopper = Remote()
+                stopper.stop(instance)
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert "api->database: save instance" in steps            # the first arm's binding
+    assert "note over api: notify: remote stop" in steps      # and the second's: none disappears

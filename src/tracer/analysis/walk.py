@@ -84,6 +84,7 @@ class Frame:
     passed: dict[str, str] = field(default_factory=dict)  # parameter -> the caller's argument text
     aliases: dict[str, str] = field(default_factory=dict)  # local -> the chain it holds
     callbacks: dict[str, tuple["Frame", Function | Ref]] = field(default_factory=dict)  # parameter -> the caller's function
+    alternatives: dict[str, tuple[Ref, Ref]] = field(default_factory=dict)  # local -> what each if/else arm bound
     reanchor: bool = True
     started: bool = False
 
@@ -308,6 +309,7 @@ class Walker:
 
     def _bind(self, frame: Frame, ev: Bind) -> None:
         frame.locals.add(ev.name)
+        frame.alternatives.pop(ev.name, None)
         if "(" not in ev.value and "." in ev.value:
             frame.aliases[ev.name] = ev.value  # `rpc_method = cctxt.cast`
         else:
@@ -346,12 +348,16 @@ class Walker:
             # a precondition: one note, the error path left out
             self._emit(frame, out, Note("over", (frame.participant,), f"ensure {guard(negate(ev.test))}"))
             return
+        before = frame.ctx.env
         body = self._branch(frame, ev.body)
         if self.limits.folds and _returns(ev.body) and not sends(body):
             # `if c: <notes>; return` before the rest: an early way out, not the path
             self._events(frame, ev.orelse, out)
             return
+        after_body = frame.ctx.env
+        frame.ctx = replace(frame.ctx, env=before)
         orelse = self._branch(frame, ev.orelse)
+        self._both_bindings(frame, dict(after_body), dict(frame.ctx.env))
         head, body, orelse, tail = common_ends(body, orelse)
         if head:
             self._emit(frame, out, *head, new=0)
@@ -360,6 +366,16 @@ class Walker:
             self._emit(frame, out, *tail, new=0)
         # after a helper's section, the next step needs this function's anchor again
         frame.reanchor = frame.reanchor or any(isinstance(s, Comment) for s in (*head, *body, *orelse, *tail))
+
+    @staticmethod
+    def _both_bindings(frame: Frame, body: dict[str, Ref], orelse: dict[str, Ref]) -> None:
+        """After an if/else: what either arm bound holds, and a name the arms
+        bound to different things keeps both (`driver = A()` / `driver = B()`)."""
+        merged = {**body, **orelse}
+        for name in body.keys() & orelse.keys():
+            if body[name] != orelse[name]:
+                frame.alternatives[name] = (body[name], orelse[name])
+        frame.ctx = replace(frame.ctx, env=tuple(merged.items()))
 
     def _try(self, frame: Frame, ev: Try, out: list[Statement]) -> None:
         """A try's body is the way; its handlers handle errors and are left
@@ -414,6 +430,40 @@ class Walker:
 
     # calls -------------------------------------------------------------------
     def _call(self, frame: Frame, call: Call, out: list[Statement]) -> None:
+        head = call.callee.split(".", 1)[0]
+        if "." in call.callee and head in frame.alternatives:
+            self._either(frame, call, head, out)
+        else:
+            self._call_one(frame, call, out)
+
+    def _either(self, frame: Frame, call: Call, name: str, out: list[Statement]) -> None:
+        """A call on a name the arms of an if/else bound to different things:
+        one arm per binding, drawn where they differ."""
+        refs = frame.alternatives.pop(name)
+        saved = frame.ctx.env
+        arms: list[list[Statement]] = []
+        for ref in refs:
+            frame.ctx = replace(frame.ctx, env=tuple({**dict(saved), name: ref}.items()))
+            arms.append(self._scoped(lambda: self._drawn(frame, call)))
+        frame.ctx = replace(frame.ctx, env=saved)
+        frame.alternatives[name] = refs
+        if arms[0] == arms[1]:
+            self._emit(frame, out, *arms[0], new=0)
+        elif any(arms):
+            label = lambda r: f"{name} is {r.name.rsplit('.', 1)[-1]}"  # noqa: E731
+            self._emit(frame, out, Group("alt", (Branch(label(refs[0]), tuple(arms[0])),
+                                                 Branch(label(refs[1]), tuple(arms[1])))), new=0)
+            frame.reanchor = True
+
+    def _drawn(self, frame: Frame, call: Call) -> list[Statement]:
+        steps: list[Statement] = []
+        saved = frame.reanchor
+        frame.reanchor = False
+        self._call_one(frame, call, steps)
+        frame.reanchor = saved
+        return steps
+
+    def _call_one(self, frame: Frame, call: Call, out: list[Statement]) -> None:
         where = f"{frame.path}:{call.line}"
         if call.callee in frame.aliases:
             call = replace(call, callee=frame.aliases[call.callee])
