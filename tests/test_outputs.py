@@ -165,3 +165,16 @@ def test_written_files_follow_the_umask(run, tmp_path: Path, wsd: Path, mask: in
         os.umask(old)
     for name in ("d.wsd", "p.svg", "e.puml"):
         assert mode(tmp_path / name) == 0o666 & ~mask, name
+
+
+def test_standard_input_has_the_size_limit_files_have(tmp_path: Path):
+    import subprocess
+    import sys
+    other = tmp_path / "b.wsd"
+    other.write_text("a->b: x\n", encoding="utf-8")
+    trace = Path(sys.executable).parent / "trace"
+    with open("/dev/zero", "rb") as endless:  # never ends: the limit must stop the read
+        done = subprocess.run([str(trace), "diff", "-", str(other)], stdin=endless, capture_output=True,
+                              text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "trace: <stdin>: more than 4 MB; a diagram is smaller: send a .wsd file"

@@ -18,6 +18,7 @@ from tracer.files import write_atomic
 from tracer.problems import Problem, TracerError
 from tracer.wsd.model import Diagram
 from tracer.wsd.parse import Parsed, parse_file, parse_text
+from tracer.wsd.reader import MAX_BYTES
 
 # file extension -> format
 FORMATS = {"wsd": "wsd", "svg": "svg", "png": "png", "pdf": "pdf", "puml": "plantuml", "mmd": "mermaid"}
@@ -131,7 +132,9 @@ def read_diagram(arg: str | Path) -> Parsed:
     """A .wsd file, or standard input for `-`."""
     if str(arg) != STDIN:
         return parse_file(Path(arg))
-    data = sys.stdin.buffer.read()
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)  # the size limit files have (/dev/zero ends here)
+    if len(data) > MAX_BYTES:
+        raise TracerError(f"<stdin>: more than {MAX_BYTES // 2**20} MB; a diagram is smaller: send a .wsd file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
