@@ -6,7 +6,7 @@ from tracer.analysis.steps import STOPPED, brief, common_ends, has_message, mess
 from tracer.analysis.walk import Limits, Walker
 from tracer.analysis.resolve import Ref, Resolver
 from tracer.index.tree import SourceTree
-from tracer.wsd.model import Branch, Comment, Group, Message, Note
+from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note
 from tracer.wsd.model import walk as walk_all
 
 from treehelp import rules_from
@@ -114,3 +114,14 @@ def test_brief_drafts_through_the_cli_are_the_full_drafts_messages_between_servi
                if isinstance(s, Message) and "database" not in (s.source, s.target)]
     assert kept == between
     assert "database" not in {p.name for p in diagram.participants()}
+
+
+def test_what_starts_or_ends_a_lifeline_stays_in_its_arm():
+    cast = [Message("api", "compute", "go", head="open"), Lifeline("activate", "compute"),
+            Note("over", ("compute",), "work"), Lifeline("deactivate", "compute")]
+    other = [Note("over", ("api",), "else"), Lifeline("activate", "compute"), Lifeline("deactivate", "compute")]
+    head, a, b, tail = common_ends(cast, other)
+    assert head == [] and tail == [] and a == cast and b == other
+    call = [Message("a", "b", "x", activation="+"), Note("over", ("b",), "n"), Message("b", "a", "done", activation="-")]
+    call2 = [Message("a", "b", "y", activation="+"), Message("b", "a", "done", activation="-")]
+    assert common_ends(call, call2)[3] == []  # the reply that ends the activation is not shared

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from tracer.wsd.model import Branch, Comment, Group, Message, Note, Statement
+from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
 
 STOPPED = "walk stopped:"  # the note where a limit stopped the walk; never trimmed
 
@@ -32,11 +32,29 @@ def common_ends(a: list[Statement], b: list[Statement]) -> tuple[list[Statement]
     m = 0
     while m < min(len(a), len(b)) - n and a[-1 - m] == b[-1 - m]:
         m += 1
+    # what is shared must open and close its own lifelines: each arm's balance there
+    while n and not _balanced(a[:n]):
+        n -= 1
+    while m and not _balanced(a[len(a) - m:]):
+        m -= 1
     while m and len(a) - m - 1 >= 0 and is_reply(a[len(a) - m - 1], a[len(a) - m]):
         m -= 1  # keep a reply with the message it answers
     while n and n < len(a) and is_reply(a[n - 1], a[n]):
         n -= 1
     return a[:n], a[n:len(a) - m], b[n:len(b) - m], a[len(a) - m:]
+
+
+def _balanced(steps: list[Statement]) -> bool:
+    """Does every lifeline these steps start end among them, and the reverse?"""
+    level: dict[str, int] = {}
+    for step in steps:
+        if isinstance(step, Lifeline) and step.action in ("activate", "deactivate"):
+            level[step.participant] = level.get(step.participant, 0) + (1 if step.action == "activate" else -1)
+        elif isinstance(step, Message) and step.activation == "+":
+            level[step.target] = level.get(step.target, 0) + 1
+        elif isinstance(step, Message) and step.activation == "-":
+            level[step.source] = level.get(step.source, 0) - 1
+    return not any(level.values())
 
 
 def is_reply(first: Statement, second: Statement) -> bool:
