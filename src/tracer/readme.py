@@ -1,5 +1,6 @@
-"""The README's catalogue tables, generated from the rules and the committed
-diagrams; `python -m tracer.readme` rewrites them between their markers."""
+"""The README's generated tables: the projects (from the rules) and the
+catalogue (from the committed diagrams); `python -m tracer.readme` rewrites
+them between their markers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from tracer.releases import load_table, version_key
 from tracer.rules import load_rules
 
 START, END = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
+PROJECTS = "<!-- projects:start -->", "<!-- projects:end -->"
 
 
 def catalogue_table(root: Path, project: str) -> str:
@@ -45,18 +47,22 @@ def _versions(project: str) -> dict[str, str]:
     return {r.name: e.version for r in table.releases if (e := r.entry(project)) is not None}
 
 
-def update(readme: Path, table: str) -> bool:
+def update(readme: Path, table: str, markers: tuple[str, str] = (START, END)) -> bool:
     """Put the table between the markers; True when the file changed."""
     text = readme.read_text(encoding="utf-8")
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    new = f"{before}{START}\n{table}{END}{after}"
+    start, end = markers
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    new = f"{before}{start}\n{table}{end}{after}"
     if new != text:
         write_atomic(readme, new)
     return new != text
 
 
 if __name__ == "__main__":
+    from tracer.ruledoc import projects_table
+
     here = Path.cwd()
     changed = update(here / "README.md", catalogue_tables(here))
-    print("README.md catalogue tables " + ("updated" if changed else "unchanged"))
+    changed = update(here / "README.md", projects_table(), PROJECTS) or changed
+    print("README.md tables " + ("updated" if changed else "unchanged"))

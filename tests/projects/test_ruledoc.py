@@ -36,4 +36,4 @@ def test_readme_holds_exactly_the_generated_table():
     if START not in text:
         pytest.skip(f"README.md has no {START} marker yet")
     between = text.split(START, 1)[1].split(END, 1)[0]
-    assert between.strip("\n") == projects_table().strip("\n"), "run `trace rules table` and paste it"
+    assert between.strip("\n") == projects_table().strip("\n"), "run `.venv/bin/python -m tracer.readme` (or `make catalogue`)"
