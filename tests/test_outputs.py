@@ -178,3 +178,10 @@ def test_standard_input_has_the_size_limit_files_have(tmp_path: Path):
                               text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip() == "trace: <stdin>: more than 4 MB; a diagram is smaller: send a .wsd file"
+
+
+def test_an_output_name_with_an_unknown_extension_is_refused(run, tmp_path: Path):
+    result = run("nova", "pause", "-o", "pause.bmp")
+    assert result.exit_code == 2
+    assert "-o pause.bmp: this command writes .wsd, .svg, .png, .puml, .mmd, not .bmp" in result.output
+    assert not (tmp_path / "pause.bmp").exists()

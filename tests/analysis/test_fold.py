@@ -51,3 +51,9 @@ def test_fold_keeps_a_stop_note_and_every_message():
     folded = text(fold(diagram))
     assert "b->c: deep" in folded and "walk stopped" in folded
     assert "loop" not in folded  # the third level gave way; a loop's steps stand alone
+
+
+def test_values_keep_their_string_literals_whole():
+    from tracer.analysis.text import short_value
+    assert short_value('"%s.start" % delete_type') == '"%s.start" % delete_type'
+    assert short_value("[vm_states.ACTIVE, 'a.b']") == "[ACTIVE, 'a.b']"

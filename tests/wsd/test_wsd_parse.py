@@ -231,3 +231,16 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(TracerError, match="cannot read"):
         parse_file(path)
+
+
+def test_a_text_with_no_wsd_statement_is_not_a_diagram(tmp_path):
+    from tracer.problems import TracerError
+    from tracer.wsd.parse import parse_file
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello world\nthis is not a diagram\n", encoding="utf-8")
+    with pytest.raises(TracerError, match=r"notes.txt: not a diagram: no line is a WSD statement "
+                                          r"\(line 1: 'hello world'\); give a .wsd file"):
+        parse_file(notes)
+    odd = tmp_path / "odd.wsd"
+    odd.write_text("a->b: x\nthis line is unknown\n", encoding="utf-8")
+    assert len(parse_file(odd).problems) == 1  # a diagram with an unknown line is still a diagram

@@ -7,6 +7,7 @@ import re
 from tracer.index.model import Arg
 
 PREPOSITIONS = {"by", "for", "from", "on", "with", "in", "to", "of", "and"}
+_STRING = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")  # a string literal, kept whole
 _QUALIFIED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)\b")
 _FIELD = re.compile(r"\{(\w+)\}")
 
@@ -28,8 +29,10 @@ def humanise(name: str, cls: str | None = None) -> str:
 
 
 def short_value(text: str) -> str:
-    """`task_states.PAUSING` -> `PAUSING`; `[vm_states.ACTIVE]` -> `[ACTIVE]`."""
-    return _QUALIFIED.sub(r"\1", " ".join(text.split()))
+    """`task_states.PAUSING` -> `PAUSING`; `[vm_states.ACTIVE]` -> `[ACTIVE]`;
+    string literals are left as written (`"%s.start" % delete_type`)."""
+    parts = _STRING.split(" ".join(text.split()))
+    return "".join(part if i % 2 else _QUALIFIED.sub(r"\1", part) for i, part in enumerate(parts))
 
 
 MAX_VALUE = 48

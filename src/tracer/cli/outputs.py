@@ -17,7 +17,7 @@ import click
 from tracer.files import write_atomic
 from tracer.problems import Problem, TracerError
 from tracer.wsd.model import Diagram
-from tracer.wsd.parse import Parsed, parse_file, parse_text
+from tracer.wsd.parse import Parsed, a_diagram, parse_file, parse_text
 from tracer.wsd.reader import MAX_BYTES
 
 # file extension -> format
@@ -55,7 +55,7 @@ def one_output(value: str | None, default: Path, fmt: str, allowed: tuple[str, .
     else:
         path = Path(value)
         named = format_of(path)
-        if named and named not in allowed:
+        if (named and named not in allowed) or (path.suffix and not named):
             kinds = ", ".join(f".{EXTENSION.get(f, f)}" for f in allowed)
             raise TracerError(f"-o {value}: this command writes {kinds}, not .{path.suffix[1:]}")
         fmt = named or fmt
@@ -141,4 +141,4 @@ def read_diagram(arg: str | Path) -> Parsed:
         raise TracerError(f"<stdin>: not UTF-8 (bad byte at offset {err.start}); send UTF-8") from None
     if not text.strip():
         raise TracerError("<stdin>: empty; send a diagram on standard input")
-    return parse_text(text, "<stdin>")
+    return a_diagram(parse_text(text, "<stdin>"), "<stdin>")

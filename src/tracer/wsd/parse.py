@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracer.problems import Problem
+from tracer.problems import Problem, TracerError
 from tracer.wsd.model import (
     Autonumber,
     Branch,
@@ -427,4 +427,16 @@ def parse_text(text: str, path: str = "<text>") -> Parsed:
 
 def parse_file(path: Path) -> Parsed:
     """Read (`read_wsd`) and parse a .wsd file; unusable files raise TracerError (exit 2)."""
-    return parse_text(read_wsd(path), str(path))
+    return a_diagram(parse_text(read_wsd(path), str(path)), str(path))
+
+
+def a_diagram(parsed: Parsed, name: str) -> Parsed:
+    """The parsed text, unless no line of it is a WSD statement (a text file,
+    /etc/passwd): then TracerError, not a diagram of nothing."""
+    statements = parsed.diagram.statements
+    unknown = [s for s in statements if isinstance(s, Directive) and not s.known]
+    if unknown and all(isinstance(s, Comment) or s in unknown for s in statements):
+        first = unknown[0].text if len(unknown[0].text) <= 40 else unknown[0].text[:37] + "..."
+        raise TracerError(f"{name}: not a diagram: no line is a WSD statement (line {unknown[0].line}: "
+                          f"{first!r}); give a .wsd file")
+    return parsed
