@@ -11,6 +11,7 @@ from tracer.examples import check_examples
 from tracer.problems import TracerError
 from tracer.releases import load_table, table_path
 from tracer.rules import Rules, available_projects, load_rules, rules_dir
+from tracer.source import FIXTURES
 
 
 @main.group()
@@ -21,8 +22,9 @@ def rules() -> None:
 @rules.command()
 @click.argument("projects", nargs=-1)
 @click.option("--source", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Also draft the catalogue of each project this tree holds and warn where a skip "
-                   "pattern hides a call another rule would draw.")
+              help="Also check the rules against each project this tree holds: classes and "
+                   "operations they name that it lacks, and skip patterns hiding a call another "
+                   "rule would draw (drafting its catalogue).")
 def check(projects: tuple[str, ...], source: Path | None) -> None:
     """Load each rules file (all by default) and run every rule's example;
     with no PROJECTS, load the release table too.
@@ -50,12 +52,42 @@ def check(projects: tuple[str, ...], source: Path | None) -> None:
                 click.echo("  drawn:    " + (" | ".join(outcome.actual) or "(nothing)"))
         passed = sum(o.ok for o in outcomes)
         click.echo(f"{name}: rules load, {passed} of {len(outcomes)} examples draw what they promise")
+        if loaded.fixture and not (FIXTURES / loaded.fixture).is_dir():
+            click.echo(f"warning: {loaded.path}: [project] fixture '{loaded.fixture}' names no folder "
+                       f"in {FIXTURES}")
         if source is not None and (source / loaded.package / "__init__.py").is_file():
+            _against_tree(loaded, source)
             _hidden_calls(loaded, source)
     if not projects:
         failures += not _check_release_table()
     if failures:
         raise SystemExit(1)
+
+
+def _against_tree(loaded: Rules, source: Path) -> None:
+    """Warn where the rules name what this tree does not have: classes of
+    bindings, attributes and RPC clients/servers, and operations aliased."""
+    from tracer.index.tree import SourceTree
+    from tracer.pipeline import Project
+
+    tree = SourceTree(source)
+
+    def missing(name: str) -> bool:
+        module, _, cls = name.rpartition(".")
+        found = tree.module(module) if module.split(".")[0] == loaded.package else None
+        return module.split(".")[0] == loaded.package and (found is None or cls not in found.classes)
+
+    named = [(f"[[bindings]] returns", b.returns) for b in loaded.bindings] + \
+        [(f"[[bindings]] choices", c) for b in loaded.bindings for _, c in b.choices] + \
+        [("[[attributes]] type", a.type) for a in loaded.attributes] + \
+        [(f"[[rpc]] {k}", n) for r in loaded.rpc for k, n in (("client", r.client), ("server", r.server))]
+    for where, name in named:
+        if missing(name):
+            click.echo(f"warning: {loaded.path}: {where} '{name}' is no class of {source}")
+    served = {op.name for op in Project(loaded, source).operations()}
+    for alias, target in loaded.aliases:
+        if target not in served:
+            click.echo(f"warning: {loaded.path}: [aliases] {alias} = '{target}', an operation {source} does not serve")
 
 
 def _hidden_calls(loaded: Rules, source: Path) -> None:
