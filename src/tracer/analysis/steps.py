@@ -99,8 +99,12 @@ READS = ("get", "list", "show", "read", "fetch", "find", "lookup", "load", "coun
 
 def asks(step: Statement) -> bool:
     """A message that only reads: `get instance by uuid`, `GET /v2.0/ports`."""
-    return isinstance(step, Message) and (step.text.split(" ", 1)[0].lower() in READS
-                                          or " GET " in f" {step.text} ")
+    return isinstance(step, Message) and reading(step.text)
+
+
+def reading(text: str) -> bool:
+    """Words that only read: `get instance by uuid`, `GET /v2.0/ports`."""
+    return text.split(" ", 1)[0].lower() in READS or " GET " in f" {text} "
 
 
 def without_reads(steps: list[Statement] | tuple[Statement, ...], source: str, nested: bool = False,

@@ -26,7 +26,7 @@ from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
-from tracer.analysis.steps import STOPPED, Landmark, _trim, asks, sends, common_ends, has_message, messages_only, size, without_reads
+from tracer.analysis.steps import STOPPED, Landmark, _trim, reading, sends, common_ends, has_message, messages_only, size, without_reads
 from tracer.analysis.text import humanise, render, short_value, words, wsd_text
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.problems import TracerError
@@ -118,7 +118,7 @@ def _raises(events: tuple[Event, ...]) -> bool:
 
 def _reads(name: str) -> bool:
     """Is reading what a function is for (`get_instance`, `_show`)?"""
-    return asks(Message("", "", " ".join(words(name))))
+    return reading(" ".join(words(name)))
 
 
 def _receiver(ref: Ref) -> tuple[str, str | None]:
@@ -209,6 +209,7 @@ class Walker:
         self.roles: dict[str, str] = {}  # role participant -> its service
         self.stopped = False
         self.entry = ""  # the participant the operation starts in
+        self.processes: set[str] = set()
         self.said: set[str] = set()  # options whose default a note has named
         self.served: set[tuple[str, str]] = set()  # (service, RPC method) walked in this draft
         self.pending: list[list[Statement]] = []  # per scope: the work of casts sent in it
@@ -217,6 +218,7 @@ class Walker:
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
+        self.processes = {participant, *(r.service for r in self.rules.rpc)}  # the services: one process each
         out: list[Statement] = [Message(self.rules.client, participant, message, activation="+")]
         frame = self._frame(entry, participant, {}, depth=0, inline=0)
         self.pending.append([])
@@ -611,17 +613,13 @@ class Walker:
         """A service's code called directly from another service runs in the
         caller's process (the compute API used inside the compute manager):
         only RPC and requests cross between services."""
-        services = self._services()
-        return there in services and (here in services or self.roles.get(here) in services)
-
-    def _services(self) -> set[str]:
-        return {self.entry, *(r.service for r in self.rules.rpc)}
+        return there in self.processes and (here in self.processes or self.roles.get(here) in self.processes)
 
     def _on_host(self, here: str, there: str) -> str:
         """What a service in a host role calls that is no service of its own
         (its hypervisor driver) is drawn per host too: driver_src, driver_dest."""
         service = self.roles.get(here)
-        if service is None or service not in self._services() or there == here or there in self._services() \
+        if service is None or service not in self.processes or there == here or there in self.processes \
                 or there in self.roles or self.rules.is_opaque(there):
             return there
         placed = there + here[len(service):]
