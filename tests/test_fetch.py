@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from tracer.cli import main
 from tracer.compare import compare
-from tracer.fetch import MARKER, Options, fetch
+from tracer.fetch import MARKER, NotFetched, Options, fetch
 from tracer.problems import TracerError
 from tracer.releases import Target, load_table, parse_table, resolve
 from tracer.wsd.parse import parse_text
@@ -231,6 +231,32 @@ def test_404_everywhere_names_every_url_and_leaves_nothing(server, cache):
     assert all(f"{u} (HTTP 404)" in message for u in urls)
     assert "--source DIR" in message and "\n" not in message
     assert leftovers(cache) == []
+
+
+def test_a_server_that_answers_is_no_closed_network(server, cache):
+    """A 404 is an answer: the release is missing, not the network
+    (the real-tree tests skip only when nothing answered)."""
+    with pytest.raises(NotFetched) as err:
+        fetch(target(server), options=FAST)
+    assert not err.value.unreachable
+
+
+def test_nothing_answering_is_a_closed_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRACER_PYPI_URL", f"http://127.0.0.1:{_closed_port()}/simple/")
+    with pytest.raises(NotFetched) as err:
+        fetch(target(None), options=FAST)
+    assert err.value.unreachable and "(cannot connect)" in str(err.value)
+
+
+def test_a_cache_given_holds_the_tree_and_the_default_nothing(server, cache, tmp_path):
+    server.routes["/simple/nova/"] = ("ok", index_page(f"/files/{NAME}#sha256={sha(ARCHIVE)}"))
+    server.routes[f"/files/{NAME}"] = ("ok", ARCHIVE)
+    got = fetch(target(server), options=FAST, cache=tmp_path / "other")
+    assert got.root == tmp_path / "other" / "sources" / f"nova-{VERSION}" and (got.root / MARKER).is_file()
+    assert not (cache / "sources" / f"nova-{VERSION}").exists() and leftovers(tmp_path / "other") == []
+    again = fetch(target(server), options=FAST, cache=tmp_path / "other")
+    assert again.url is None and again.root == got.root
 
 
 def test_an_index_without_the_version_falls_back_to_the_next_url(server, cache):

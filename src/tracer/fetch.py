@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urldefrag, urljoin
@@ -68,7 +68,33 @@ class Fetched:
 
 
 class Failed(Exception):
-    """One candidate failed; the message is the short reason."""
+    """One candidate failed; the message is the short reason. `answered`: a
+    server answered (False: no connection, no name, no reply in time)."""
+
+    def __init__(self, reason: str, answered: bool = True) -> None:
+        super().__init__(reason)
+        self.answered = answered
+
+
+class NotFetched(TracerError):
+    """No candidate gave the tree. `unreachable`: no server answered at all
+    (the network is closed, as far as this fetch can tell)."""
+
+    def __init__(self, message: str, unreachable: bool) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
+
+@dataclass
+class Tried:
+    """What each candidate URL gave, for the one-line failure."""
+
+    lines: list[str] = field(default_factory=list)
+    answered: bool = False
+
+    def add(self, url: str, err: Failed) -> None:
+        self.lines.append(f"{url} ({err})")
+        self.answered = self.answered or err.answered
 
 
 class Expired(BaseException):
@@ -111,30 +137,34 @@ def _pip_conf_index() -> str | None:
     return parser.get("global", "index-url", fallback=None)
 
 
-def fetch(target: Target, offline: bool = False, options: Options = Options()) -> Fetched:
-    """The unpacked tree of `target`, from the cache or downloaded into it."""
-    sweep(tree_path(target).parent)
-    root = cached(target)
+def fetch(target: Target, offline: bool = False, options: Options = Options(),
+          cache: Path | None = None) -> Fetched:
+    """The unpacked tree of `target`, from the cache (default: cache_root())
+    or downloaded into it; NotFetched when no candidate gives it."""
+    sweep(tree_path(target, cache).parent)
+    root = cached(target, cache)
     if root is not None:
         return Fetched(root, None, f"using {target.label} from the cache: {root}")
     if offline:
-        raise TracerError(f"{target.label} is not in the cache ({tree_path(target)}) and --offline forbids "
+        raise TracerError(f"{target.label} is not in the cache ({tree_path(target, cache)}) and --offline forbids "
                           f"downloading: run {fetch_command(target)}, or pass --source DIR")
-    tried: list[str] = []
+    tried = Tried()
     url = urljoin(index_url(), f"{target.distribution}/") if target.pypi else target.urls[0]
-    with Scratch(tree_path(target).parent) as scratch, _session(options) as session:
+    with Scratch(tree_path(target, cache).parent) as scratch, _session(options) as session:
         try:
             with deadline(options.deadline):
                 for url, link in _candidates(session, target, options, tried):
                     try:
-                        root = _install(session, link, target, options, scratch)
+                        root = _install(session, link, target, options, scratch, cache)
                         return Fetched(root, url, f"fetched {target.label} from {url} into {root}")
                     except Failed as err:
-                        tried.append(f"{url} ({err})")
+                        tried.add(url, err)
         except Expired:
-            tried.append(f"{url} (the {options.deadline:g}s deadline passed; --deadline to allow more)")
-    raise TracerError(f"could not fetch {target.label}; tried: {'; '.join(tried)}. Download one of these "
-                      f"by hand, unpack it and pass --source DIR (the folder that holds {target.package}/)")
+            tried.add(url, Failed(f"the {options.deadline:g}s deadline passed; --deadline to allow more",
+                                  answered=False))
+    raise NotFetched(f"could not fetch {target.label}; tried: {'; '.join(tried.lines)}. Download one of these "
+                     f"by hand, unpack it and pass --source DIR (the folder that holds {target.package}/)",
+                     unreachable=not tried.answered)
 
 
 def fetch_command(target: Target) -> str:
@@ -174,7 +204,7 @@ def deadline(seconds: float) -> Iterator[None]:
 _clock = threading.local()  # .until: when this thread's deadline passes (time.monotonic)
 
 
-def _candidates(session: requests.Session, target: Target, options: Options, tried: list[str]):
+def _candidates(session: requests.Session, target: Target, options: Options, tried: Tried):
     """(url, link) pairs in order; index failures are noted in `tried`."""
     if target.pypi:
         page = urljoin(index_url(), f"{target.distribution}/")
@@ -182,7 +212,7 @@ def _candidates(session: requests.Session, target: Target, options: Options, tri
             link = find_sdist(session, page, target, options)
             yield link.url, link
         except Failed as err:
-            tried.append(f"{page} ({err})")
+            tried.add(page, err)
     for url in target.urls:
         yield url, Link(url)
 
@@ -229,7 +259,7 @@ def _html_links(text: str, base: str) -> list[tuple[str, Link]]:
 
 
 def _install(session: requests.Session, link: Link, target: Target, options: Options,
-             scratch: Scratch) -> Path:
+             scratch: Scratch, cache: Path | None = None) -> Path:
     archive, digest = download(session, link, scratch, options)
     try:
         unpacked = scratch.dir("unpack")
@@ -237,20 +267,20 @@ def _install(session: requests.Session, link: Link, target: Target, options: Opt
             root = unpack(archive, unpacked, target.package, options.max_size)
         except Refused as err:
             raise Failed(str(err)) from None
-        return place(root, target, {"url": link.url, "sha256": digest})
+        return place(root, target, {"url": link.url, "sha256": digest}, cache)
     finally:
         archive.unlink(missing_ok=True)
 
 
-def place(root: Path, target: Target, origin: dict[str, str]) -> Path:
+def place(root: Path, target: Target, origin: dict[str, str], cache: Path | None = None) -> Path:
     """Mark the unpacked tree whole and rename it into the cache (atomic)."""
-    final = tree_path(target)
+    final = tree_path(target, cache)
     (root / MARKER).write_text(json.dumps({"project": target.project, "version": target.version,
                                            **origin}) + "\n")
     try:
         os.replace(root, final)
     except OSError:  # another run finished first: keep its tree if whole
-        if cached(target) is None:
+        if cached(target, cache) is None:
             raise Failed(f"cannot move the tree into {final}: it exists and is not a fetched tree; "
                          f"remove it") from None
     return final
@@ -352,8 +382,8 @@ def _get(session: requests.Session, url: str, options: Options, stream: bool = F
     try:
         resp = session.get(url, timeout=(options.timeout, options.timeout), stream=stream,
                            headers={"Accept": accept} if accept else None)
-    except requests.RequestException as err:
-        raise Failed(_reason(err, options)) from None
+    except requests.RequestException as err:  # no response at all
+        raise Failed(_reason(err, options), answered=False) from None
     if resp.status_code != 200:
         resp.close()
         raise Failed(f"HTTP {resp.status_code}")

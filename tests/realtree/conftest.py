@@ -1,38 +1,45 @@
-"""Real OpenStack releases from PyPI, downloaded once into a cache.
+"""Real OpenStack releases from PyPI, downloaded once into the cache `trace
+fetch` uses, so a tree either one fetched serves both.
 
-The cache is $TRACER_TEST_CACHE, else ~/.cache/tracer/test-sources. An
-sdist is unpacked into a temporary folder and renamed into place, so an
-interrupted run leaves nothing half-made. Where the package index cannot be
-reached, the tests that need a download are skipped with that reason (once
-found, the rest skip without trying again); under CI=true they fail instead.
+The cache is $TRACER_TEST_CACHE when set, else trace's own cache root
+($TRACER_CACHE_DIR, else $XDG_CACHE_HOME/tracer, else ~/.cache/tracer), read
+when this module is imported (the suite then points TRACER_CACHE_DIR at a
+private index cache); trees go in its `sources/<project>-<version>`, placed
+by tracer.fetch (downloaded and unpacked beside it, renamed into place, so an
+interrupted run leaves nothing half-made). The tests download from the
+package index only. Where the index cannot be reached, the tests that need a
+download are skipped with that reason (once found, the rest skip without
+trying again); under CI=true they fail instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import subprocess
-import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from tracer.fetch import NotFetched, Options, cache_root, cached, fetch, tree_path
 from tracer.pipeline import Project
-from tracer.releases import load_table
+from tracer.releases import resolve
 from tracer.rules import load_rules
+
+_TRACE_CACHE = cache_root()  # trace's own, before any test swaps TRACER_CACHE_DIR
+_unreachable: list[str] = []  # the reason, once the index was found out of reach
+_OPTIONS = Options(timeout=20.0, retries=2, progress=False)
 
 
 def cache_dir() -> Path:
+    """The cache root the real-tree tests share with `trace fetch`."""
     env = os.environ.get("TRACER_TEST_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "tracer" / "test-sources"
+    return Path(env) if env else _TRACE_CACHE
 
 
-# what pip says when the index is out of reach (not when a release is missing)
-OFFLINE_SIGNS = ("Failed to establish a new connection", "Temporary failure in name resolution",
-                 "Name or service not known", "Network is unreachable", "No route to host",
-                 "ConnectTimeoutError", "Read timed out", "ProxyError", "Connection refused")
-_unreachable: list[str] = []  # the reason, once the index was found out of reach
+def index_dir() -> Path:
+    """An index cache for the tests' `trace --cache-dir`, beside the trees
+    (not the user's own index cache)."""
+    return cache_dir() / "test-index"
 
 
 def skip_offline(reason: str) -> None:
@@ -42,45 +49,26 @@ def skip_offline(reason: str) -> None:
     pytest.skip(reason)
 
 
-def distribution(project: str) -> str:
-    """The project's name on PyPI (the release table's `pypi`: heat is
-    openstack-heat); its sdist still holds the project's package (heat/)."""
-    names = {p.name: p.dist for p in load_table().projects}
-    return names.get(project) or project
-
-
 def release_tree(project: str, version: str) -> Path:
-    """The unpacked sdist of project==version (downloaded with pip once)."""
-    dist = distribution(project)
+    """The unpacked sdist of project==version, fetched from the package index
+    into the shared cache once (the release table gives its PyPI name:
+    heat is openstack-heat, its tree still heat-VERSION holding heat/)."""
+    target = dataclasses.replace(resolve(project, version), pypi=True, urls=())
     root = cache_dir()
-    final = root / f"{project}-{version}"
-    if (final / project).is_dir():
-        return final
+    found = cached(target, root)
+    if found is not None:
+        return found
     if _unreachable:
         skip_offline(_unreachable[0])
-    root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=root, prefix=".download-") as tmp:
-        # pip names a connection error only when it retries: at least one retry
-        env = {**os.environ, "PIP_RETRIES": str(max(1, int(os.environ.get("PIP_RETRIES") or 2)))}
-        done = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--timeout", "20",
-                               "--no-binary", ":all:", f"{dist}=={version}", "-d", tmp],
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            if any(sign in done.stderr for sign in OFFLINE_SIGNS):
-                _unreachable.append(f"cannot reach the package index to download {dist}=={version} "
-                                    f"(offline?); real-tree tests need it once, then ~/.cache/tracer/test-sources")
-                skip_offline(_unreachable[0])
-            raise RuntimeError(f"pip download {dist}=={version} failed:\n{done.stderr}")
-        sdist = next(Path(tmp).glob("*.tar.gz"))
-        with tarfile.open(sdist) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, filter="data")
-            else:  # pragma: no cover - Python before 3.10.12
-                tar.extractall(tmp)
-        unpacked = next(p for p in Path(tmp).iterdir() if p.is_dir())
-        if not final.exists():
-            os.replace(unpacked, final)
-    return final
+    try:
+        return fetch(target, options=_OPTIONS, cache=root).root
+    except NotFetched as err:
+        if not err.unreachable:
+            raise
+        _unreachable.append(f"cannot reach the package index to download {target.distribution}=={version} "
+                            f"(offline?); real-tree tests need it once, into {tree_path(target, root).parent}: {err}")
+        skip_offline(_unreachable[0])
+        raise  # not reached: skip_offline raises
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from tracer.lint import lint_anchors
 from tracer.wsd.model import Message, walk
 from tracer.wsd.parse import parse_text
 
-from conftest import release_tree
+from conftest import index_dir, release_tree
 
 pytestmark = pytest.mark.realtree
 
@@ -29,7 +29,7 @@ def crossing(request) -> tuple[Path, Path, str]:
     nova, neutron = release_tree("nova", request.param[0]), release_tree("neutron", request.param[1])
     runner = CliRunner()
     result = runner.invoke(main, ["nova", "create", "--source", f"nova={nova}", "--source", f"neutron={neutron}",
-                                  "--cache-dir", str(nova.parent / "trace-cache"), "-o", "-"])
+                                  "--cache-dir", str(index_dir()), "-o", "-"])
     assert result.exit_code == 0, result.stderr
     return nova, neutron, result.stdout
 
@@ -75,7 +75,7 @@ def test_volume_attach_goes_on_into_cinder_on_the_newest_releases():
     nova, cinder = release_tree("nova", "34.0.0"), release_tree("cinder", "29.0.0")
     result = CliRunner().invoke(main, ["nova", "volume_attach", "--source", f"nova={nova}",
                                        "--source", f"cinder={cinder}",
-                                       "--cache-dir", str(nova.parent / "trace-cache"), "-o", "-"])
+                                       "--cache-dir", str(index_dir()), "-o", "-"])
     assert result.exit_code == 0, result.stderr
     got = _messages(result.stdout)
     start = got.index(("nova_api", "cinder", "attachments create: POST /v3/attachments"))
@@ -94,7 +94,7 @@ def test_cinder_extend_goes_on_into_nova_on_the_newest_releases():
     nova, cinder = release_tree("nova", "34.0.0"), release_tree("cinder", "29.0.0")
     result = CliRunner().invoke(main, ["cinder", "extend", "--source", f"cinder={cinder}",
                                        "--source", f"nova={nova}",
-                                       "--cache-dir", str(nova.parent / "trace-cache"), "-o", "-"])
+                                       "--cache-dir", str(index_dir()), "-o", "-"])
     assert result.exit_code == 0, result.stderr
     got = _messages(result.stdout)
     request = ("cinder_volume", "nova", "server external events create: POST /v2.1/os-server-external-events")

@@ -15,14 +15,14 @@ from tracer.lint import lint_anchors
 from tracer.wsd.model import Message, walk
 from tracer.wsd.parse import parse_text
 
-from conftest import release_tree
+from conftest import index_dir, release_tree
 
 pytestmark = pytest.mark.realtree
 
 
 def _draft(caller: str, op: str, mine: Path, service: str, theirs: Path) -> str:
     result = CliRunner().invoke(main, [caller, op, "--source", f"{caller}={mine}", "--source", f"{service}={theirs}",
-                                       "--cache-dir", str(mine.parent / "trace-cache"), "-o", "-"])
+                                       "--cache-dir", str(index_dir()), "-o", "-"])
     assert result.exit_code == 0, result.stderr
     assert lint_anchors(parse_text(result.stdout).diagram, f"{op}.wsd", mine, theirs) == []
     return result.stdout

@@ -1,7 +1,7 @@
 """`trace fetch` and `trace compare` on real Nova releases from PyPI.
 
-The fetch cache sits beside the suite's test sources (a second run reuses
-it, so only the first run downloads).
+`trace fetch` uses the cache the suite's own downloads went into, so it
+finds the tree the suite fetched (only the first run downloads).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from click.testing import CliRunner
 from tracer.cli import main
 from tracer.fetch import MARKER
 
+from conftest import cache_dir
+
 pytestmark = pytest.mark.realtree
 
 
 @pytest.fixture
 def fetch_cache(monkeypatch: pytest.MonkeyPatch, nova_15: Path) -> Path:
-    root = nova_15.parent / "trace-cache"  # beside the suite's own downloads
+    root = cache_dir()  # the suite's own downloads
     monkeypatch.setenv("TRACER_CACHE_DIR", str(root))
     return root
 
