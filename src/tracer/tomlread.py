@@ -45,6 +45,10 @@ class TomlReader:
         """A top-level name of the wrong kind."""
         return TracerError(f"{self.path}:{self._line_of(name, None, name)}: '{name}' {message}")
 
+    def line_of(self, table: str, index: int | None, key: str) -> int:
+        """The line (from 1) of a field, of its entry #index of [[table]]."""
+        return self._line_of(table, index, key)
+
     def _line_of(self, table: str, index: int | None, key: str) -> int:
         start = self._header(table, index)
         for i in range(start, len(self.lines)):

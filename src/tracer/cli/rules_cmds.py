@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tracer.cli.app import main
+from tracer.cli.trace_cmds import cache_dir_option, index_cache, no_cache_option
 from tracer.examples import check_examples
 from tracer.problems import TracerError
 from tracer.releases import load_table, table_path
 from tracer.rules import Rules, available_projects, load_rules, rules_dir
 from tracer.source import FIXTURES
+
+if TYPE_CHECKING:
+    from tracer.pipeline import Project
 
 
 @main.group()
@@ -23,14 +28,17 @@ def rules() -> None:
 @click.argument("projects", nargs=-1)
 @click.option("--source", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Also check the rules against each project this tree holds: classes and "
-                   "operations they name that it lacks, and skip patterns hiding a call another "
-                   "rule would draw (drafting its catalogue).")
-def check(projects: tuple[str, ...], source: Path | None) -> None:
+                   "operations they name that it lacks, patterns that match nothing in it, and "
+                   "skip patterns hiding a call another rule would draw (drafting its catalogue).")
+@cache_dir_option
+@no_cache_option
+def check(projects: tuple[str, ...], source: Path | None, cache_dir: Path | None, no_cache: bool) -> None:
     """Load each rules file (all by default) and run every rule's example;
     with no PROJECTS, load the release table too.
 
     A failing example prints what it expected and what the rule drew.
-    Exit 1 when anything is wrong.
+    Exit 1 when anything is wrong; what --source finds are warnings (a
+    pattern may be meant for another release).
     """
     names = projects or tuple(available_projects())
     if not names:
@@ -56,21 +64,22 @@ def check(projects: tuple[str, ...], source: Path | None) -> None:
             click.echo(f"warning: {loaded.path}: [project] fixture '{loaded.fixture}' names no folder "
                        f"in {FIXTURES}")
         if source is not None and (source / loaded.package / "__init__.py").is_file():
-            _against_tree(loaded, source)
-            _hidden_calls(loaded, source)
+            from tracer.pipeline import Project
+
+            project = Project(loaded, source, cache=index_cache(cache_dir, no_cache))
+            _against_tree(loaded, project, source)
+            _unmatched(loaded, project, source)
+            _hidden_calls(loaded, project, source)
     if not projects:
         failures += not _check_release_table()
     if failures:
         raise SystemExit(1)
 
 
-def _against_tree(loaded: Rules, source: Path) -> None:
+def _against_tree(loaded: Rules, project: "Project", source: Path) -> None:
     """Warn where the rules name what this tree does not have: classes of
     bindings, attributes and RPC clients/servers, and operations aliased."""
-    from tracer.index.tree import SourceTree
-    from tracer.pipeline import Project
-
-    tree = SourceTree(source)
+    tree = project.tree
 
     def missing(name: str) -> bool:
         module, _, cls = name.rpartition(".")
@@ -84,18 +93,26 @@ def _against_tree(loaded: Rules, source: Path) -> None:
     for where, name in named:
         if missing(name):
             click.echo(f"warning: {loaded.path}: {where} '{name}' is no class of {source}")
-    served = {op.name for op in Project(loaded, source).operations()}
+    served = {op.name for op in project.operations()}
     for alias, target in loaded.aliases:
         if target not in served:
             click.echo(f"warning: {loaded.path}: [aliases] {alias} = '{target}', an operation {source} does not serve")
 
 
-def _hidden_calls(loaded: Rules, source: Path) -> None:
+def _unmatched(loaded: Rules, project: "Project", source: Path) -> None:
+    """Warn, at its line, of each glob pattern that matches nothing in the tree."""
+    from tracer.rulecheck import names_in, unmatched
+
+    found = unmatched(loaded, names_in(project.tree, loaded.package))
+    for item in found:
+        p = item.pattern
+        click.echo(f"warning: {loaded.path}:{item.line}: {p.where} '{p.glob}' matches nothing in {source}")
+    click.echo(f"{loaded.project}: {len(found)} patterns match nothing in {source}")
+
+
+def _hidden_calls(loaded: Rules, project: "Project", source: Path) -> None:
     """Draft the catalogue from `source` and warn, once each, where a skip
     pattern hides a call a notes or persist rule would draw."""
-    from tracer.pipeline import Project
-
-    project = Project(loaded, source)
     said: set[tuple[str, str, str]] = set()
     for name in loaded.catalogue:
         try:
