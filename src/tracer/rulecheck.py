@@ -5,7 +5,7 @@ matches names with: participants' modules against the tree's module names;
 call patterns (`[skip]`, `[runners]`, notes, persist, bindings, flows)
 against the calls its modules make, as written and with the first name read
 through the module's imports (`compute_utils.notify` ->
-`nova.compute.utils.notify`), and against the functions, classes and methods
+`pkg.compute.utils.notify`), and against the functions, classes and methods
 it defines (what a call resolves to); decorator patterns (notes, discovery)
 against its decorators, whole and by their last name. Test modules are left
 out. A pattern written for another release may well match nothing in this
@@ -196,7 +196,7 @@ def _decorator_names(module: Module, decos: tuple) -> set[str]:
 
 
 def _through_imports(module: Module, dotted: str) -> str:
-    """`utils.spawn` with `from nova import utils` -> `nova.utils.spawn`."""
+    """`utils.spawn` with `from pkg import utils` -> `pkg.utils.spawn`."""
     head, dot, rest = dotted.partition(".")
     target = module.imports.get(head)
     return f"{target}{dot}{rest}" if target else dotted
