@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -61,3 +62,17 @@ def test_rules_check_reports_a_bad_file(rules_copy: Path):
     result = CliRunner().invoke(main, ["rules", "check"])
     assert result.exit_code == 1
     assert "broken.toml:1: [discovery]: 'api_modules' is required" in result.stdout
+
+
+def test_every_file_and_helper_the_add_a_project_steps_name_exists():
+    """The steps point at files to copy and helpers to call: they must be there."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    steps = text[text.index("## Add a project"):]
+    paths = [p for p in re.findall(r"`([\w./-]+/[\w./-]*)`", steps) if "PROJECT" not in p]  # a placeholder
+    assert "tests/realtree/conftest.py" in paths and "rules/_releases.toml" in paths
+    assert [p for p in paths if not (ROOT / p).exists()] == []
+    assert "def release_project(" in (ROOT / "tests" / "realtree" / "conftest.py").read_text(encoding="utf-8")
+    assert "def assert_layers(" in (ROOT / "tests" / "projects" / "projectlayers.py").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^CATALOGUE :=", makefile, re.M) and re.search(r"^catalogue:", makefile, re.M)
+    assert "-m tracer.readme" in makefile and importlib.util.find_spec("tracer.readme") is not None
