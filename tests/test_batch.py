@@ -70,7 +70,7 @@ def test_existing_files_are_skipped_unless_forced(run, tmp_path: Path):
 
 
 def test_a_failing_operation_does_not_stop_the_rest(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    real = Project.draft
+    real = Project.drafted
 
     def flaky(self, name, *args, **kwargs):
         if name == "pause":
@@ -79,7 +79,7 @@ def test_a_failing_operation_does_not_stop_the_rest(run, tmp_path: Path, monkeyp
             raise KeyError("boom")
         return real(self, name, *args, **kwargs)
 
-    monkeypatch.setattr(Project, "draft", flaky)
+    monkeypatch.setattr(Project, "drafted", flaky)
     result = run("nova", "--all", "-o", "out", "-j", "1")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -98,7 +98,7 @@ def test_operation_or_all_exactly_one(run, args: list[str]):
 
 
 def test_a_worker_that_dies_fails_its_draft_only(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    real = Project.draft
+    real = Project.drafted
 
     def crashing(self, name, *args, **kwargs):
         if name == "pause":
@@ -108,7 +108,7 @@ def test_a_worker_that_dies_fails_its_draft_only(run, tmp_path: Path, monkeypatc
             os._exit(3)
         return real(self, name, *args, **kwargs)
 
-    monkeypatch.setattr(Project, "draft", crashing)  # the forked workers inherit it
+    monkeypatch.setattr(Project, "drafted", crashing)  # the forked workers inherit it
     listed = run("ops", "nova").stdout.splitlines()
     result = run("nova", "--all", "-o", "out", "-j", "2")
     assert result.exit_code == 1

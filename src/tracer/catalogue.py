@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from tracer.analysis.walk import Limits
+from tracer.analysis.limits import Limits
 from tracer.files import write_atomic
 from tracer.index.cache import IndexCache
 from tracer.pipeline import Project
 from tracer.problems import TracerError
 from tracer.rules import load_rules
 from tracer.workers import pooled
-from tracer.wsd.emit import emit
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,8 @@ class Summary:
 def draft_one(project: Project, name: str, setup: Setup) -> Outcome:
     """Draft one operation; any failure becomes the outcome's one-line reason."""
     try:
-        draft = project.draft(name, Limits(depth=setup.depth, detail=setup.detail), setup.granularity)
-        return Outcome(name, emit(draft.diagram), None, tuple(draft.problems))
+        drafted = project.drafted(name, Limits(depth=setup.depth, detail=setup.detail), setup.granularity)
+        return Outcome(name, drafted.text, None, tuple(drafted.problems))
     except TracerError as err:
         return Outcome(name, None, str(err), tuple(project.tree.problems))
     except Exception as err:  # a bug in one walk must not stop the catalogue

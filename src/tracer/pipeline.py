@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tracer.analysis.discover import Operation, discover
-from tracer.analysis.resolve import Resolver
-from tracer.analysis.sequence import to_diagram
+from tracer.analysis.limits import Limits
 from tracer.analysis.services import Services
-from tracer.analysis.fold import fold
-from tracer.analysis.steps import brief
-from tracer.analysis.walk import Limits, Walk, Walker
+from tracer.drafts import DraftCache, root_of
 from tracer.index.cache import IndexCache
 from tracer.index.tree import SourceTree
 from tracer.problems import TracerError
-from tracer.rules import Rules
-from tracer.wsd.model import Diagram
+from tracer.rules import Rules, rules_dir
+
+if TYPE_CHECKING:  # the walk is imported when a draft is drawn, not when it is kept
+    from tracer.analysis.discover import Operation
+    from tracer.analysis.resolve import Resolver
+    from tracer.analysis.walk import Walk
+    from tracer.wsd.model import Diagram
 
 
 @dataclass
 class Draft:
-    operation: Operation
-    diagram: Diagram
-    walk: Walk
+    operation: "Operation"
+    diagram: "Diagram"
+    walk: "Walk"
     problems: list[str]
+
+
+@dataclass
+class Drafted:
+    """A draft as WSD text (drawn now or kept from an earlier run)."""
+
+    text: str
+    problems: list[str]
+    kept: bool = False
 
 
 class Project:
@@ -36,9 +49,16 @@ class Project:
                  cache: IndexCache | None = None) -> None:
         self.rules = rules
         self.tree = SourceTree(root, cache)
-        self.resolver = Resolver(self.tree, rules, options)
+        self.options = options
         self.services = Services()  # other services' trees, added by `with_service`
+        self.drafts = DraftCache(cache.root) if cache else None
         self._ops: list[Operation] | None = None
+        self._ops_reads: list[tuple[str, str]] = []  # what discovering them read
+
+    @cached_property
+    def resolver(self) -> "Resolver":
+        from tracer.analysis.resolve import Resolver
+        return Resolver(self.tree, self.rules, self.options)
 
     def with_service(self, other: "Project") -> None:
         """Walk requests to `other`'s service on in its tree."""
@@ -46,11 +66,21 @@ class Project:
         other.services = self.services
 
     def operations(self) -> list[Operation]:
+        from tracer.analysis.discover import discover
         if self._ops is None:
-            self._ops = discover(self.tree, self.rules)
+            outer, self.tree.log = self.tree.log, {}
+            try:
+                self._ops = discover(self.tree, self.rules)
+                self._ops_reads = list(self.tree.log)
+            finally:
+                self.tree.log = outer if outer is None else {**outer, **self.tree.log}
+        elif self.tree.log is not None:
+            for read in self._ops_reads:
+                self.tree.log.setdefault(read)
         return self._ops
 
     def find(self, name: str) -> Operation:
+        from tracer.analysis.discover import discover
         target = self.rules.alias(name) or name
         if self._ops is None:  # a quick look first: only the files naming it
             quick = {op.name: op for op in discover(self.tree, self.rules, only=target)}
@@ -83,6 +113,10 @@ class Project:
         detail (`limits.detail`): `full` draws all the walk met, `normal`
         folds what a person leaves out, `brief` keeps only the messages
         between participants other than databases."""
+        from tracer.analysis.fold import fold
+        from tracer.analysis.sequence import to_diagram
+        from tracer.analysis.steps import brief
+        from tracer.analysis.walk import Walker
         op, rules, entry = self.start(name, granularity)
         walk = Walker(self.resolver, rules, limits, self.services,
                       frozenset({(self.rules.project, op.name)})).walk(op.ref, entry, name)
@@ -95,5 +129,48 @@ class Project:
                                                 for name in (s.rules.database, f"{n}_{s.rules.database}"))}
             steps = brief(steps, databases)
         diagram = to_diagram(title, steps, self.rules.client, walk.roles)
-        problems = [*self.tree.problems, *(p for s in self.services.trees.values() for p in s.tree.problems)]
-        return Draft(op, diagram, walk, problems)
+        return Draft(op, diagram, walk, self._problems())
+
+    def drafted(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Drafted:
+        """One operation as WSD text: kept from an earlier run when nothing
+        that draft read has changed since (tracer.drafts), else drawn and kept."""
+        trees = {"": self.tree, **{n: s.tree for n, s in self.services.trees.items()}}
+        drafts = self.drafts if self.rules.digest else None  # rules made in code have no text to key by
+        key = drafts.key(self._request(name, limits, granularity)) if drafts else ""
+        record = drafts.load(key) if drafts else None
+        if record is not None and set(record["reads"]) == set(trees) and \
+                all(trees[n].unchanged(reads) for n, reads in record["reads"].items()):
+            for n, reads in record["reads"].items():
+                trees[n].replay(reads)
+            return Drafted(record["text"], self._problems(), kept=True)
+        from tracer.wsd.emit import emit
+        for tree in trees.values():
+            tree.log = {}
+        try:
+            text = emit(self.draft(name, limits, granularity).diagram)
+            reads = {n: tree.reads() for n, tree in trees.items()}
+        finally:
+            for tree in trees.values():
+                tree.log = None
+        if drafts:
+            drafts.store(key, text, reads)
+        return Drafted(text, self._problems())
+
+    def _problems(self) -> list[str]:
+        return [*self.tree.problems, *(p for s in self.services.trees.values() for p in s.tree.problems)]
+
+    def _request(self, name: str, limits: Limits, granularity: str | None) -> object:
+        """All a draft depends on besides what its walk reads in the trees."""
+        return {"project": self.rules.project, "rules": _rules_digest(), "root": root_of(self.tree.root),
+                "services": sorted((n, root_of(s.tree.root)) for n, s in self.services.trees.items()),
+                "options": self.options or {}, "operation": name, "limits": asdict(limits),
+                "granularity": granularity}
+
+
+def _rules_digest() -> str:
+    """Every rules file: a walk reads other services' routes too."""
+    digest = hashlib.sha256()
+    folder = rules_dir()
+    for path in sorted(folder.glob("*.toml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -9,14 +9,16 @@ operation discovery and aliases. A bad file is a TracerError naming
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from tracer.bundled import bundled
 from tracer.backtrack import hazard
+from tracer.globs import any_match, matches
 from tracer.problems import TracerError
 from tracer.tomlread import TomlReader, load_toml
 
@@ -235,7 +237,7 @@ class Rules:
 
     def participant_of(self, module: str) -> str | None:
         for rule in self.participants:
-            if any(fnmatchcase(module, pat) for pat in rule.modules):
+            if any_match(module, rule.modules):
                 return rule.name
         return None
 
@@ -244,11 +246,39 @@ class Rules:
         the name it was read as) is left out: the rules' `[skip] unknown`, or
         one of Python's container and string methods unless a note or
         persist rule of the project draws that call (`*.session.add`)."""
-        if any(fnmatchcase(call, pat) for pat in self.skip_unknown):
+        if any_match(call, self.skip_unknown):
             return True
-        drawn = any(rule.call and (fnmatchcase(call, rule.call) or fnmatchcase(name, rule.call))
-                    for rule in (*self.notes, *self.persist))
-        return not drawn and any(fnmatchcase(call, pat) for pat in PYTHON_METHODS)
+        drawn = any_match(call, self._drawn_calls) or any_match(name, self._drawn_calls)
+        return not drawn and any_match(call, PYTHON_METHODS)
+
+    def note_rule(self, call: str = "", qual: str = "", deco: str = "") -> "NoteRule | None":
+        """The first note rule for a decorator (by its name or last part), or
+        for a call (by its text or what it resolved to)."""
+        key = (call, qual, deco)
+        if key not in self._memo:
+            self._memo[key] = next((rule for rule in self.notes if
+                                    (deco and rule.decorator and (matches(deco, rule.decorator) or
+                                                                  matches(deco.rsplit(".", 1)[-1], rule.decorator)))
+                                    or (call and rule.call and (matches(call, rule.call) or matches(qual, rule.call)))),
+                                   None)
+        return self._memo[key]  # type: ignore[return-value]
+
+    def persist_rule(self, call: str, qual: str) -> "PersistRule | None":
+        key = ("persist", call, qual)
+        if key not in self._memo:
+            self._memo[key] = next((rule for rule in self.persist
+                                    if matches(call, rule.call) or matches(qual, rule.call)), None)
+        return self._memo[key]  # type: ignore[return-value]
+
+    @cached_property
+    def _drawn_calls(self) -> tuple[str, ...]:
+        return tuple(rule.call for rule in (*self.notes, *self.persist) if rule.call)
+
+    @cached_property
+    def _memo(self) -> dict[tuple[str, ...], object]:
+        """Answers of note_rule/persist_rule (the walk asks the same ones
+        again and again)."""
+        return {}
 
     def is_opaque(self, participant: str) -> bool:
         return any(r.opaque for r in self.participants if r.name == participant)
@@ -295,8 +325,10 @@ def load_rules(project: str, folder: Path | None = None) -> Rules:
     return parse_rules(path.read_text(encoding="utf-8"), str(path))
 
 
+@lru_cache(maxsize=32)
 def parse_rules(text: str, path: str) -> Rules:
-    return _Reader(text, path).rules(load_toml(text, path))
+    rules = _Reader(text, path).rules(load_toml(text, path))
+    return replace(rules, digest=hashlib.sha256(text.encode()).hexdigest())
 
 
 class _Reader(TomlReader):

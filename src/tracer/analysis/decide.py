@@ -9,9 +9,10 @@ from __future__ import annotations
 import ast
 import warnings
 import operator
-from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Mapping
 
+from tracer.globs import matches
 from tracer.index.model import Arg
 
 UNKNOWN = object()
@@ -23,10 +24,15 @@ def literal(arg: Arg, known: dict[str, Any]) -> Any:
     """The value of an argument that is a literal (or a known name), else UNKNOWN."""
     if arg.text in known:
         return known[arg.text]
+    return _literal(arg.text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _literal(text: str) -> Any:
     try:
         with warnings.catch_warnings():  # the project's own text: `'\s'` is its business
             warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
-            value = ast.literal_eval(arg.text)
+            value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return UNKNOWN
     return value if isinstance(value, (bool, int, str, type(None))) else UNKNOWN
@@ -36,14 +42,22 @@ def decide(test: str, known: Mapping[str, Any]) -> bool | None:
     """True or False when `test` is settled by the known names, else None."""
     if not known:
         return None
+    tree = _parsed(test)
+    if tree is None:
+        return None
+    value = _value(tree, known)
+    return None if value is UNKNOWN else bool(value)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parsed(test: str) -> ast.expr | None:
+    """A test's expression (parsed once: the walk meets the same tests often)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
-            tree = ast.parse(test, mode="eval")
-    except SyntaxError:
+            return ast.parse(test, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    value = _value(tree.body, known)
-    return None if value is UNKNOWN else bool(value)
 
 
 def _value(node: ast.AST, known: Mapping[str, Any]) -> Any:
@@ -93,7 +107,7 @@ class Options(Mapping):
 
     def __getitem__(self, key: str) -> Any:
         for pattern, value in self.settings:
-            if fnmatchcase(key, pattern):
+            if matches(key, pattern):
                 if key not in self.used:
                     self.used.append(key)
                 return value

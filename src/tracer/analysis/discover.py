@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 
+from tracer.globs import matches
 from tracer.analysis.resolve import Ref, Resolver
 from tracer.analysis.text import words
 from tracer.index.model import ClassDef, Function, Module
@@ -32,7 +32,7 @@ def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Op
     their module as prefix (`servers.create`). With `only`, just the files
     whose text mentions that name are read (a quick scan, no parse)."""
     found: list[Operation] = []
-    for path in _api_files(tree.root, rules.discovery.api_modules):
+    for path in tree.files(rules.discovery.api_modules):
         if only is not None and not _mentions(path, only):
             continue
         module = tree.module(tree.module_name(path))
@@ -49,8 +49,8 @@ def _disambiguate(ops: list[Operation], prefer: tuple[str, ...]) -> list[Operati
     out = []
     for op in ops:
         clash = names.count(op.name) > 1
-        preferred = any(fnmatchcase(op.path, pat) for pat in prefer) and \
-            sum(1 for o in ops if o.name == op.name and any(fnmatchcase(o.path, p) for p in prefer)) == 1
+        preferred = any(matches(op.path, pat) for pat in prefer) and \
+            sum(1 for o in ops if o.name == op.name and any(matches(o.path, p) for p in prefer)) == 1
         out.append(_qualified(op) if clash and not preferred else op)
     return out
 
@@ -66,13 +66,6 @@ def _mentions(path: Path, name: str) -> bool:
 def _qualified(op: Operation) -> Operation:
     module = Path(op.path).stem
     return Operation(f"{module}.{op.name}", op.path, op.line, op.handler, op.ref, op.removed)
-
-
-def _api_files(root: Path, patterns: tuple[str, ...]) -> list[Path]:
-    files: set[Path] = set()
-    for pattern in patterns:
-        files.update(p for p in root.glob(pattern) if p.name != "__init__.py")
-    return sorted(files)
 
 
 def _module_ops(module: Module, rules: Rules) -> list[Operation]:
@@ -111,7 +104,7 @@ def _entry_points(tree: SourceTree, rules: Rules) -> list[Operation]:
 
 
 def _matches(decorator: str, pattern: str) -> bool:
-    return fnmatchcase(decorator, pattern) or fnmatchcase(decorator, "*." + pattern)
+    return matches(decorator, pattern) or matches(decorator, "*." + pattern)
 
 
 def _action_name(fn: Function, stem: str, rules: Rules) -> str | None:

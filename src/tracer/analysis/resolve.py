@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from fnmatch import fnmatchcase
 from typing import Literal
 
+from tracer.globs import matches
 from tracer.index.model import Bind, ClassDef, Function, Module, Return, straight
 from tracer.index.tree import SourceTree
 from tracer.rules import Rules
@@ -57,10 +57,17 @@ class Resolver:
         self.tree = tree
         self.rules = rules
         self.options = options or {}
+        self._modules: dict[str, tuple[Module, str] | None] = {}  # answers of module_of
+        self._mros: dict[str, list[str]] = {}
 
     # definitions ---------------------------------------------------------
     def module_of(self, qualname: str) -> tuple[Module, str] | None:
         """The longest module prefix of a qualname in the tree, and the rest."""
+        if qualname not in self._modules:
+            self._modules[qualname] = self._module_of(qualname)
+        return self._modules[qualname]
+
+    def _module_of(self, qualname: str) -> tuple[Module, str] | None:
         parts = qualname.split(".")
         for i in range(len(parts), 0, -1):
             mod = self.tree.module(".".join(parts[:i]))
@@ -92,6 +99,13 @@ class Resolver:
         """The class and its bases in tree, in Python's order (C3); bases
         outside the tree are left out. Where C3 finds no order (a base it
         cannot see would have settled it), depth first, once each."""
+        if depth == 0:
+            if cls_qual not in self._mros:
+                self._mros[cls_qual] = self._mro(cls_qual, 0)
+            return list(self._mros[cls_qual])
+        return self._mro(cls_qual, depth)
+
+    def _mro(self, cls_qual: str, depth: int) -> list[str]:
         found = self.find_class(cls_qual)
         if not found or depth > MAX_DEPTH:
             return [cls_qual] if found else []
@@ -215,13 +229,13 @@ class Resolver:
 
     def _attr_rule(self, cls_qual: str, name: str) -> Ref | None:
         for rule in self.rules.attributes:
-            if fnmatchcase(name, rule.name) and any(fnmatchcase(c, rule.owner) for c in self.mro(cls_qual)):
+            if matches(name, rule.name) and any(matches(c, rule.owner) for c in self.mro(cls_qual)):
                 return Ref("instance", rule.type, "rule attribute")
         return None
 
     def _global_rule(self, module: str, name: str) -> Ref | None:
         for rule in self.rules.attributes:
-            if fnmatchcase(name, rule.name) and fnmatchcase(module, rule.owner):
+            if matches(name, rule.name) and matches(module, rule.owner):
                 return Ref("instance", rule.type, "rule attribute")
         return None
 
@@ -249,7 +263,7 @@ class Resolver:
 
     def binding(self, qualname: str) -> Ref | None:
         for rule in self.rules.bindings:
-            if fnmatchcase(qualname, rule.call):
+            if matches(qualname, rule.call):
                 chosen = dict(rule.choices).get(self.options.get(rule.option or "", ""), rule.returns)
                 return Ref("instance", chosen, "rule binding")
         return None

@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
     import networkx as nx
-from fnmatch import fnmatchcase
 
 
 from tracer.analysis.decide import UNKNOWN, Options, decide, literal
 from tracer.analysis.fold import guard, negate
+from tracer.analysis.limits import DETAILS, Limits  # noqa: F401 (DETAILS: for importers)
 from tracer.index.options import UNSET
 from tracer.analysis.resolve import Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, Landmark, _trim, reading, sends, common_ends, has_message, messages_only, size, without_reads
 from tracer.analysis.text import humanise, render, short_value, words, wsd_text
+from tracer.globs import any_match, matches
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.problems import TracerError
 from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
@@ -36,27 +37,6 @@ from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, St
 BUILTINS = set(dir(builtins))
 _MANAGED = ("().__enter__", "().__exit__")  # the calls a `with X(...)` makes
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
-
-
-DETAILS = ("brief", "normal", "full")
-
-
-@dataclass(frozen=True)
-class Limits:
-    depth: int = 24       # nested frames followed
-    inline: int = 1       # nested helpers inlined within one participant (full detail)
-    steps: int = 800      # statements drawn before the walk stops
-    detail: str = "normal"  # brief | normal | full
-
-    @property
-    def folds(self) -> bool:
-        """Below full detail a callee's private helpers fold: only their
-        messages and landmarks are drawn."""
-        return self.detail != "full"
-
-    @property
-    def helpers(self) -> int:
-        return 0 if self.folds else self.inline
 
 
 @dataclass(frozen=True)
@@ -531,7 +511,7 @@ class Walker:
             "persist" if self._persist_rule(call.callee, name) else None
         if kind:
             patterns = self.rules.skip + (() if in_tree else self.rules.skip_unknown)
-            pattern = next(p for p in patterns if fnmatchcase(name if p in self.rules.skip and in_tree
+            pattern = next(p for p in patterns if matches(name if p in self.rules.skip and in_tree
                                                               else call.callee, p))
             self.unresolved.append(Unresolved(f"{frame.path}:{call.line}", call.callee,
                                               f"skip pattern '{pattern}' hides a call a {kind} rule would draw"))
@@ -779,8 +759,8 @@ class Walker:
 
     def _flow_rule(self, call: Call) -> FlowRule | None:
         for rule in self.rules.flows:
-            if fnmatchcase(call.callee, rule.add) or \
-                    (self.tasks and any(fnmatchcase(call.callee, p) for p in rule.run)):
+            if matches(call.callee, rule.add) or \
+                    (self.tasks and any(matches(call.callee, p) for p in rule.run)):
                 return rule
         return None
 
@@ -788,7 +768,7 @@ class Walker:
         """At `add`, remember the task classes constructed in the arguments
         (a new flow once the last one ran); at `run`, walk each task's
         method in order, as calls made here."""
-        if fnmatchcase(call.callee, rule.add):
+        if matches(call.callee, rule.add):
             if self.flow_ran:
                 self.tasks, self.flow_ran = [], False
             for arg in call.args:
@@ -835,9 +815,9 @@ class Walker:
         if "()" in method:  # a call on what a client method returned: `client.list_ports().get`
             return None
         for rule in self.rules.clients:
-            if not any(fnmatchcase(obj, pat) for pat in rule.objects):
+            if not any(matches(obj, pat) for pat in rule.objects):
                 continue
-            if not any(fnmatchcase(method, pat) for pat in rule.methods):
+            if not any(matches(method, pat) for pat in rule.methods):
                 return None
             if rule.method_arg is not None:
                 positional = [a for a in call.args if a.keyword is None]
@@ -996,19 +976,10 @@ class Walker:
 
     @staticmethod
     def _skipped(name: str, patterns: tuple[str, ...]) -> bool:
-        return any(fnmatchcase(name, pat) for pat in patterns)
+        return any_match(name, patterns)
 
     def _note_rule(self, call: str = "", qual: str = "", deco: str = "") -> NoteRule | None:
-        for rule in self.rules.notes:
-            if deco and rule.decorator and (fnmatchcase(deco, rule.decorator)
-                                            or fnmatchcase(deco.rsplit(".", 1)[-1], rule.decorator)):
-                return rule
-            if call and rule.call and (fnmatchcase(call, rule.call) or fnmatchcase(qual, rule.call)):
-                return rule
-        return None
+        return self.rules.note_rule(call, qual, deco)
 
     def _persist_rule(self, call: str, qual: str) -> PersistRule | None:
-        for rule in self.rules.persist:
-            if fnmatchcase(call, rule.call) or fnmatchcase(qual, rule.call):
-                return rule
-        return None
+        return self.rules.persist_rule(call, qual)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from tracer.analysis.walk import Limits
+from tracer.analysis.limits import Limits
 from tracer.cli.app import color_default, main
 from tracer.compare import compare as compare_drafts
 from tracer.compare import format_json_text, format_stat_text, format_text

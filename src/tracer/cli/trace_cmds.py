@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import sys
 
 import click
 
-from tracer.analysis.walk import DETAILS, Limits
-from tracer.catalogue import Setup, Summary, default_jobs, draft_all
+from tracer.analysis.limits import DETAILS, Limits
 from tracer.cli.app import TracerGroup, main
 from tracer.cli.outputs import CONVERTED, check_writable, convert, deliver, folder_output, one_output, refuse_existing
 from tracer.index.cache import IndexCache, default_dir
-from tracer.pipeline import Draft, Project
+from tracer.pipeline import Project
 from tracer.problems import TracerError
 from tracer.rules import Rules, available_projects, load_rules
 from tracer.source import locate, locate_release
+
+if TYPE_CHECKING:
+    from tracer.catalogue import Setup, Summary
 
 source_option = click.option("--source", "sources", multiple=True, metavar="[SERVICE=]TREE",
                              help="Directory holding the project's package (checkout or sdist). "
@@ -118,10 +120,10 @@ def complete_operation(ctx: click.Context, param: click.Parameter, incomplete: s
     return [name for name in operation_names(ctx.command.name or "") if name.startswith(incomplete)]
 
 
-def report(draft: Draft, proj: Project) -> None:
-    for problem in draft.problems:
+def report(problems: list[str], proj: Project) -> None:
+    for problem in problems:
         click.echo(f"warning: {problem}", err=True)
-    shown(proj, draft.problems)
+    shown(proj, problems)
 
 
 def shown(proj: Project, problems: Iterable[str]) -> None:
@@ -176,14 +178,19 @@ def project_command(name: str) -> click.Command | None:
         proj = open_project(name, sources, driver, release, offline, cache)
         detail = "brief" if short else detail
         if everything or catalogue:
+            from tracer.catalogue import Setup, default_jobs
             services = tuple((n, s.tree.root) for n, s in proj.services.trees.items())
             setup = Setup(name, proj.tree.root, {"driver": driver} if driver else None,
                           cache.root if cache else None, depth, granularity, services, detail)
             draft_catalogue(proj, setup, out_dir, force, jobs or default_jobs(), catalogue)
             return
-        draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
-        report(draft, proj)
-        data, dropped = convert(draft.diagram, out.fmt, str(out.path or operation))
+        drafted = proj.drafted(operation, Limits(depth=depth, detail=detail), granularity)
+        report(drafted.problems, proj)
+        if out.fmt == "wsd":
+            data, dropped = drafted.text.encode("utf-8"), []
+        else:
+            from tracer.wsd.parse import parse_text
+            data, dropped = convert(parse_text(drafted.text).diagram, out.fmt, str(out.path or operation))
         for problem in dropped:
             click.echo(f"warning: {problem}", err=True)
         deliver(out, data)
@@ -196,10 +203,11 @@ def project_command(name: str) -> click.Command | None:
 TracerGroup.project_command = staticmethod(project_command)
 
 
-def draft_catalogue(proj: Project, setup: Setup, out_dir: Path, force: bool, jobs: int,
+def draft_catalogue(proj: Project, setup: "Setup", out_dir: Path, force: bool, jobs: int,
                     catalogue: bool = False) -> None:
     """`--all` (every operation) or `--catalogue` (the rules' list) into a
     directory, with a progress bar and a summary."""
+    from tracer.catalogue import draft_all
     if catalogue:
         found = [(name, proj.find(name)) for name in proj.rules.catalogue]
         names = [name for name, op in found if not op.removed]
@@ -224,7 +232,7 @@ def draft_catalogue(proj: Project, setup: Setup, out_dir: Path, force: bool, job
     report_summary(summary, out_dir)
 
 
-def report_summary(summary: Summary, out_dir: Path) -> None:
+def report_summary(summary: "Summary", out_dir: Path) -> None:
     for problem in sorted(summary.problems):
         click.echo(f"warning: {problem}", err=True)
     for op, reason in summary.failed:
@@ -273,7 +281,7 @@ def explain(project: str, operation: str, sources: tuple[str, ...], release: str
     """Show the call graph walked for an operation and every call left unresolved."""
     proj = open_project(project, sources, driver, release, offline, index_cache(cache_dir, no_cache))
     draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
-    report(draft, proj)
+    report(draft.problems, proj)
     graph = draft.walk.graph()
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")
     for caller, callee, data in graph.edges(data=True):

@@ -22,7 +22,6 @@ import os
 import struct
 import tempfile
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from tracer import __version__
@@ -55,6 +54,7 @@ def build_id() -> bytes:
 
 
 def _libcst_version() -> str:
+    from importlib import metadata
     try:
         return metadata.version("libcst")
     except metadata.PackageNotFoundError:

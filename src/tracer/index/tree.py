@@ -1,13 +1,21 @@
-"""A source tree: which files hold which modules, indexed lazily on demand."""
+"""A source tree: which files hold which modules, indexed lazily on demand.
+
+Every read of the tree (a module, a package's texts, the files of a glob)
+can be logged with what it found (`reads`), so that a finished draft can be
+kept and later trusted as long as each read still finds the same
+(tracer.drafts).
+"""
 
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
 import re
 import stat
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from tracer.index.cache import IndexCache
 from tracer.index.codec import Entry
@@ -15,6 +23,10 @@ from tracer.index.model import Module
 from tracer.index.options import declared_options
 
 _ABSENT = (errno.ENOENT, errno.ENOTDIR)
+T = TypeVar("T")
+ReadKey = tuple[str, str]  # ("module", dotted name) | ("package", dotted name) | ("files", JSON list of globs)
+Raised = list[tuple[str, str]]  # ("report" | "note", text): the problems a read raised
+Read = tuple[str, str, str, str, Raised]  # kind, name, digest of the content, of the files' stamps, problems
 
 
 class SourceTree:
@@ -37,25 +49,123 @@ class SourceTree:
         self._options: dict[str, dict[str, object]] = {}
         self.problems: list[str] = []
         self._said: set[str] | None = None  # notes reported by earlier runs
+        self.log: dict[ReadKey, None] | None = None  # the reads of the draft being made, in order
+        self._seen: dict[ReadKey, str] = {}  # what each read found: a digest of it
+        self._raised: dict[ReadKey, Raised] = {}
+        self._raising: Raised | None = None
 
     def module_file(self, name: str) -> tuple[Path, bool] | None:
         """The file of a dotted module name and whether it is a package;
         None when the tree has no such module (a path that is there but is
         no regular file is also reported)."""
+        found = self._locate(name)
+        if isinstance(found, str):
+            self._report(found)
+            return None
+        return found
+
+    def _locate(self, name: str) -> tuple[Path, bool] | str | None:
+        """module_file's answer, or why the path there is no module."""
         base = self.root.joinpath(*name.split("."))
         for path, is_package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
             why = _not_a_file(path)
             if why is None:
                 return path, is_package
             if why:
-                self._report(f"{self.rel(path)}: cannot read ({why}); skipped")
-                return None
+                return f"{self.rel(path)}: cannot read ({why}); skipped"
         return None
 
     def module(self, name: str) -> Module | None:
+        if self.log is not None:
+            self.log.setdefault(("module", name))
         if name not in self._cache:
-            self._cache[name] = self._load(name)
+            self._cache[name] = self._raising_for(("module", name), lambda: self._load(name))
         return self._cache[name]
+
+    def files(self, patterns: tuple[str, ...]) -> list[Path]:
+        """The files matching any of the glob patterns (no `__init__.py`), by path."""
+        if self.log is not None:
+            self.log.setdefault(("files", json.dumps(patterns)))
+        return self._glob(patterns)
+
+    def _glob(self, patterns: tuple[str, ...]) -> list[Path]:
+        found: set[Path] = set()
+        for pattern in patterns:
+            found.update(p for p in self.root.glob(pattern) if p.name != "__init__.py")
+        return sorted(found)
+
+    # the reads of a draft -------------------------------------------------
+    def reads(self) -> list[Read]:
+        """The logged reads: (kind, name, what it found, its files' stamps,
+        the problems it raised)."""
+        return [(kind, name, self.observe(kind, name), self._stamp(kind, name), self._raised.get((kind, name), []))
+                for kind, name in list(self.log or {})]
+
+    def observe(self, kind: str, name: str) -> str:
+        """A digest of what a read finds in the tree now (once per process)."""
+        key = (kind, name)
+        if key not in self._seen:
+            self._seen[key] = self._observation(kind, name)
+        return self._seen[key]
+
+    def unchanged(self, reads: list[Read]) -> bool:
+        """Whether every read still finds what it found: files untouched
+        since (their stamps), else the same content."""
+        return all(self._stamp(kind, name) == stamp or self.observe(kind, name) == found
+                   for kind, name, found, stamp, _ in reads)
+
+    def replay(self, reads: list[Read]) -> None:
+        """Raise again the problems the reads raised when they were made."""
+        for *_, raised in reads:
+            for how, text in raised:
+                (self._note if how == "note" else self._report)(text)
+
+    def _observation(self, kind: str, name: str) -> str:
+        files = self._read_files(kind, name)
+        if isinstance(files, str):
+            return files
+        parts = []
+        for path in files:
+            try:
+                parts.append(_digest(self.rel(path), path.read_bytes()))
+            except OSError as err:
+                parts.append(f"{self.rel(path)}: {err.strerror or err}")
+        return parts[0] if kind == "module" else hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def _stamp(self, kind: str, name: str) -> str:
+        """The files a read reads, as their inode, size and times say (the
+        change time too: a file edited with its modification time put back
+        has a new one)."""
+        files = self._read_files(kind, name)
+        if isinstance(files, str):
+            return files
+        parts = []
+        for path in files:
+            try:
+                st = os.stat(path)
+                parts.append(f"{self.rel(path)}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+            except OSError as err:
+                parts.append(f"{self.rel(path)}: {err.strerror or err}")
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def _read_files(self, kind: str, name: str) -> list[Path] | str:
+        """The files a read reads, or what it found instead of a module."""
+        if kind == "module":
+            found = self._locate(name)
+            return found or "-" if found is None or isinstance(found, str) else [found[0]]
+        if kind == "package":
+            return self._package_files(name)
+        return self._glob(tuple(json.loads(name)))
+
+    def _raising_for(self, key: ReadKey, read: Callable[[], T]) -> T:
+        """`read()`, with the problems it raises kept for `reads`."""
+        outer, self._raising = self._raising, []
+        try:
+            return read()
+        finally:
+            self._raised[key] = self._raising
+            self._raising = outer
+
 
     def module_name(self, path: Path) -> str:
         rel = path.relative_to(self.root).with_suffix("")
@@ -71,6 +181,8 @@ class SourceTree:
         """The first module under a package (by path) that defines `name` at
         top level (`class Name` or `Name = ...`), found by a text scan
         (remembered: the walk asks the same question many times)."""
+        if self.log is not None:
+            self.log.setdefault(("package", package))
         if (package, name) not in self._definers:
             self._definers[package, name] = self._scan_definer(package, name)
         return self._definers[package, name]
@@ -84,6 +196,8 @@ class SourceTree:
 
     def options(self, package: str) -> dict[str, object]:
         """The configuration options the package declares, with defaults."""
+        if self.log is not None:
+            self.log.setdefault(("package", package))
         if package not in self._options:
             self._options[package] = declared_options(t for _, t in self._package_texts(package))
         return self._options[package]
@@ -91,11 +205,21 @@ class SourceTree:
     def _package_texts(self, package: str) -> list[tuple[Path, str]]:
         """The non-test files under a package, by path, with their text."""
         if package not in self._texts:
-            found = self.module_file(package)
-            files = sorted(found[0].parent.rglob("*.py")) if found and found[1] else []
-            self._texts[package] = [(p, t) for p in files if "tests" not in p.parts
-                                    and (t := _read_text(p)) is not None]
+            self._raising_for(("package", package), lambda: self.module_file(package))  # says what is wrong
+            self._texts[package] = [(p, t) for p in self._package_files(package) if (t := _read_text(p)) is not None]
         return self._texts[package]
+
+    def _package_files(self, package: str) -> list[Path]:
+        """The non-test files under a package, by path."""
+        found = self._locate(package)
+        if not (isinstance(found, tuple) and found[1]):
+            return []
+        files: list[tuple[str, ...]] = []
+        for top, dirs, names in os.walk(found[0].parent):
+            dirs[:] = [d for d in dirs if d != "tests"]
+            head = tuple(Path(top).parts)
+            files += [(*head, n) for n in names if n.endswith(".py")]
+        return [Path(*parts) for parts in sorted(files)]
 
     def _load(self, name: str) -> Module | None:
         found = self.module_file(name)
@@ -105,9 +229,10 @@ class SourceTree:
         rel = self.rel(path)
         try:
             data = path.read_bytes()
+            self._seen.setdefault(("module", name), _digest(rel, data))
             text = _universal_newlines(data.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as err:
-            self.problems.append(f"{rel}: cannot read ({err}); skipped")
+            self._report(f"{rel}: cannot read ({err}); skipped")
             return None
         entry = self._indexed(name, rel, is_package, data, text)
         if isinstance(entry, str):
@@ -126,24 +251,31 @@ class SourceTree:
             entry = _build(name, rel, is_package, text)
             if cache:
                 cache.store(key, entry)
-                if (failure := cache.take_failure()):
-                    self._report(failure)
+                if (failure := cache.take_failure()) and failure not in self.problems:
+                    self.problems.append(failure)  # about this run, not about the module
         return entry
 
     def _report(self, problem: str) -> None:
+        if self._raising is not None:
+            self._raising.append(("report", problem))
+        self._add(problem)
+
+    def _add(self, problem: str) -> None:
         if problem not in self.problems:
             self.problems.append(problem)
 
     def _note(self, note: str) -> None:
         """A note about a file that was read: said once per tree."""
+        if self._raising is not None:
+            self._raising.append(("note", note))
         cache = self.index_cache
         if cache is None:
-            self._report(note)
+            self._add(note)
             return
         if self._said is None:
             self._said = cache.said(self.root)
         if note not in self._said:
-            self._report(note)
+            self._add(note)
 
     def shown(self, problems: Iterable[str]) -> None:
         """Remember that `problems` were shown to the user: the notes among
@@ -190,6 +322,10 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
         return f"{rel}:{err.raw_line}: cannot read (syntax error: {err.message}); skipped"
     except RecursionError:
         return f"{rel}: cannot read (an expression nested too deep for the tracer to index); skipped"
+
+
+def _digest(rel: str, data: bytes) -> str:
+    return f"{rel}:{hashlib.sha256(data).hexdigest()}"
 
 
 def _read_text(path: Path) -> str | None:

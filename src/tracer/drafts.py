@@ -1,0 +1,71 @@
+"""Finished drafts kept on disk across runs, trusted while nothing they read changed.
+
+A draft is found by its request (tracer's own code, the rules' text, the
+trees, the operation and every option that shapes it) and holds the reads
+its walk made in each tree (`SourceTree.reads`: every module looked for,
+package scanned and glob listed, with a digest of what was found) and the
+problems those reads raised. It is used only when each read finds the same
+now; else it is drawn again and replaced. Entries are written atomically;
+one that cannot be read or decoded is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from tracer import __version__
+from tracer.files import write_atomic
+
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def code_id() -> str:
+    """tracer's version and its own source (an edited checkout draws anew)."""
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class DraftCache:
+    """Drafts under `root/drafts`, one file per request."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "drafts"
+        self.hits = self.misses = 0
+        self._failed = False
+
+    def key(self, request: object) -> str:
+        """The key of a request: any JSON-able description of it."""
+        text = json.dumps([code_id(), request], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def load(self, key: str) -> dict | None:
+        try:
+            record = json.loads((self.root / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        ok = isinstance(record, dict) and record.get("key") == key and isinstance(record.get("text"), str) \
+            and isinstance(record.get("reads"), dict)
+        return record if ok else None
+
+    def store(self, key: str, text: str, reads: dict[str, list]) -> None:
+        """Keep a draft; a cache that cannot be written is left alone (the
+        index cache reports it)."""
+        if self._failed:
+            return
+        try:
+            write_atomic(self.root / key[:2] / f"{key}.json",
+                         json.dumps({"key": key, "text": text, "reads": reads}))
+        except (OSError, ValueError):
+            self._failed = True
+
+
+def root_of(path: Path) -> str:
+    return os.fsdecode(path.resolve())
