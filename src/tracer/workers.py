@@ -88,9 +88,14 @@ class _Worker:
 
     def end(self) -> str:
         """Stop the process (if it still runs); what ended it."""
+        if self.name is None:  # idle: told to stop (a pipe closing is not seen while a
+            try:               # later forked worker still holds a copy of this end)
+                self.conn.send(None)
+            except OSError:
+                pass
         self.conn.close()
         if self.name is None:
-            self.process.join(2)  # idle: it sees its pipe close and ends
+            self.process.join(2)
         if self.process.is_alive():
             self.process.terminate()
             self.process.join(5)
@@ -114,6 +119,8 @@ def _serve(conn: Connection, init: Callable[[Any], Any], arg: Any, work: Callabl
         try:
             name = conn.recv()
         except (EOFError, OSError):
+            return
+        if name is None:
             return
         conn.send(work(state, name))
 

@@ -51,6 +51,7 @@ class SourceTree:
         self._said: set[str] | None = None  # notes reported by earlier runs
         self.log: dict[ReadKey, None] | None = None  # the reads of the draft being made, in order
         self._seen: dict[ReadKey, str] = {}  # what each read found: a digest of it
+        self._stamps: dict[ReadKey, str] = {}  # the stamps of the files it read
         self._raised: dict[ReadKey, Raised] = {}
         self._raising: Raised | None = None
 
@@ -98,7 +99,7 @@ class SourceTree:
     def reads(self) -> list[Read]:
         """The logged reads: (kind, name, what it found, its files' stamps,
         the problems it raised)."""
-        return [(kind, name, self.observe(kind, name), self._stamp(kind, name), self._raised.get((kind, name), []))
+        return [(kind, name, self.observe(kind, name), self.stamp(kind, name), self._raised.get((kind, name), []))
                 for kind, name in list(self.log or {})]
 
     def observe(self, kind: str, name: str) -> str:
@@ -111,7 +112,7 @@ class SourceTree:
     def unchanged(self, reads: list[Read]) -> bool:
         """Whether every read still finds what it found: files untouched
         since (their stamps), else the same content."""
-        return all(self._stamp(kind, name) == stamp or self.observe(kind, name) == found
+        return all(self.stamp(kind, name) == stamp or self.observe(kind, name) == found
                    for kind, name, found, stamp, _ in reads)
 
     def replay(self, reads: list[Read]) -> None:
@@ -119,6 +120,13 @@ class SourceTree:
         for *_, raised in reads:
             for how, text in raised:
                 (self._note if how == "note" else self._report)(text)
+
+    def stamp(self, kind: str, name: str) -> str:
+        """`_stamp`, once per process."""
+        key = (kind, name)
+        if key not in self._stamps:
+            self._stamps[key] = self._stamp(kind, name)
+        return self._stamps[key]
 
     def _observation(self, kind: str, name: str) -> str:
         files = self._read_files(kind, name)
