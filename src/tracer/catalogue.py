@@ -9,7 +9,6 @@ written by the parent, and reported in the order of operation names.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,7 +19,7 @@ from tracer.index.cache import IndexCache
 from tracer.pipeline import Project
 from tracer.problems import TracerError
 from tracer.rules import load_rules
-from tracer.workers import pooled
+from tracer.workers import cores, pooled
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,4 @@ def _died(name: str, why: str) -> Outcome:
 
 def default_jobs() -> int:
     """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return cores()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -131,9 +132,12 @@ class Project:
         diagram = to_diagram(title, steps, self.rules.client, walk.roles)
         return Draft(op, diagram, walk, self._problems())
 
-    def drafted(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Drafted:
+    def drafted(self, name: str, limits: Limits = Limits(), granularity: str | None = None,
+                prefetch: bool = False) -> Drafted:
         """One operation as WSD text: kept from an earlier run when nothing
-        that draft read has changed since (tracer.drafts), else drawn and kept."""
+        that draft read has changed since (tracer.drafts), else drawn and kept.
+        With `prefetch` (and a second core), the modules the rules name are
+        indexed into the cache by a second process meanwhile."""
         trees = {"": self.tree, **{n: s.tree for n, s in self.services.trees.items()}}
         drafts = self.drafts if self.rules.digest else None  # rules made in code have no text to key by
         key = drafts.key(self._request(name, limits, granularity)) if drafts else ""
@@ -144,10 +148,14 @@ class Project:
                 trees[n].replay(reads)
             return Drafted(record["text"], self._problems(), kept=True)
         from tracer.wsd.emit import emit
+        from tracer.workers import alongside, cores
         for tree in trees.values():
             tree.log = {}
+        helping = prefetch and self.tree.index_cache is not None and cores() > 1
         try:
-            text = emit(self.draft(name, limits, granularity).diagram)
+            with alongside(_prefetch, (self.tree.root, self.tree.index_cache, self.likely_modules())) \
+                    if helping else nullcontext():
+                text = emit(self.draft(name, limits, granularity).diagram)
             reads = {n: tree.reads() for n, tree in trees.items()}
         finally:
             for tree in trees.values():
@@ -155,6 +163,20 @@ class Project:
         if drafts:
             drafts.store(key, text, reads)
         return Drafted(text, self._problems())
+
+    def likely_modules(self) -> list[str]:
+        """The modules the rules name (participants, and the classes bindings,
+        attributes and RPC clients give) that the tree has, largest first:
+        what most walks read."""
+        named = [m for r in self.rules.participants if not r.opaque for m in r.modules if "*" not in m]
+        chosen = self.options or {}
+        classes = [*(dict(b.choices).get(chosen.get(b.option or "", ""), b.returns) for b in self.rules.bindings),
+                   *(a.type for a in self.rules.attributes), *(r.client for r in self.rules.rpc)]
+        for qualname in classes:
+            parts = qualname.split(".")
+            named += [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)][:2]  # its module, or package
+        sized = {name: path.stat().st_size for name in dict.fromkeys(named) if (path := self.tree.located(name))}
+        return sorted(sized, key=lambda n: -sized[n])
 
     def _problems(self) -> list[str]:
         return [*self.tree.problems, *(p for s in self.services.trees.values() for p in s.tree.problems)]
@@ -165,6 +187,14 @@ class Project:
                 "services": sorted((n, root_of(s.tree.root)) for n, s in self.services.trees.items()),
                 "options": self.options or {}, "operation": name, "limits": asdict(limits),
                 "granularity": granularity}
+
+
+def _prefetch(job: tuple[Path, IndexCache, list[str]]) -> None:
+    """Index modules into the cache (in a process of its own: see drafted)."""
+    root, cache, names = job
+    tree = SourceTree(root, IndexCache(cache.root))
+    for name in names:
+        tree.module(name)
 
 
 def _rules_digest() -> str:

@@ -16,8 +16,10 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -61,6 +63,44 @@ def pooled(init: Callable[[Any], Any], arg: Any, work: Callable[[Any, str], R], 
 
 
 _DIED = object()
+
+
+def cores() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def alongside(work: Callable[[Any], None], arg: Any) -> Iterator[None]:
+    """`work(arg)` in a child process while the block runs (where processes
+    can be forked); the child is stopped when the block ends, and dies with
+    this process. What it leaves must be whole at any moment (the index
+    cache's entries are)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield
+        return
+    process = multiprocessing.get_context("fork").Process(target=_aside, args=(work, arg, os.getpid()),
+                                                         daemon=True)
+    process.start()
+    try:
+        yield
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _aside(work: Callable[[Any], None], arg: Any, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))  # unwinds: temporary files go
+    _die_with(parent)
+    work(arg)
 
 
 class _Worker:

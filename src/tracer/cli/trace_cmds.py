@@ -146,7 +146,8 @@ def project_command(name: str) -> click.Command | None:
     @click.option("--catalogue", is_flag=True,
                   help="Draft the rules' catalogue of operations into -o DIR (as --all does).")
     @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
-                  help="With --all: processes to draft with (default: one per core).")
+                  help="Processes to draft with (default: one per core); for one operation, "
+                       "more than one lets a second process index the modules the rules name meanwhile.")
     @source_option
     @release_option
     @offline_option
@@ -184,7 +185,9 @@ def project_command(name: str) -> click.Command | None:
                           cache.root if cache else None, depth, granularity, services, detail)
             draft_catalogue(proj, setup, out_dir, force, jobs or default_jobs(), catalogue)
             return
-        drafted = proj.drafted(operation, Limits(depth=depth, detail=detail), granularity)
+        from tracer.workers import cores
+        drafted = proj.drafted(operation, Limits(depth=depth, detail=detail), granularity,
+                              prefetch=(jobs or cores()) > 1)
         report(drafted.problems, proj)
         if out.fmt == "wsd":
             data, dropped = drafted.text.encode("utf-8"), []

@@ -21,6 +21,13 @@ import hashlib
 import os
 import struct
 import tempfile
+from contextlib import contextmanager
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on a Unix: builds are not shared between processes
+    fcntl = None  # type: ignore[assignment]
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,6 +100,31 @@ class IndexCache:
             self.hits += 1
         return entry
 
+    @contextmanager
+    def building(self, key: bytes) -> Iterator[bool]:
+        """Hold the lock for building `key`'s entry (one of 256, by key), so
+        that processes drafting at once never build the same module twice;
+        yields whether another process held it (its entry may be there now).
+        The lock goes with the process however it ends."""
+        path = self.root / "index" / "locks" / f"{key[0]:02x}.lock"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            yield False
+            return
+        try:
+            waited = False
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    waited = True
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+            yield waited
+        finally:
+            os.close(fd)
+
     def store(self, key: bytes, entry: Entry) -> None:
         """Write an entry atomically; after a write fails, nothing more is tried."""
         if self._failed:
@@ -113,6 +145,9 @@ class IndexCache:
         except OSError as err:
             self._failed_with(err)
             _unlink(tmp)
+        except BaseException:  # stopped halfway (a prefetching process told to stop): leave nothing
+            _unlink(tmp)
+            raise
 
     def _failed_with(self, err: OSError) -> None:
         self.write_errors += 1

@@ -65,6 +65,11 @@ class SourceTree:
             return None
         return found
 
+    def located(self, name: str) -> Path | None:
+        """The file of a module, saying nothing of what is wrong with it."""
+        found = self._locate(name)
+        return found[0] if isinstance(found, tuple) else None
+
     def _locate(self, name: str) -> tuple[Path, bool] | str | None:
         """module_file's answer, or why the path there is no module."""
         base = self.root.joinpath(*name.split("."))
@@ -255,12 +260,16 @@ class SourceTree:
         cache = self.index_cache
         key = cache.key(name, rel, is_package, data) if cache else b""
         entry = cache.load(key) if cache else None
-        if entry is None:
+        if entry is None and cache:
+            with cache.building(key) as waited:  # another process may be building it
+                entry = cache.load(key) if waited else None
+                if entry is None:
+                    entry = _build(name, rel, is_package, text)
+                    cache.store(key, entry)
+            if (failure := cache.take_failure()) and failure not in self.problems:
+                self.problems.append(failure)  # about this run, not about the module
+        elif entry is None:
             entry = _build(name, rel, is_package, text)
-            if cache:
-                cache.store(key, entry)
-                if (failure := cache.take_failure()) and failure not in self.problems:
-                    self.problems.append(failure)  # about this run, not about the module
         return entry
 
     def _report(self, problem: str) -> None:
