@@ -40,7 +40,7 @@ ENTRIES: dict[str, set[str]] = {
     "notes": {"text", "call", "decorator", "example"},
     "persist": {"call", "text", "example", "granularity"},
     "flows": {"add", "run", "method", "example"},
-    "clients": {"service", "objects", "methods", "method_arg", "prefix", "example"},
+    "clients": {"service", "objects", "methods", "method_arg", "prefix", "prefix_kw", "example"},
     "routes": {"client", "request", "operation"},
 }
 EXAMPLE = {"path", "source", "entry", "steps", "more"}
@@ -145,7 +145,8 @@ class ClientRule:
     `()` dropped); `methods` which of its methods count; `method_arg`, for a
     dispatcher (`client.call(ctx, 2, 'get')`), the positional argument that
     names the client method as a literal; `prefix` goes before the method's
-    name (`images.` + `get`).
+    name (`images.` + `get`), unless the call passes the keyword `prefix_kw`
+    a string literal (`controller='image_members'` -> `image_members.`).
     """
 
     service: str
@@ -154,6 +155,7 @@ class ClientRule:
     method_arg: int | None = None
     prefix: str = ""
     example: Example | None = None
+    prefix_kw: str | None = None
 
 
 @dataclass(frozen=True)
@@ -436,9 +438,12 @@ class _Reader(TomlReader):
         arg = self.get(d, "clients", i, "method_arg", int, None)
         if arg is not None and arg < 0:
             raise self.fail("clients", i, "method_arg", "must be a position (0 or more)")
+        keyword = self.get(d, "clients", i, "prefix_kw", str, None)
+        if keyword is not None and not keyword.isidentifier():
+            raise self.fail("clients", i, "prefix_kw", "must be a keyword argument's name (controller)")
         return ClientRule(self.get(d, "clients", i, "service", str), self.get(d, "clients", i, "objects", list),
                           self.get(d, "clients", i, "methods", list, ("*",)), arg,
-                          self.get(d, "clients", i, "prefix", str, ""), self.example(d, "clients", i))
+                          self.get(d, "clients", i, "prefix", str, ""), self.example(d, "clients", i), keyword)
 
     def _route(self, i: int, d: dict) -> RouteRule:
         pattern = self.get(d, "routes", i, "client", str)

@@ -39,6 +39,7 @@ objects = ["demo.images.Dispatcher"]
 methods = ["call"]
 method_arg = 1
 prefix = "images."
+prefix_kw = "controller"
 
 [runners]
 calls = ["*.spawn"]
@@ -110,6 +111,10 @@ CALLER = {
                 self.images.call(ctx, 'get', image_id)
                 self.images.call(ctx, method_name)
 
+            def members(self, ctx, image_id):
+                self.images.call(ctx, 'create', image_id, controller='image_members')
+                self.images.call(ctx, 'get', controller=name)
+
             def listing(self, ctx):
                 names = store().volumes.list().items()
                 self._deep(ctx)
@@ -158,7 +163,7 @@ CALLER = {
     """,
     "demo/images.py": """
         class Dispatcher(object):
-            def call(self, ctx, method, *args):
+            def call(self, ctx, method, *args, controller=None):
                 return self._client().dispatch(method, *args)
 
             def _client(self):
@@ -249,6 +254,13 @@ def test_a_dispatcher_names_the_method_in_a_literal_argument(trees):
     assert steps(trees, "image") == ["api->images: images get", "images->api: done"]
 
 
+def test_a_dispatcher_call_may_name_its_prefix_by_keyword(trees):
+    # `controller='image_members'` picks the prefix; a keyword that is no
+    # literal leaves the rule's own
+    assert steps(trees, "members") == ["api->images: image members create", "images->api: done",
+                                       "api->images: images get", "images->api: done"]
+
+
 def test_a_call_on_what_a_request_returned_is_no_second_request(trees):
     # `store().volumes.list().items()`: one request; in a deep helper, the read
     # (GET) is left out and the write kept
@@ -331,6 +343,10 @@ def test_bad_client_rules_are_refused():
         rules_from('[[clients]]\nservice = "s"\nobjects = ["x"]\nmethod_arg = -1\n')
     with pytest.raises(TracerError, match="'objects' is required"):
         rules_from('[[clients]]\nservice = "s"\n')
+    with pytest.raises(TracerError, match="'prefix_kw' must be a keyword argument's name"):
+        rules_from('[[clients]]\nservice = "s"\nobjects = ["x"]\nprefix_kw = "a b"\n')
+    with pytest.raises(TracerError, match="'prefix_kw' must be a string"):
+        rules_from('[[clients]]\nservice = "s"\nobjects = ["x"]\nprefix_kw = 2\n')
 
 
 

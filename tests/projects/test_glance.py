@@ -79,3 +79,14 @@ def test_upload_writes_the_data_to_the_store_between_its_two_saves(project: Proj
     store = texts.index(f"{API}->{STORE}: add to backend with multihash")
     saves = [i for i, t in enumerate(texts) if t == f"{API}->{DB}: image update"]
     assert len(saves) == 2 and saves[0] < store < saves[1]
+
+
+@pytest.mark.parametrize("method, request_, operation", [
+    ("images.create", "POST /v2/images", "images.create"),
+    ("image_members.create", "POST /v2/images/{id}/members", "image_members.create"),
+    ("schemas.get", "GET /v2/schemas/image", None),
+])
+def test_glanceclients_controllers_route_to_their_own_requests(method: str, request_: str, operation: str | None):
+    """Nova names the controller by keyword (`controller='image_members'`):
+    each controller's method has its own request."""
+    assert load_rules("glance").route(method) == (request_, operation)

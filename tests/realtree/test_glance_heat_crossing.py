@@ -59,6 +59,19 @@ def test_nova_snapshot_creates_and_updates_the_image_in_glance_on_the_newest_rel
     assert updated[0] == ("glance", "glance_api", "images.update")
 
 
+def test_nova_snapshot_shares_the_image_through_glances_members_on_the_newest_releases():
+    """`call(context, 2, 'create', controller='image_members')` is a request
+    to add a member, served by Glance's image_members.create, not a second
+    image create."""
+    text = _draft("nova", "snapshot", release_tree("nova", "34.0.0"), "glance", release_tree("glance", "33.0.0"))
+    shared = _inside(text, ("nova_api", "glance", "image members create: POST /v2/images/{id}/members"))
+    assert shared[0] == ("glance", "glance_api", "image_members.create")
+    assert ("glance_api", "glance_database", "image member create") in shared
+    lines = text.splitlines()
+    asked = [lines[i + 1].strip() for i, line in enumerate(lines) if line.strip().endswith("_add_image_member()")]
+    assert asked and all("image members create" in line for line in asked)
+
+
 HEAT_REQUEST = "stacks create: POST /v1/{tenant_id}/stacks"
 CLUSTERS = [("magnum", "5.0.2", "heat_driver", "11.0.2"), ("sahara", "19.0.0", "engine", "27.0.1")]
 

@@ -822,7 +822,10 @@ class Walker:
             if rule.method_arg is not None:
                 positional = [a for a in call.args if a.keyword is None]
                 method = positional[rule.method_arg].literal or "" if rule.method_arg < len(positional) else ""
-            return (rule, rule.prefix + method) if method else None
+            # the call may pick its own prefix by keyword: `controller='image_members'`
+            chosen = next((a.literal for a in call.args if rule.prefix_kw and a.keyword == rule.prefix_kw
+                           and a.literal), None)
+            return (rule, (f"{chosen}." if chosen else rule.prefix) + method) if method else None
         return None
 
     def _request(self, frame: Frame, call: Call, rule: ClientRule, method: str, out: list[Statement]) -> None:
