@@ -59,6 +59,7 @@ class Resolver:
         self.options = options or {}
         self._modules: dict[str, tuple[Module, str] | None] = {}  # answers of module_of
         self._mros: dict[str, list[str]] = {}
+        self._evals: dict[tuple[object, ...], Ref | None] = {}
 
     # definitions ---------------------------------------------------------
     def module_of(self, qualname: str) -> tuple[Module, str] | None:
@@ -132,7 +133,17 @@ class Resolver:
 
     # evaluation ------------------------------------------------------------
     def eval(self, chain: str, ctx: Context, depth: int = 0) -> Ref | None:
-        """What a chain refers to, or None when it cannot be known."""
+        """What a chain refers to, or None when it cannot be known (asked
+        from outside, remembered: walks ask the same in the same places)."""
+        if depth:
+            return self._eval(chain, ctx, depth)
+        key = (chain, ctx.module, ctx.cls, ctx.defining,
+               tuple((name, ref.kind, ref.name, ref.via, ref.bound) for name, ref in ctx.env))
+        if key not in self._evals:
+            self._evals[key] = self._eval(chain, ctx, 0)
+        return self._evals[key]
+
+    def _eval(self, chain: str, ctx: Context, depth: int) -> Ref | None:
         if not chain or depth > MAX_DEPTH:
             return None
         if "(" in chain:  # texts kept whole: `Client(version, **args)`
