@@ -9,6 +9,7 @@ kept and later trusted as long as each read still finds the same
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import json
 import os
@@ -333,12 +334,17 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
     from tracer.index.guard import too_deep
     if (deep := too_deep(text)):
         return f"{rel}:{deep[0]}: cannot read ({deep[1]}); skipped"
+    collecting = gc.isenabled()
+    gc.disable()  # a parse makes millions of objects that all live until the end: collecting finds nothing
     try:
         return build_module(name, rel, is_package, text)
     except cst.ParserSyntaxError as err:
         return f"{rel}:{err.raw_line}: cannot read (syntax error: {err.message}); skipped"
     except RecursionError:
         return f"{rel}: cannot read (an expression nested too deep for the tracer to index); skipped"
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _digest(rel: str, data: bytes) -> str:
