@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ContextManager
 
 from tracer.analysis.limits import Limits
 from tracer.analysis.services import Services
@@ -66,12 +66,16 @@ class Project:
         self.services.trees = {**self.services.trees, other.rules.project: other}
         other.services = self.services
 
-    def operations(self) -> list[Operation]:
+    def operations(self, prefetch: bool = False) -> list[Operation]:
+        """Every operation of the tree; with `prefetch`, a second process
+        indexes the API modules from the other end meanwhile."""
         from tracer.analysis.discover import discover
         if self._ops is None:
             outer, self.tree.log = self.tree.log, {}
+            api = [self.tree.module_name(p) for p in self.tree.files(self.rules.discovery.api_modules)]
             try:
-                self._ops = discover(self.tree, self.rules)
+                with self._indexing(api[::-1] if prefetch else []):
+                    self._ops = discover(self.tree, self.rules)
                 self._ops_reads = list(self.tree.log)
             finally:
                 self.tree.log = outer if outer is None else {**outer, **self.tree.log}
@@ -148,13 +152,10 @@ class Project:
                 trees[n].replay(reads)
             return Drafted(record["text"], self._problems(), kept=True)
         from tracer.wsd.emit import emit
-        from tracer.workers import alongside, cores
         for tree in trees.values():
             tree.log = {}
-        helping = prefetch and self.tree.index_cache is not None and cores() > 1
         try:
-            with alongside(_prefetch, (self.tree.root, self.tree.index_cache, self.likely_modules())) \
-                    if helping else nullcontext():
+            with self._indexing(self.likely_modules() if prefetch else []):
                 text = emit(self.draft(name, limits, granularity).diagram)
             reads = {n: tree.reads() for n, tree in trees.items()}
         finally:
@@ -163,6 +164,14 @@ class Project:
         if drafts:
             drafts.store(key, text, reads)
         return Drafted(text, self._problems())
+
+    def _indexing(self, names: list[str]) -> ContextManager[None]:
+        """While the block runs, a second process indexes `names` into the
+        cache (when there are a cache, a second core and names)."""
+        from tracer.workers import alongside, cores
+        if not names or self.tree.index_cache is None or cores() < 2:
+            return nullcontext()
+        return alongside(_prefetch, (self.tree.root, self.tree.index_cache, names))
 
     def likely_modules(self) -> list[str]:
         """The modules the rules name (participants, and the classes bindings,

@@ -219,7 +219,7 @@ def draft_catalogue(proj: Project, setup: "Setup", out_dir: Path, force: bool, j
                 click.echo(f"{name}: removed in {op.removed} (only an error answers it): not drafted", err=True)
         removed = 0
     else:
-        names = [op.name for op in proj.operations() if not op.removed]
+        names = [op.name for op in proj.operations(prefetch=jobs > 1) if not op.removed]
         removed = len(proj.operations()) - len(names)
     if removed:
         click.echo(f"{removed} operations removed from this tree (only an error answers them): not drafted",
