@@ -111,6 +111,10 @@ def bench_tree(version: str, root: Path, op: str, jobs: int, pyan: Path | None, 
     runs.append(trace_run("trace startup (`trace --version`)", ["--version"], work / "cache-startup"))
     runs.append(trace_run("one op, cold", ["nova", op, *src, "-o", "-"], one, op))
     runs.append(trace_run("one op, warm (whole command)", ["nova", op, *src, "-o", "-"], one, op))
+    runs.append(trace_run("one op, index warm, drawn anew", ["nova", op, *src, "-o", "-", "--detail", "full"], one,
+                          f"{op} --detail full: modules from the cache, the walk run"))
+    runs.append(trace_run("one op, cold, `-j 1`", ["nova", op, *src, "-o", "-", "-j", "1"],
+                          work / f"cache-{version}-single", f"{op}, no second process indexing"))
     runs.append(batch("cold", src, jobs, every, work / f"out-{version}-cold"))
     runs.append(batch("warm", src, jobs, every, work / f"out-{version}-warm"))
     if pyan is None:
