@@ -192,7 +192,9 @@ class Project:
 
     def _request(self, name: str, limits: Limits, granularity: str | None) -> object:
         """All a draft depends on besides what its walk reads in the trees."""
-        return {"project": self.rules.project, "rules": _rules_digest(), "root": root_of(self.tree.root),
+        from tracer.index.cache import build_id  # the index's code and LibCST's version
+        return {"project": self.rules.project, "rules": _rules_digest(), "index": build_id().hex(),
+                "root": root_of(self.tree.root),
                 "services": sorted((n, root_of(s.tree.root)) for n, s in self.services.trees.items()),
                 "options": self.options or {}, "operation": name, "limits": asdict(limits),
                 "granularity": granularity}
