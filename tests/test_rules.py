@@ -75,6 +75,11 @@ def test_note_needs_exactly_one_of_call_or_decorator():
     ('[[rpc]]\nclient = "a"\nservice = "b"\nserver = "c"\nroles = { host = 1 }\n',
      "13: [[rpc]] #1: 'roles' must map names to strings ('host' does not)"),
     ('[aliases]\na = "x"\nb = 2\n', "11: [aliases]: 'b' must map a name to an operation name"),
+    ('[[bindings]]\ncall = "a.f"\nreturns = []\n',
+     "11: [[bindings]] #1: 'returns' must be a class's qualified name, or a list of them"),
+    ('[[attributes]]\nname = "base"\ntype = ["a.B", 3]\n',
+     "11: [[attributes]] #1: 'type' must be a class's qualified name, or a list of them"),
+    ('[[attributes]]\nname = "base"\n', "9: [[attributes]] #1: 'type' is required"),
 ])
 def test_unknown_names_and_wrong_types_anywhere_name_the_line(text, where):
     assert error_of(GOOD + "\n" + text).startswith(f"rules/demo.toml:{where}")
@@ -250,3 +255,35 @@ def test_rules_check_with_a_tree_names_the_classes_and_operations_it_lacks(tmp_p
     # what the fixture has is not reported
     assert not any("nova.virt.libvirt.driver.LibvirtDriver" in w or "nova.compute.rpcapi.ComputeAPI" in w
                    for w in warnings)
+
+
+VARIANTS = {
+    "demo/__init__.py": "",
+    "demo/api/__init__.py": "",
+    "demo/api/things.py": "class Controller(object):\n    pass\n",
+    "demo/old.py": "class Layer(object):\n    pass\n",
+}
+
+
+def test_rules_check_reports_a_list_of_variants_only_when_the_tree_has_none(tmp_path: Path):
+    """`returns`/`type` as a list: one release's class or another's; the
+    tree lacking one of them is no mistake, lacking all of them is."""
+    for rel, text in VARIANTS.items():
+        (tmp_path / "tree" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tree" / rel).write_text(text, encoding="utf-8")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "demo.toml").write_text(GOOD + """
+[[bindings]]
+call = "demo.api.things.make"
+returns = ["demo.new.Layer", "demo.old.Layer"]
+
+[[attributes]]
+name = "base"
+type = ["demo.new.Base", "demo.newer.Base"]
+""", encoding="utf-8")
+    run = subprocess.run([TRACE, "rules", "check", "demo", "--source", str(tmp_path / "tree"), "--no-cache"],
+                         capture_output=True, text=True, env={**os.environ, "TRACER_RULES_DIR": str(rules)})
+    warnings = [line for line in run.stdout.splitlines() if "is no class of" in line]
+    assert warnings == [f"warning: {rules / 'demo.toml'}: [[attributes]] type 'demo.new.Base' nor "
+                        f"'demo.newer.Base' is no class of {tmp_path / 'tree'}"], run.stdout + run.stderr

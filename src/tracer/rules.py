@@ -83,6 +83,9 @@ class Binding:
     """A callable whose result static analysis cannot know: `call` -> `returns`.
 
     `choices` map a user option value (`--driver xenapi`) to another class.
+    `variants` are classes to use instead, in order, where the tree lacks
+    `returns` (a class one release has and another not): the first the tree
+    defines is used.
     """
 
     call: str
@@ -90,6 +93,11 @@ class Binding:
     option: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
     example: Example | None = None
+    variants: tuple[str, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return (self.returns, *self.variants)
 
 
 @dataclass(frozen=True)
@@ -180,11 +188,17 @@ class RouteRule:
 @dataclass(frozen=True)
 class AttributeRule:
     """`self.<name>` on instances of classes matching `owner` holds a `type`,
-    where the code only passes it in (`self.compute_rpcapi = compute_rpcapi`)."""
+    where the code only passes it in (`self.compute_rpcapi = compute_rpcapi`);
+    `variants` as for a Binding."""
 
     name: str
     type: str
     owner: str = "*"
+    variants: tuple[str, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return (self.type, *self.variants)
 
 
 @dataclass(frozen=True)
@@ -387,8 +401,9 @@ class _Reader(TomlReader):
             registries=tuple(Registry(self.get(d, "registries", i, "module", str))
                              for i, d in self.entries(data, "registries")),
             attributes=tuple(AttributeRule(self.get(d, "attributes", i, "name", str),
-                                           self.get(d, "attributes", i, "type", str),
-                                           self.get(d, "attributes", i, "owner", str, "*"))
+                                           *self.classes(d, "attributes", i, "type")[:1],
+                                           self.get(d, "attributes", i, "owner", str, "*"),
+                                           self.classes(d, "attributes", i, "type")[1:])
                              for i, d in self.entries(data, "attributes")),
             rpc=tuple(RpcRule(self.get(d, "rpc", i, "client", str), self.get(d, "rpc", i, "service", str),
                               self.get(d, "rpc", i, "server", str),
@@ -484,9 +499,23 @@ class _Reader(TomlReader):
         return value
 
     def _binding(self, i: int, d: dict) -> Binding:
-        return Binding(self.get(d, "bindings", i, "call", str), self.get(d, "bindings", i, "returns", str),
+        first, *variants = self.classes(d, "bindings", i, "returns")
+        return Binding(self.get(d, "bindings", i, "call", str), first,
                        self.get(d, "bindings", i, "option", str, None), self.mapping(d, "bindings", i, "choices"),
-                       self.example(d, "bindings", i))
+                       self.example(d, "bindings", i), tuple(variants))
+
+    def classes(self, d: dict, table: str, i: int, key: str) -> tuple[str, ...]:
+        """A class's qualified name, or a list of them (the release's variants,
+        in order of preference)."""
+        value = d.get(key, "")
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return tuple(value)
+        if isinstance(value, str) and value:
+            return (value,)
+        if key not in d:
+            raise self.fail(table, i, key, "is required")
+        raise self.fail(table, i, key, "must be a class's qualified name, or a list of them "
+                        "(the first the tree defines is used)")
 
     def _note(self, i: int, d: dict) -> NoteRule:
         call = self.get(d, "notes", i, "call", str, None)

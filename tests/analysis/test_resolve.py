@@ -245,3 +245,24 @@ def test_an_attribute_set_to_none_first_takes_the_value_set_later(make_tree):
     # a chain kept with its arguments reads as the call it is
     assert r.eval("heatclient.Client(version, **args).stacks", Context("demo.clients")) == \
         Ref("external", "heatclient.client.Client().stacks")
+
+
+def test_a_rule_naming_variants_gives_the_first_class_the_tree_has(make_tree):
+    """A class one release has and another not: `returns`/`type` as a list."""
+    rules = rules_from(RULES.replace('returns = "demo.compute.api.API"',
+                                     'returns = ["demo.compute.gone.API", "demo.compute.api.API"]') + """
+[[attributes]]
+owner = "demo.compute.api.API"
+name = "guest"
+type = ["demo.guest.Guest", "demo.compute.rpcapi.RPC"]
+
+[[attributes]]
+owner = "demo.compute.api.API"
+name = "nowhere"
+type = ["demo.gone.A", "demo.gone.B"]
+""")
+    r = Resolver(SourceTree(make_tree(TREE)), rules)
+    ctx = Context("demo.api.handler", "demo.api.handler.Controller")
+    assert r.eval("self.compute_api", ctx) == Ref("instance", "demo.compute.api.API")
+    assert r.eval("self.compute_api.guest.pause", ctx) == Ref("method", "demo.guest.Guest.pause")
+    assert r.eval("self.compute_api.nowhere", ctx) == Ref("instance", "demo.gone.A")  # none: the first

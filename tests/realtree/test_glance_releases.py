@@ -1,7 +1,8 @@
 """Glance's catalogue on the oldest PyPI release (15.0.2, Pike) and the
 newest (33.0.0): each operation drafts, lints clean and passes its layers;
 the upload writes the image data through the store library, and the image
-repository's proxy layers are walked one after another."""
+repository's proxy layers are walked one after another (with the policy
+layer, on the release that has one)."""
 
 from __future__ import annotations
 
@@ -33,13 +34,20 @@ BOTH = {
     "image_delete": Layers(anchors=("glance/api/v2/images.py delete()",),
                            messages=((API, DB, "image destroy"),), notes=((API, "notify: image.delete"),)),
     "image_import": Layers(anchors=("glance/api/v2/images.py import_image()",),
-                           messages=((API, DB, "task create"),), notes=((API, "notify: task.create"),)),
+                           messages=((API, DB, "task create"),),
+                           notes=((API, "notify: task.create"), (API, "notify: task.run"))),
 }
-# Glance 24 on checks policy in the API (api/v2/policy.py), no longer in a proxy layer
+# Glance 24 on checks policy in the API (api/v2/policy.py); before, in a
+# proxy layer (api/policy.py) the rules name as a variant of the next one
 PER_RELEASE = {
     (NEW, "image_create"): Layers(notes=((API, "check policy: add_image"),)),
     (NEW, "image_upload"): Layers(notes=((API, "check policy: upload_image"),)),
     (NEW, "image_delete"): Layers(notes=((API, "check policy: delete_image"),)),
+    (OLD, "image_create"): Layers(notes=((API, "check policy: add_image"),)),
+    (OLD, "image_upload"): Layers(anchors=("glance/api/policy.py set_data()",),
+                                  notes=((API, "check policy: upload_image"),)),
+    (OLD, "image_delete"): Layers(notes=((API, "check policy: get_image"), (API, "check policy: delete_image"))),
+    (OLD, "image_import"): Layers(notes=((API, "check policy: add_task"),)),
 }
 
 
@@ -67,13 +75,15 @@ def test_ops_lists_the_catalogue(version: str):
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_repository_layers_are_walked_one_after_another(version: str):
-    """notifier -> quota -> location -> database: each layer's add, each
-    through the shared proxy.Repo.add, none taken for a recursion."""
+    """notifier -> (policy ->) quota -> location -> database: each layer's
+    add, each through the shared proxy.Repo.add, none taken for a recursion."""
     draft = project(version).draft("image_create")
     chain = [callee for _, callee, _ in draft.walk.edges
-             if callee.startswith(("glance.notifier.ImageRepoProxy.", "glance.quota.ImageRepoProxy.",
-                                   "glance.location.ImageRepoProxy.", "glance.db.ImageRepo."))
+             if callee.startswith(("glance.notifier.ImageRepoProxy.", "glance.api.policy.ImageRepoProxy.",
+                                   "glance.quota.ImageRepoProxy.", "glance.location.ImageRepoProxy.",
+                                   "glance.db.ImageRepo."))
              and callee.endswith(".add")]
-    assert chain == ["glance.notifier.ImageRepoProxy.add", "glance.quota.ImageRepoProxy.add",
+    policy = ["glance.api.policy.ImageRepoProxy.add"] if version == OLD else []
+    assert chain == ["glance.notifier.ImageRepoProxy.add", *policy, "glance.quota.ImageRepoProxy.add",
                      "glance.location.ImageRepoProxy.add", "glance.db.ImageRepo.add"]
     assert not any("recursion" in u.reason for u in draft.walk.unresolved)

@@ -60,6 +60,14 @@ class Resolver:
         self._modules: dict[str, tuple[Module, str] | None] = {}  # answers of module_of
         self._mros: dict[str, list[str]] = {}
         self._evals: dict[tuple[object, ...], Ref | None] = {}
+        self._chosen: dict[tuple[str, ...], str] = {}  # answers of chosen
+
+    def chosen(self, candidates: tuple[str, ...]) -> str:
+        """The first of a rule's classes the tree defines (a release's
+        variant), else the first."""
+        if candidates not in self._chosen:
+            self._chosen[candidates] = next((c for c in candidates if self.find_class(c)), candidates[0])
+        return self._chosen[candidates]
 
     # definitions ---------------------------------------------------------
     def module_of(self, qualname: str) -> tuple[Module, str] | None:
@@ -241,13 +249,13 @@ class Resolver:
     def _attr_rule(self, cls_qual: str, name: str) -> Ref | None:
         for rule in self.rules.attributes:
             if matches(name, rule.name) and any(matches(c, rule.owner) for c in self.mro(cls_qual)):
-                return Ref("instance", rule.type, "rule attribute")
+                return Ref("instance", self.chosen(rule.candidates), "rule attribute")
         return None
 
     def _global_rule(self, module: str, name: str) -> Ref | None:
         for rule in self.rules.attributes:
             if matches(name, rule.name) and matches(module, rule.owner):
-                return Ref("instance", rule.type, "rule attribute")
+                return Ref("instance", self.chosen(rule.candidates), "rule attribute")
         return None
 
     def _class_attr(self, cls_qual: str, name: str, depth: int) -> Ref | None:
@@ -275,8 +283,8 @@ class Resolver:
     def binding(self, qualname: str) -> Ref | None:
         for rule in self.rules.bindings:
             if matches(qualname, rule.call):
-                chosen = dict(rule.choices).get(self.options.get(rule.option or "", ""), rule.returns)
-                return Ref("instance", chosen, "rule binding")
+                choice = dict(rule.choices).get(self.options.get(rule.option or "", ""))
+                return Ref("instance", self.chosen(rule.candidates) if choice is None else choice, "rule binding")
         return None
 
     def _returns(self, qualname: str, depth: int, index: int | None = None) -> Ref | None:

@@ -86,13 +86,14 @@ def _against_tree(loaded: Rules, project: "Project", source: Path) -> None:
         found = tree.module(module) if module.split(".")[0] == loaded.package else None
         return module.split(".")[0] == loaded.package and (found is None or cls not in found.classes)
 
-    named = [(f"[[bindings]] returns", b.returns) for b in loaded.bindings] + \
-        [(f"[[bindings]] choices", c) for b in loaded.bindings for _, c in b.choices] + \
-        [("[[attributes]] type", a.type) for a in loaded.attributes] + \
-        [(f"[[rpc]] {k}", n) for r in loaded.rpc for k, n in (("client", r.client), ("server", r.server))]
-    for where, name in named:
-        if missing(name):
-            click.echo(f"warning: {loaded.path}: {where} '{name}' is no class of {source}")
+    named = [(f"[[bindings]] returns", b.candidates) for b in loaded.bindings] + \
+        [(f"[[bindings]] choices", (c,)) for b in loaded.bindings for _, c in b.choices] + \
+        [("[[attributes]] type", a.candidates) for a in loaded.attributes] + \
+        [(f"[[rpc]] {k}", (n,)) for r in loaded.rpc for k, n in (("client", r.client), ("server", r.server))]
+    for where, names in named:  # a list of variants is wrong only when the tree has none of them
+        if all(missing(name) for name in names):
+            said = " nor ".join(f"'{name}'" for name in names)
+            click.echo(f"warning: {loaded.path}: {where} {said} is no class of {source}")
     served = {op.name for op in project.operations()}
     for alias, target in loaded.aliases:
         if target not in served:
