@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tracer.cli import main
-from tracer.rules import available_projects, load_rules
+from tracer.rules import available_projects, load_rules, rules_dir
 
 TRACE = Path(sys.executable).parent / "trace"
 
@@ -22,14 +22,29 @@ def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main, list(args), env=env)
 
 
+def _listed(help_text: str) -> tuple[list[str], list[str]]:
+    """The names `trace --help` lists under Commands and under Projects."""
+    commands, projects = help_text.split("Commands:")[1].split("Projects:")
+    names = lambda part: re.findall(r"^  (\S+)", part, re.M)  # noqa: E731
+    return names(commands), names(projects)
+
+
 def test_help_lists_the_projects_apart_from_the_commands():
     result = run("--help")
     assert result.exit_code == 0
-    commands, projects = result.stdout.split("Commands:")[1].split("Projects:")
-    assert available_projects() == ["cinder", "glance", "heat", "magnum", "neutron", "nova", "sahara"]
-    for name in available_projects():
-        assert f"\n  {name} " in projects and f"\n  {name} " not in commands
-    assert "\n  diff " in commands and "\n  render " in commands
+    commands, projects = _listed(result.stdout)
+    shipped = sorted(p.stem for p in rules_dir().glob("*.toml") if not p.stem.startswith("_"))
+    assert projects == available_projects() == shipped and "nova" in projects
+    assert not set(projects) & set(commands)
+    assert "diff" in commands and "render" in commands
+
+
+def test_a_rules_file_added_is_a_project_help_lists(tmp_path: Path):
+    for path in rules_dir().glob("*.toml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "demo.toml").write_text('[project]\nname = "demo"\npackage = "demo"\n', encoding="utf-8")
+    _, projects = _listed(run("--help", env={"TRACER_RULES_DIR": str(tmp_path)}).stdout)
+    assert projects == sorted([*available_projects(), "demo"])
 
 
 def test_project_help_lists_its_operations():
