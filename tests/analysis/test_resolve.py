@@ -266,3 +266,84 @@ type = ["demo.gone.A", "demo.gone.B"]
     assert r.eval("self.compute_api", ctx) == Ref("instance", "demo.compute.api.API")
     assert r.eval("self.compute_api.guest.pause", ctx) == Ref("method", "demo.guest.Guest.pause")
     assert r.eval("self.compute_api.nowhere", ctx) == Ref("instance", "demo.gone.A")  # none: the first
+
+
+BRANCHED = {
+    "demo/conf.py": """
+        from oslo_config import cfg
+
+        opts = [cfg.BoolOpt('use_fast', default=True), cfg.StrOpt('flavour', default='slow')]
+    """,
+    "demo/fast.py": """
+        class Driver(object):
+            def run(self):
+                pass
+    """,
+    "demo/slow.py": """
+        class Driver(object):
+            def run(self):
+                pass
+    """,
+    "demo/make.py": """
+        from demo import fast
+        from demo import slow
+
+        def by_option():
+            if CONF.use_fast:
+                return fast.Driver()
+            else:
+                return slow.Driver()
+
+        def by_string():
+            if CONF.flavour == 'fast':
+                driver = fast.Driver()
+            else:
+                driver = slow.Driver()
+            return driver
+
+        def by_argument(flag):
+            if flag:
+                return slow.Driver()
+            else:
+                return fast.Driver()
+
+        def early(flag):
+            if flag:
+                return slow.Driver()
+            return fast.Driver()
+
+        class User(object):
+            def go(self, flag):
+                by_argument(flag).run()
+    """,
+}
+
+
+def test_a_return_decided_by_an_if_takes_the_arm_the_options_defaults_choose(make_tree):
+    r = Resolver(SourceTree(make_tree(BRANCHED)), rules_from())
+    ctx = Context("demo.make")
+    assert r.eval("by_option()", ctx) == Ref("instance", "demo.fast.Driver")
+    assert r.eval("by_string().run", ctx) == Ref("method", "demo.slow.Driver.run")  # an arm's local, returned after
+    # the rules' settings know better than the declared default
+    settled = Resolver(SourceTree(make_tree(BRANCHED)), rules_from('[settings]\n"CONF.use_fast" = "False"\n'))
+    assert settled.eval("by_option()", ctx) == Ref("instance", "demo.slow.Driver")
+
+
+def test_a_return_no_option_decides_is_the_first_arm_and_says_what_else(make_tree):
+    r = Resolver(SourceTree(make_tree(BRANCHED)), rules_from())
+    got = r.eval("by_argument(True)", Context("demo.make"))
+    assert got == Ref("instance", "demo.slow.Driver")
+    assert "unresolved: returns demo.slow.Driver or demo.fast.Driver" in got.via
+    # a return after an if that may fall through is what it was: the last
+    assert r.eval("early(True)", Context("demo.make")) == Ref("instance", "demo.fast.Driver")
+
+
+def test_explain_lists_the_other_class_of_a_branch_the_walk_could_not_decide(make_tree):
+    from tracer.analysis.walk import Walker
+
+    rules = rules_from()
+    result = Walker(Resolver(SourceTree(make_tree(BRANCHED)), rules), rules).walk(
+        Ref("method", "demo.make.User.go"), "api", "go")
+    assert [(u.call, u.reason) for u in result.unresolved if "returns" in u.reason] == [
+        ("by_argument().run", "returns demo.slow.Driver or demo.fast.Driver: the first followed")]
+    assert any(callee == "demo.slow.Driver.run" for _, callee, _ in result.edges)

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
+from tracer.analysis.decide import Options, decide
 from tracer.globs import matches
-from tracer.index.model import Bind, ClassDef, Function, Module, Return, straight
+from tracer.index.model import Bind, ClassDef, Event, Function, If, Module, Return, straight
+from tracer.index.options import UNSET
 from tracer.index.tree import SourceTree
 from tracer.rules import Rules
 
 Kind = Literal["module", "class", "instance", "function", "method", "external", "super"]
 MAX_DEPTH = 12
 PROPERTIES = {"property", "cached_property", "lazy_property"}  # decorators read as attributes
+UNDECIDED = "unresolved: returns "  # in a Ref's via: the class was one of two a branch returns
 
 
 @dataclass(frozen=True)
@@ -289,18 +292,27 @@ class Resolver:
 
     def _returns(self, qualname: str, depth: int, index: int | None = None) -> Ref | None:
         """What a function returns (its first top-level return that tells);
-        with `index`, that item of the tuple it returns."""
+        with `index`, that item of the tuple it returns. An if/else that
+        returns in both arms gives the arm the options' declared defaults
+        choose, else the first arm's, its via saying what the other is."""
         found = self.find_function(qualname)
         if not found or depth > MAX_DEPTH:
             return None
         mod, cls, fn = found
         ctx = Context(mod.name, f"{mod.name}.{cls.name}" if cls else None)
-        env: dict[str, Ref] = {}
-        for ev in straight(fn.events):
+        return self._told(fn.events, ctx, {}, depth, index)
+
+    def _told(self, events: tuple[Event, ...], ctx: Context, env: dict[str, Ref], depth: int,
+              index: int | None) -> Ref | None:
+        """The first return among these events that tells (`env`: the locals
+        bound on the way, updated)."""
+        for ev in straight(events):
             if isinstance(ev, Bind) and ev.index is None:  # locals the return may name
                 env.pop(ev.name, None)
                 if (local := self.eval(ev.value, replace(ctx, env=tuple(env.items())), depth + 1)) is not None:
                     env[ev.name] = local
+            if isinstance(ev, If) and (ref := self._arms(ev, ctx, env, depth, index)) is not None:
+                return ref
             if not isinstance(ev, Return):
                 continue
             here = replace(ctx, env=tuple(env.items()))
@@ -313,8 +325,25 @@ class Resolver:
             else:
                 continue
             if ref and ref.kind in ("instance", "external"):
-                return Ref(ref.kind, ref.name, "return value")
+                return Ref(ref.kind, ref.name, ref.via if UNDECIDED in ref.via else "return value")
         return None
+
+    def _arms(self, ev: If, ctx: Context, env: dict[str, Ref], depth: int, index: int | None) -> Ref | None:
+        """What a branch returns: the arm the configuration's declared
+        defaults (and the rules' settings) choose, its locals kept after it
+        when it returns nothing; else, where both arms return a class, the
+        first arm's, with the other named in its via."""
+        settled = decide(ev.test, Options(self.tree.options(ctx.module.split(".")[0]), UNSET,
+                                          settings=self.rules.settings))
+        if settled is not None:
+            return self._told(ev.body if settled else ev.orelse, ctx, env, depth, index)
+        first = self._told(ev.body, ctx, dict(env), depth, index) if ev.orelse else None
+        other = self._told(ev.orelse, ctx, dict(env), depth, index) if first else None
+        if first is None or other is None:
+            return None  # an arm that may fall through: the return after the branch tells
+        if other.name == first.name:
+            return first
+        return Ref(first.kind, first.name, f"return value ({UNDECIDED}{first.name} or {other.name})")
 
     def item(self, chain: str, index: int, ctx: Context, depth: int = 0) -> Ref | None:
         """Item `index` of the tuple a call returns: `a, b = self._pair()`."""

@@ -23,7 +23,7 @@ from tracer.analysis.decide import UNKNOWN, Options, decide, literal
 from tracer.analysis.fold import guard, negate
 from tracer.analysis.limits import DETAILS, Limits  # noqa: F401 (DETAILS: for importers)
 from tracer.index.options import UNSET
-from tracer.analysis.resolve import Context, Ref, Resolver, without_args
+from tracer.analysis.resolve import UNDECIDED, Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, Landmark, _trim, reading, sends, common_ends, has_message, messages_only, size, without_reads
@@ -529,6 +529,9 @@ class Walker:
             target = frame.participant  # still on the same host, in the same process
         target = self._on_host(frame.participant, target)
         self.edges.append((frame.ref.name, ref.name, {"line": where, "kind": "call", "via": ref.via}))
+        if UNDECIDED in ref.via:  # its object is one of two classes a branch returns: the first is followed
+            told = ref.via.split(UNDECIDED, 1)[1].split(")", 1)[0]
+            self.unresolved.append(Unresolved(where, call.callee, f"returns {told}: the first followed"))
         if _receiver(ref) in self.receivers:
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
             self._emit(frame, out, Note("over", (frame.participant,),
