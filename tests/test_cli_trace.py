@@ -90,6 +90,15 @@ def test_explain_shows_the_graph_and_what_was_not_followed(run):
     assert "\nunresolved: " in out and "\nnot followed (limits): " in out
 
 
+def test_explain_lists_folded_helpers_as_followed_not_as_stopped(run):
+    out = run("explain", "nova", "pause").stdout
+    limits = out.split("\nnot followed (limits): ")[1].split("\nfollowed, drawn folded: ")[0]
+    folded = out.split("\nfollowed, drawn folded: ")[1]
+    line = "nova/compute/rpcapi.py:49: _compute_host: followed; only what it sends and its landmarks drawn"
+    assert line in folded and "_compute_host" not in limits
+    assert "ComputeAPI.pause_instance -> nova.compute.rpcapi._compute_host" in out  # walked: in the graph
+
+
 def test_driver_choice_comes_from_the_rules(run):
     result = run("explain", "nova", "pause", "--driver", "fake")
     assert result.exit_code == 0

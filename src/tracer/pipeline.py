@@ -179,8 +179,9 @@ class Project:
         what most walks read."""
         named = [m for r in self.rules.participants if not r.opaque for m in r.modules if "*" not in m]
         chosen = self.options or {}
-        classes = [*(dict(b.choices).get(chosen.get(b.option or "", ""), b.returns) for b in self.rules.bindings),
-                   *(a.type for a in self.rules.attributes), *(r.client for r in self.rules.rpc)]
+        picked = [dict(b.choices).get(chosen.get(b.option or "", "")) for b in self.rules.bindings]
+        classes = [*(c for b, pick in zip(self.rules.bindings, picked) for c in ([pick] if pick else b.candidates)),
+                   *(c for a in self.rules.attributes for c in a.candidates), *(r.client for r in self.rules.rpc)]
         for qualname in classes:
             parts = qualname.split(".")
             named += [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)][:2]  # its module, or package

@@ -41,12 +41,14 @@ _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 @dataclass(frozen=True)
 class Unresolved:
-    """A call the walk did not follow: unresolved, or stopped by a limit."""
+    """A call the walk did not follow (unresolved, or stopped by a limit), or
+    followed but drawn folded (`folded`: only what the helper sends)."""
 
     where: str            # path:line
     call: str
     reason: str
     limit: bool = False
+    folded: bool = False
 
 
 @dataclass
@@ -573,7 +575,8 @@ class Walker:
                              lambda s: True)
             # what it kept counts here, but for other services' steps: those had their own limit
             self.count = count + size(kept) - (self.remote_size - remote)
-            self.unresolved.append(Unresolved(where, call.callee, "inline limit: notes left out", True))
+            self.unresolved.append(Unresolved(where, call.callee, "followed; only what it sends and its landmarks drawn",
+                                              folded=True))
             if kept:
                 self._emit(frame, out, *kept, new=0)
                 frame.reanchor = True
@@ -836,7 +839,8 @@ class Walker:
         where = f"{frame.path}:{call.line}"
         req = self.services.request(rule.service, method)
         if req.reads and frame.inline > self.limits.helpers:
-            self.unresolved.append(Unresolved(where, call.callee, "inline limit: a read request left out", True))
+            self.unresolved.append(Unresolved(where, call.callee, "a read request inside a folded helper: left out",
+                                              True))
             return
         self.edges.append((frame.ref.name, f"{rule.service}:{req.request or method}",
                            {"line": where, "kind": "request", "via": "rule clients"}))

@@ -289,8 +289,10 @@ def explain(project: str, operation: str, sources: tuple[str, ...], release: str
     click.echo(f"call graph: {graph.number_of_nodes()} functions, {graph.number_of_edges()} calls")
     for caller, callee, data in graph.edges(data=True):
         click.echo(f"  {data['line']}: {caller} -> {callee}  [{data['kind']}, {data['via']}]")
-    for title, limit in (("unresolved", False), ("not followed (limits)", True)):
-        items = list(dict.fromkeys(u for u in draft.walk.unresolved if u.limit == limit))
+    for title, keep in (("unresolved", lambda u: not u.limit and not u.folded),
+                        ("not followed (limits)", lambda u: u.limit),
+                        ("followed, drawn folded", lambda u: u.folded)):
+        items = list(dict.fromkeys(u for u in draft.walk.unresolved if keep(u)))
         click.echo(f"{title}: {len(items)}")
         for item in items:
             click.echo(f"  {item.where}: {item.call}: {item.reason}")
