@@ -80,6 +80,10 @@ def test_note_needs_exactly_one_of_call_or_decorator():
     ('[[attributes]]\nname = "base"\ntype = ["a.B", 3]\n',
      "11: [[attributes]] #1: 'type' must be a class's qualified name, or a list of them"),
     ('[[attributes]]\nname = "base"\n', "9: [[attributes]] #1: 'type' is required"),
+    ('[[bindings]]\ncall = "a.f"\nreturns = "a.B"\nitem = "0"\n',
+     "12: [[bindings]] #1: 'item' must be an integer, not a string"),
+    ('[[bindings]]\ncall = "a.f"\nreturns = "a.B"\nitem = -1\n',
+     "12: [[bindings]] #1: 'item' must be 0 or more (the tuple item's position)"),
 ])
 def test_unknown_names_and_wrong_types_anywhere_name_the_line(text, where):
     assert error_of(GOOD + "\n" + text).startswith(f"rules/demo.toml:{where}")

@@ -33,7 +33,7 @@ TABLES: dict[str, set[str] | None] = {
 }
 ENTRIES: dict[str, set[str]] = {
     "participants": {"name", "modules", "opaque", "example", "granularity"},
-    "bindings": {"call", "returns", "option", "choices", "example"},
+    "bindings": {"call", "returns", "option", "choices", "example", "item"},
     "registries": {"module"},
     "attributes": {"name", "type", "owner"},
     "rpc": {"client", "service", "server", "cast", "call", "example", "roles"},
@@ -85,7 +85,8 @@ class Binding:
     `choices` map a user option value (`--driver xenapi`) to another class.
     `variants` are classes to use instead, in order, where the tree lacks
     `returns` (a class one release has and another not): the first the tree
-    defines is used.
+    defines is used. `item`: for a call returning a tuple, the item typed
+    (`rsrc, defn, stack = load()`: item 0 is the resource).
     """
 
     call: str
@@ -94,6 +95,7 @@ class Binding:
     choices: tuple[tuple[str, str], ...] = ()
     example: Example | None = None
     variants: tuple[str, ...] = ()
+    item: int | None = None
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -500,9 +502,12 @@ class _Reader(TomlReader):
 
     def _binding(self, i: int, d: dict) -> Binding:
         first, *variants = self.classes(d, "bindings", i, "returns")
+        item = self.get(d, "bindings", i, "item", int, None)
+        if item is not None and item < 0:
+            raise self.fail("bindings", i, "item", "must be 0 or more (the tuple item's position)")
         return Binding(self.get(d, "bindings", i, "call", str), first,
                        self.get(d, "bindings", i, "option", str, None), self.mapping(d, "bindings", i, "choices"),
-                       self.example(d, "bindings", i), tuple(variants))
+                       self.example(d, "bindings", i), tuple(variants), item)
 
     def classes(self, d: dict, table: str, i: int, key: str) -> tuple[str, ...]:
         """A class's qualified name, or a list of them (the release's variants,

@@ -347,3 +347,34 @@ def test_explain_lists_the_other_class_of_a_branch_the_walk_could_not_decide(mak
     assert [(u.call, u.reason) for u in result.unresolved if "returns" in u.reason] == [
         ("by_argument().run", "returns demo.slow.Driver or demo.fast.Driver: the first followed")]
     assert any(callee == "demo.slow.Driver.run" for _, callee, _ in result.edges)
+
+
+def test_a_binding_with_an_item_types_that_item_of_the_tuple_a_call_returns(make_tree):
+    """`rsrc, defn, stack = load()` where load builds the resource from a
+    class only known at run time: the rules type item 0, the rest is read."""
+    tree = SourceTree(make_tree({
+        "demo/res.py": """
+            class Stack(object):
+                pass
+
+            class Resource(object):
+                @classmethod
+                def load(cls, ctx, registry):
+                    res_type = registry.get_class_to_instantiate()
+                    resource = res_type()
+                    return resource, 'defn', Stack()
+
+            def load_resource(ctx, registry):
+                try:
+                    return Resource.load(ctx, registry)
+                except KeyError:
+                    return None, None, None
+        """,
+    }))
+    ctx = Context("demo.res")
+    assert Resolver(tree, rules_from()).item("load_resource()", 0, ctx) is None  # a plugin's class
+    r = Resolver(tree, rules_from('[[bindings]]\ncall = "demo.res.Resource.load"\nitem = 0\n'
+                                  'returns = "demo.res.Resource"\n'))
+    assert r.item("load_resource()", 0, ctx) == Ref("instance", "demo.res.Resource")
+    assert r.item("load_resource()", 2, ctx) == Ref("instance", "demo.res.Stack")  # still read from the return
+    assert r.eval("Resource.load()", ctx) is None  # the whole tuple is not the resource

@@ -372,3 +372,29 @@ def test_one_base_method_shared_by_a_chain_of_proxies_is_walked_layer_by_layer(m
     assert steps == ["client->api: create", "note over api: check quota", "api->database: save item",
                      "database->api: done", "note over api: notify: image.create"]
     assert not any("recursion" in u.reason for u in result.unresolved)
+
+
+def test_a_note_for_a_class_is_its_construction_not_each_call_of_the_instance(make_tree):
+    """`runner = TaskRunner(self.create)` then `runner(timeout=1)`: a note
+    rule naming the class draws the first; calling the instance is its
+    __call__, not the class again."""
+    tree = SourceTree(make_tree({
+        "demo/api/sched.py": """
+            class TaskRunner(object):
+                def __init__(self, task):
+                    self.task = task
+
+            class Resource(object):
+                def create(self):
+                    pass
+
+                def create_convergence(self):
+                    runner = TaskRunner(self.create)
+                    runner(timeout=1)
+        """,
+    }))
+    rules = rules_from(RULES + '\n[[notes]]\ncall = "demo.api.sched.TaskRunner"\ntext = "run task {0}"\n')
+    result = Walker(Resolver(tree, rules), rules).walk(
+        Ref("method", "demo.api.sched.Resource.create_convergence"), "api", "create")
+    steps = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))]
+    assert steps == ["client->api: create", "note over api: run task create"]

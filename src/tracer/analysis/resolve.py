@@ -283,9 +283,11 @@ class Resolver:
             return bound
         return self._returns(ref.name, depth)
 
-    def binding(self, qualname: str) -> Ref | None:
+    def binding(self, qualname: str, index: int | None = None) -> Ref | None:
+        """What the rules say a call returns (with `index`: that item of the
+        tuple it returns)."""
         for rule in self.rules.bindings:
-            if matches(qualname, rule.call):
+            if rule.item == index and matches(qualname, rule.call):
                 choice = dict(rule.choices).get(self.options.get(rule.option or "", ""))
                 return Ref("instance", self.chosen(rule.candidates) if choice is None else choice, "rule binding")
         return None
@@ -350,7 +352,7 @@ class Resolver:
         callee = self.eval(chain[:-2], ctx, depth + 1) if chain.endswith("()") else None
         if callee is None or callee.kind not in ("function", "method"):
             return None
-        return self._returns(callee.name, depth + 1, index)
+        return self.binding(callee.name, index) or self._returns(callee.name, depth + 1, index)
 
 
 @lru_cache(maxsize=4096)

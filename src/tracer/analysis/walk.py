@@ -487,7 +487,8 @@ class Walker:
         if skipped:
             self._hidden(frame, call, ref, in_tree)
             return
-        name = ref.name if ref else call.callee
+        # an instance called (`runner(timeout=...)`) is its __call__, not the class a rule names
+        name = (f"{ref.name}.__call__" if ref.kind == "instance" else ref.name) if ref else call.callee
         note = self._note_rule(call=call.callee, qual=name)
         if note is not None:
             self._emit(frame, out, Landmark("over", (frame.participant,),
