@@ -398,3 +398,32 @@ def test_a_note_for_a_class_is_its_construction_not_each_call_of_the_instance(ma
         Ref("method", "demo.api.sched.Resource.create_convergence"), "api", "create")
     steps = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))]
     assert steps == ["client->api: create", "note over api: run task create"]
+
+
+def test_an_item_a_helper_hands_back_unchanged_is_the_argument_passed(make_tree):
+    """`tmpl, current, new = self._prepare(ctx, current)` where _prepare
+    returns the stack it was given: `current` keeps its class."""
+    tree = SourceTree(make_tree({
+        "demo/api/engine.py": """
+            class Stack(object):
+                def converge(self):
+                    self.row.save()
+
+            class Service(object):
+                def _prepare(self, ctx, current, template):
+                    new = Stack()
+                    return template, current, new
+
+                def update(self, ctx, template):
+                    current = Stack()
+                    tmpl, current, new = self._prepare(ctx, current, template=template)
+                    current.converge()
+        """,
+    }))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.api.engine.Service.update"), "api",
+                                                       "update")
+    steps = [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))]
+    assert steps == ["client->api: update", "note over api: prepare", "api->database: save row",
+                     "database->api: done"]
+    assert not [u for u in result.unresolved if u.call == "current.converge" and not u.folded]

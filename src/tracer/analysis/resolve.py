@@ -347,6 +347,23 @@ class Resolver:
             return first
         return Ref(first.kind, first.name, f"return value ({UNDECIDED}{first.name} or {other.name})")
 
+    def handed_back(self, chain: str, index: int, ctx: Context) -> tuple[Ref, str] | None:
+        """The callee and the parameter it returns, unchanged, as item `index`
+        of its tuple (`return tmpl, stack, new` where `stack` is a parameter
+        it never rebinds): that item is what the caller passed."""
+        callee = self.eval(chain[:-2], ctx) if chain.endswith("()") else None
+        found = self.find_function(callee.name) if callee and callee.kind in ("function", "method") else None
+        if callee is None or found is None:
+            return None
+        fn = found[2]
+        events = list(straight(fn.events))
+        bound = {ev.name for ev in events if isinstance(ev, Bind)}
+        for ev in events:
+            if isinstance(ev, Return) and len(ev.items) > index:
+                name = ev.items[index]
+                return (callee, name) if name in fn.params and name not in bound else None
+        return None
+
     def item(self, chain: str, index: int, ctx: Context, depth: int = 0) -> Ref | None:
         """Item `index` of the tuple a call returns: `a, b = self._pair()`."""
         callee = self.eval(chain[:-2], ctx, depth + 1) if chain.endswith("()") else None

@@ -298,13 +298,26 @@ class Walker:
             frame.aliases[ev.name] = ev.value  # `rpc_method = cctxt.cast`
         else:
             frame.aliases.pop(ev.name, None)
-        ref = self.r.eval(ev.value, frame.ctx) if ev.index is None else self.r.item(ev.value, ev.index, frame.ctx)
+        ref = self.r.eval(ev.value, frame.ctx) if ev.index is None else \
+            self.r.item(ev.value, ev.index, frame.ctx) or self._handed_back(frame, ev)
         env = dict(frame.ctx.env)
         if ref is None:
             env.pop(ev.name, None)
         else:
             env[ev.name] = ref
         frame.ctx = replace(frame.ctx, env=tuple(env.items()))
+
+    def _handed_back(self, frame: Frame, ev: Bind) -> Ref | None:
+        """`tmpl, stack, new = self._prepare(ctx, stack)` where _prepare returns
+        the stack it was given: that item is the caller's argument."""
+        found = self.r.handed_back(ev.value, ev.index or 0, frame.ctx)
+        fn = self.r.find_function(found[0].name) if found else None
+        call = next((c for c in _every(frame.fn.events) if isinstance(c, Call) and c.line == ev.line
+                     and without_args(c.callee) == ev.value[:-2]), None)
+        if found is None or fn is None or call is None:
+            return None
+        arg = _passed(call, _params(found[0], fn[2])).get(found[1])
+        return self._arg_ref(frame, arg) if arg else None
 
     def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
         """A branch's steps; the anchor state is left as it was before."""
