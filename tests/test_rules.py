@@ -67,6 +67,7 @@ def test_note_needs_exactly_one_of_call_or_decorator():
     ('[skipp]\ncalls = []\n', "9: [skipp] is not a known table; did you mean [skip]?"),
     ('[catalogue.more]\nx = 1\n', "9: [catalogue]: 'more' is not a known field (known: operations)"),
     ('[skip]\ncals = ["a.*"]\n', "10: [skip]: 'cals' is not a known field; did you mean 'calls'?"),
+    ('[runners]\nwrappers = "a.wrap"\n', "10: [runners]: 'wrappers' must be a list of strings"),
     ('[[notes]]\ncall = "a"\ntext = "b"\nexample = { path = "a.py", sorce = "", entry = "f", steps = [] }\n',
      "12: [[notes]] #1: 'example' has an unknown field 'sorce'"),
     ('[participants]\nname = "a"\n', "9: 'participants' must be written as [[participants]] entries"),

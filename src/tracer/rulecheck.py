@@ -84,6 +84,7 @@ def patterns(rules: Rules) -> list[Pattern]:
         add("flows", i, "add", [flow.add], "call")
         add("flows", i, "run", flow.run, "call")
     add("runners", None, "calls", rules.runners, "call")
+    add("runners", None, "wrappers", rules.wrappers, "call")
     add("skip", None, "calls", rules.skip, "call")
     add("skip", None, "unknown", rules.skip_unknown, "call")
     return list(dict.fromkeys(found))

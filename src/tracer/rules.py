@@ -28,7 +28,7 @@ TABLES: dict[str, set[str] | None] = {
     "project": {"name", "package", "client", "database", "title", "fixture"},
     "discovery": {"api_modules", "action_decorator", "resource_methods", "removed_decorator", "prefer",
                   "action_name", "entry_points"},
-    "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls"}, "granularity": {"module"},
+    "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls", "wrappers"}, "granularity": {"module"},
     "catalogue": {"operations"}, "settings": None,
 }
 ENTRIES: dict[str, set[str]] = {
@@ -250,6 +250,7 @@ class Rules:
     clients: tuple[ClientRule, ...] = ()
     routes: tuple[RouteRule, ...] = ()
     runners: tuple[str, ...] = ()  # calls that run the function handed to them
+    wrappers: tuple[str, ...] = ()  # calls returning the function handed to them, wrapped: `wrap(f)(x)` is `f(x)`
     settings: tuple[tuple[str, object], ...] = ()  # (pattern on a name, its value under the default configuration)
     digest: str = field(default="", compare=False)
 
@@ -423,6 +424,7 @@ class _Reader(TomlReader):
             skip=self.get(data.get("skip", {}), "skip", None, "calls", list, ()),
             skip_unknown=self.get(data.get("skip", {}), "skip", None, "unknown", list, ()),
             runners=self.get(data.get("runners", {}), "runners", None, "calls", list, ()),
+            wrappers=self.get(data.get("runners", {}), "runners", None, "wrappers", list, ()),
             aliases=tuple(sorted(aliases.items())),
             discovery=discovery,
             module_granularity=self.get(data.get("granularity", {}), "granularity", None, "module", list, ()),

@@ -427,3 +427,35 @@ def test_an_item_a_helper_hands_back_unchanged_is_the_argument_passed(make_tree)
     assert steps == ["client->api: update", "note over api: prepare", "api->database: save row",
                      "database->api: done"]
     assert not [u for u in result.unresolved if u.call == "current.converge" and not u.folded]
+
+
+def test_a_call_through_a_wrapper_the_rules_name_is_the_call_of_what_it_wraps(make_tree):
+    """`utils.wrap(self._store)(ctx, 2)` with `[runners] wrappers` naming
+    utils.wrap is `self._store(ctx, 2)`; the wrapping is no step."""
+    tree = SourceTree(make_tree({
+        "demo/api/utils.py": """
+            def wrap(func):
+                def run(*args, **kwargs):
+                    return func(*args, **kwargs)
+                return run
+        """,
+        "demo/api/images.py": """
+            from demo.api import utils
+
+            class Images(object):
+                def upload(self, ctx):
+                    utils.wrap(
+                        self._store)(ctx, 2)
+
+                def _store(self, ctx, size):
+                    self.row.save()
+        """,
+    }))
+    steps = []
+    for extra in ("", '\n[runners]\nwrappers = ["demo.api.utils.wrap"]\n'):
+        rules = rules_from(RULES + extra)
+        result = Walker(Resolver(tree, rules), rules).walk(Ref("method", "demo.api.images.Images.upload"), "api",
+                                                           "upload")
+        steps.append([step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))])
+    assert "api->database: save row" not in steps[0]
+    assert steps[1] == ["client->api: upload", "api->database: save row", "database->api: done"]

@@ -427,11 +427,33 @@ class Walker:
 
     # calls -------------------------------------------------------------------
     def _call(self, frame: Frame, call: Call, out: list[Statement]) -> None:
+        if self.rules.wrappers:
+            unwrapped = self._unwrapped(frame, call)
+            if unwrapped is None:
+                return
+            call = unwrapped
         head = call.callee.split(".", 1)[0]
         if "." in call.callee and head in frame.alternatives:
             self._either(frame, call, head, out)
         else:
             self._call_one(frame, call, out)
+
+    def _unwrapped(self, frame: Frame, call: Call) -> Call | None:
+        """`tpool_wrap(self._client.call)(ctx, 2, 'upload')`, where the rules
+        name the wrapper (`[runners] wrappers`), is the call
+        `self._client.call(ctx, 2, 'upload')`; the wrapping itself is no step
+        (None)."""
+        here = [c for c in _every(frame.fn.events) if isinstance(c, Call) and c.line == call.line]
+        wraps = call.callee.endswith("()") and \
+            next((c for c in here if c.callee == call.callee[:-2] and c.args and c.args[0].keyword is None), None)
+        if wraps and self._wrapper(frame, wraps.callee):
+            return Call(without_args(wraps.args[0].text), call.args, call.line, call.dotted, call.nested)
+        called = any(c.callee == f"{call.callee}()" for c in here)
+        return None if called and call.args and self._wrapper(frame, call.callee) else call
+
+    def _wrapper(self, frame: Frame, callee: str) -> bool:
+        ref = self.r.eval(callee, frame.ctx) if _CHAIN.match(callee) else None
+        return self._skipped(ref.name if ref else callee, self.rules.wrappers)
 
     def _either(self, frame: Frame, call: Call, name: str, out: list[Statement]) -> None:
         """A call on a name the arms of an if/else bound to different things:
