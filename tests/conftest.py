@@ -3,9 +3,16 @@ and a private index cache for every test."""
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A run started in the background by a shell without job control ignores SIGINT, and
+# the processes it starts inherit that: the tests that press Ctrl-C need what a
+# terminal gives (a handler is reset to the default in the programs started).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 REFERENCE = SHARED / "reference" / "openstack-workflow"
