@@ -29,7 +29,7 @@ def examples(rules: Rules) -> list[tuple[str, Example]]:
     """Every example in the rules, named by its table and position."""
     found = []
     tables = (("participants", rules.participants), ("bindings", rules.bindings), ("rpc", rules.rpc),
-              ("notes", rules.notes), ("persist", rules.persist), ("flows", rules.flows),
+              ("notes", rules.notes), ("persist", rules.persist), ("flows", rules.flows), ("plugins", rules.plugins),
               ("clients", rules.clients))
     for table, entries in tables:
         for i, rule in enumerate(entries):

@@ -2,7 +2,8 @@
 
 `trace rules check --source TREE` asks this of the patterns the walk
 matches names with: participants' modules against the tree's module names;
-call patterns (`[skip]`, `[runners]`, notes, persist, bindings, flows)
+call patterns (`[skip]`, `[runners]`, notes, persist, bindings, flows,
+plugins' loaders)
 against the calls its modules make, as written and with the first name read
 through the module's imports (`compute_utils.notify` ->
 `pkg.compute.utils.notify`), and against the functions, classes and methods
@@ -83,6 +84,8 @@ def patterns(rules: Rules) -> list[Pattern]:
     for i, flow in enumerate(rules.flows):
         add("flows", i, "add", [flow.add], "call")
         add("flows", i, "run", flow.run, "call")
+    for i, plugin in enumerate(rules.plugins):
+        add("plugins", i, "loaders", plugin.loaders, "call")
     add("runners", None, "calls", rules.runners, "call")
     add("runners", None, "wrappers", rules.wrappers, "call")
     add("skip", None, "calls", rules.skip, "call")

@@ -39,11 +39,13 @@ ENTRIES: dict[str, set[str]] = {
     "rpc": {"client", "service", "server", "cast", "call", "example", "roles"},
     "notes": {"text", "call", "decorator", "example"},
     "persist": {"call", "text", "example", "granularity"},
-    "flows": {"add", "run", "method", "example"},
+    "flows": {"add", "run", "method", "text", "arms", "example"},
+    "plugins": {"namespace", "loaders", "name", "target", "example"},
     "clients": {"service", "objects", "methods", "method_arg", "prefix", "prefix_kw", "example"},
     "routes": {"client", "request", "operation"},
 }
 EXAMPLE = {"path", "source", "entry", "steps", "more"}
+_QUALIFIED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 # Python's own container and string methods: a call to one of them on a value
 # of unknown type is no step. The engine skips them where `[skip] unknown`
@@ -144,6 +146,24 @@ class FlowRule:
     add: str
     run: tuple[str, ...]
     method: str = "execute"
+    example: Example | None = None
+    text: str | None = None  # a landmark note before each task's steps, `{task}` its class humanised
+    arms: bool = False  # draw each task in the if arm or loop it was added in
+
+
+@dataclass(frozen=True)
+class PluginRule:
+    """A call that loads a plugin by namespace and name (stevedore's
+    `DriverManager('pkg.flows', name, invoke_on_load=True)`) runs what the
+    entry point names: the tree's `setup.cfg`/`pyproject.toml` entry points,
+    else `target` (a function or class; a list: per-release variants, the
+    first the tree defines). `name` is the plugin taken where the code names
+    it only at run time (`task.type`)."""
+
+    namespace: str
+    loaders: tuple[str, ...]
+    name: str | None = None
+    targets: tuple[str, ...] = ()
     example: Example | None = None
 
 
@@ -247,6 +267,7 @@ class Rules:
     module_granularity: tuple[str, ...] = ()  # catalogue names drawn per module
     catalogue: tuple[str, ...] = ()  # the operations the catalogue draws
     flows: tuple[FlowRule, ...] = ()
+    plugins: tuple[PluginRule, ...] = ()
     clients: tuple[ClientRule, ...] = ()
     routes: tuple[RouteRule, ...] = ()
     runners: tuple[str, ...] = ()  # calls that run the function handed to them
@@ -429,9 +450,8 @@ class _Reader(TomlReader):
             discovery=discovery,
             module_granularity=self.get(data.get("granularity", {}), "granularity", None, "module", list, ()),
             catalogue=self.get(data.get("catalogue", {}), "catalogue", None, "operations", list, ()),
-            flows=tuple(FlowRule(self.get(d, "flows", i, "add", str), self.get(d, "flows", i, "run", list),
-                                 self.get(d, "flows", i, "method", str, "execute"), self.example(d, "flows", i))
-                        for i, d in self.entries(data, "flows")),
+            flows=tuple(self._flow(i, d) for i, d in self.entries(data, "flows")),
+            plugins=tuple(self._plugin(i, d) for i, d in self.entries(data, "plugins")),
             clients=tuple(self._client(i, d) for i, d in self.entries(data, "clients")),
             routes=tuple(self._route(i, d) for i, d in self.entries(data, "routes")),
             settings=self._settings(data.get("settings", {})),
@@ -464,6 +484,30 @@ class _Reader(TomlReader):
                           self.get(d, "clients", i, "methods", list, ("*",)), arg,
                           self.get(d, "clients", i, "prefix", str, ""), self.example(d, "clients", i), keyword)
 
+    def _flow(self, i: int, d: dict) -> FlowRule:
+        text = self.get(d, "flows", i, "text", str, None)
+        try:
+            text is None or text.format(task="")
+        except (KeyError, IndexError, ValueError):
+            raise self.fail("flows", i, "text", "may use only {task} (the task's class)") from None
+        return FlowRule(self.get(d, "flows", i, "add", str), self.get(d, "flows", i, "run", list),
+                        self.get(d, "flows", i, "method", str, "execute"), self.example(d, "flows", i), text,
+                        self.get(d, "flows", i, "arms", bool, False))
+
+    def _plugin(self, i: int, d: dict) -> PluginRule:
+        namespace = self.get(d, "plugins", i, "namespace", str)
+        if not namespace.strip():
+            raise self.fail("plugins", i, "namespace", "must name the plugins' namespace (pkg.flows)")
+        loaders = self.get(d, "plugins", i, "loaders", list)
+        if not loaders:
+            raise self.fail("plugins", i, "loaders", "must name at least one loading call")
+        targets = self.classes(d, "plugins", i, "target") if "target" in d else ()
+        bad = next((t for t in targets if not _QUALIFIED.fullmatch(t)), None)
+        if bad is not None:
+            raise self.fail("plugins", i, "target", f"must be a qualified name (pkg.module.function): {bad!r}")
+        return PluginRule(namespace, loaders, self.get(d, "plugins", i, "name", str, None), targets,
+                          self.example(d, "plugins", i))
+
     def _route(self, i: int, d: dict) -> RouteRule:
         pattern = self.get(d, "routes", i, "client", str)
         try:
@@ -491,7 +535,7 @@ class _Reader(TomlReader):
 
     def _entry_points(self, points: dict) -> tuple[tuple[str, str], ...]:
         for name, target in points.items():
-            if not isinstance(target, str) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", target):
+            if not isinstance(target, str) or not _QUALIFIED.fullmatch(target):
                 raise self.fail("discovery", None, "entry_points",
                                 f"must map operation names to qualified names (pkg.module.Class.method): {name!r}")
         return tuple(sorted(points.items()))

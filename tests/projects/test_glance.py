@@ -11,7 +11,7 @@ from tracer.lint import lint_anchors
 from tracer.pipeline import Project
 from tracer.rules import load_rules
 from tracer.source import FIXTURES
-from tracer.wsd.model import Message, walk
+from tracer.wsd.model import Group, Message, Note, walk
 
 from projectlayers import Layers, assert_layers
 
@@ -90,3 +90,24 @@ def test_glanceclients_controllers_route_to_their_own_requests(method: str, requ
     """Nova names the controller by keyword (`controller='image_members'`):
     each controller's method has its own request."""
     assert load_rules("glance").route(method) == (request_, operation)
+
+
+def test_import_runs_the_flow_the_entry_point_names_task_by_task(project: Project):
+    """The executor loads `task.type` of `glance.flows` through stevedore;
+    setup.cfg names get_flow, whose tasks the engine's run() draws in the
+    order added: the one added under `if` in an opt, the one added in a
+    loop in a loop, each led by its note and followed into the database
+    and the store."""
+    draft = project.draft("image_import")
+    steps = list(walk(draft.diagram.statements))
+    tasks = [s.text for s in steps if isinstance(s, Note) and s.text.startswith("task: ")]
+    assert tasks == ["task: web download", "task: verify staging", "task: import to store", "task: complete task"]
+    groups = {g.kind: g.branches[0].label for g in steps if isinstance(g, Group)}
+    assert groups["opt"] == "import_method == 'web-download'"
+    assert groups["loop"].startswith("store in kwargs.get('backend'")
+    texts = [f"{m.source}->{m.target}: {m.text}" for m in steps if isinstance(m, Message)]
+    run = texts.index(f"{API}->{DB}: task update")
+    assert f"{API}->{STORE}: add to backend with multihash" in texts[:run]
+    reasons = [u.reason for u in draft.walk.unresolved]
+    assert any("task.type is known only at run time: the rules' 'api_image_import'" in r for r in reasons)
+    assert lint_anchors(draft.diagram, "image_import.wsd", FIXTURES / "glance") == []

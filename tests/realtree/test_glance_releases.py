@@ -13,6 +13,7 @@ import pytest
 
 from tracer.lint import lint_anchors
 from tracer.pipeline import Project
+from tracer.wsd.model import Comment, Message, Note, walk
 
 from conftest import release_project
 
@@ -87,3 +88,30 @@ def test_the_repository_layers_are_walked_one_after_another(version: str):
     assert chain == ["glance.notifier.ImageRepoProxy.add", *policy, "glance.quota.ImageRepoProxy.add",
                      "glance.location.ImageRepoProxy.add", "glance.db.ImageRepo.add"]
     assert not any("recursion" in u.reason for u in draft.walk.unresolved)
+
+
+# The import's tasks, in the order get_flow adds them (the flow the
+# glance.flows entry point api_image_import names, loaded by stevedore)
+TASKS = {
+    OLD: ["verify staging", "import to store", "delete from fs", "save image", "complete task"],
+    NEW: ["image lock", "import metadata", "verify staging", "verify staged image signature task",
+          "parallel store import task", "import to store", "delete from fs", "verify image state", "complete task"],
+}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_import_runs_the_flow_tasks_in_order(version: str):
+    """The task executor's run goes on into the flow the entry point names
+    (glance/async/ on Pike, glance/async_/ later), each task's execute()
+    anchored and led by its note; the last one completes the task row."""
+    draft = project(version).draft("image_import")
+    steps = list(walk(draft.diagram.statements))
+    tasks = [s.text.removeprefix("task: ") for s in steps if isinstance(s, Note) and s.text.startswith("task: ")]
+    assert tasks == TASKS[version]
+    package = "glance/async/flows" if version == OLD else "glance/async_/flows"
+    assert Comment(f"{package}/api_image_import.py execute()") in steps
+    texts = [m.text for m in steps if isinstance(m, Message) and m.target == DB]
+    assert texts[-1] == "task update"
+    if version == OLD:  # the image's data goes to the store, then the image is saved
+        stores = [i for i, m in enumerate(steps) if isinstance(m, Message) and m.target == STORE]
+        assert stores and texts.count("image update") >= 2

@@ -22,6 +22,9 @@ from tracer.rules import Rules
 Kind = Literal["module", "class", "instance", "function", "method", "external", "super"]
 MAX_DEPTH = 12
 PROPERTIES = {"property", "cached_property", "lazy_property"}  # decorators read as attributes
+# Python-2-era names the index renames before parsing (`async` -> `async_`);
+# a module of that name (pkg/async/) is still found under its own name
+_RENAMED = {"async_": "async", "await_": "await"}
 UNDECIDED = "unresolved: returns "  # in a Ref's via: the class was one of two a branch returns
 
 
@@ -69,8 +72,15 @@ class Resolver:
         """The first of a rule's classes the tree defines (a release's
         variant), else the first."""
         if candidates not in self._chosen:
-            self._chosen[candidates] = next((c for c in candidates if self.find_class(c)), candidates[0])
+            self._chosen[candidates] = next((self._canonical(c) for c in candidates if self.find_class(c)),
+                                            candidates[0])
         return self._chosen[candidates]
+
+    def _canonical(self, qualname: str) -> str:
+        """A qualname under the name of the module that defines it
+        (`pkg.async_.X` is `pkg.async.X` where the tree has pkg/async/)."""
+        found = self.module_of(qualname)
+        return f"{found[0].name}.{found[1]}" if found and found[1] else qualname
 
     # definitions ---------------------------------------------------------
     def module_of(self, qualname: str) -> tuple[Module, str] | None:
@@ -83,6 +93,8 @@ class Resolver:
         parts = qualname.split(".")
         for i in range(len(parts), 0, -1):
             mod = self.tree.module(".".join(parts[:i]))
+            if mod is None and _RENAMED.keys() & set(parts[:i]):  # `import pkg.async` read as pkg.async_
+                mod = self.tree.module(".".join(_RENAMED.get(p, p) for p in parts[:i]))
             if mod is not None:
                 return mod, ".".join(parts[i:])
         return None
@@ -208,6 +220,8 @@ class Resolver:
             return self.eval(mod.assigns[name], Context(module), depth + 1) or self._global_rule(module, name)
         if mod.is_package and self.tree.module(f"{module}.{name}") is not None:
             return Ref("module", f"{module}.{name}", "submodule")
+        if mod.is_package and name in _RENAMED and self.tree.module(f"{module}.{_RENAMED[name]}") is not None:
+            return Ref("module", f"{module}.{_RENAMED[name]}", "submodule")
         for star in mod.star_imports:
             if star != module and (ref := self.symbol(star, name, depth + 1)) is not None:
                 return ref

@@ -10,6 +10,7 @@ them. Every function that draws something starts with an anchor comment.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import re
 from dataclasses import dataclass, field, replace
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 
 
 from tracer.analysis.decide import UNKNOWN, Options, decide, literal
+from tracer.analysis.flows import Added, Cond, arrange
 from tracer.analysis.fold import guard, negate
 from tracer.analysis.limits import DETAILS, Limits  # noqa: F401 (DETAILS: for importers)
+from tracer.analysis.plugins import Plugins
 from tracer.index.options import UNSET
 from tracer.analysis.resolve import UNDECIDED, Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
@@ -31,7 +34,7 @@ from tracer.analysis.text import humanise, render, short_value, words, wsd_text
 from tracer.globs import any_match, matches
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.problems import TracerError
-from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, RpcRule, Rules
+from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, PluginRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
@@ -155,6 +158,27 @@ def _passed(call: Call, params: tuple[str, ...]) -> dict[str, str]:
     return {name: arg.text for name, arg in _pairs(call, params) if name in params}
 
 
+def _lambda_call(text: str, line: int) -> Call | None:
+    """`lambda: self._get_flow(task)` as the call it makes when run (a
+    lambda without parameters whose body is one call of a dotted name)."""
+    if not text.startswith("lambda"):
+        return None
+    try:
+        node = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not (isinstance(node, ast.Lambda) and not node.args.args and not node.args.vararg
+            and not node.args.kwarg and isinstance(node.body, ast.Call)):
+        return None
+    callee = ast.unparse(node.body.func)
+    if not _CHAIN.match(callee):
+        return None
+    lit = lambda v: v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else None  # noqa: E731
+    args = [Arg(None, ast.unparse(a), lit(a)) for a in node.body.args] + \
+        [Arg(k.arg, ast.unparse(k.value), lit(k.value)) for k in node.body.keywords if k.arg]
+    return Call(callee, tuple(args), line, nested=True)
+
+
 def _returns(events: tuple[Event, ...]) -> bool:
     return bool(events) and isinstance(events[-1], Return)
 
@@ -195,8 +219,10 @@ class Walker:
         self.said: set[str] = set()  # options whose default a note has named
         self.served: set[tuple[str, str]] = set()  # (service, RPC method) walked in this draft
         self.pending: list[list[Statement]] = []  # per scope: the work of casts sent in it
-        self.tasks: list[str] = []  # task classes of the flow built last
+        self.tasks: list[Added] = []  # task classes of the flow built last
         self.flow_ran = False
+        self.conditions: list[Cond] = []  # the if arms and loops being walked (tasks added there run there)
+        self.plugins = Plugins(rules.plugins, resolver.tree)
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
@@ -286,7 +312,8 @@ class Walker:
             elif isinstance(ev, Try):
                 self._try(frame, ev, out)
             elif isinstance(ev, Loop):
-                body = self._branch(frame, ev.body)
+                body = self._under(Cond("loop", ev.header, f"{frame.path}:{ev.line}"),
+                                   lambda: self._branch(frame, ev.body))
                 if body and (has_message(body) or not frame.inline):
                     self._emit(frame, out, Group("loop", (Branch(wsd_text(ev.header), tuple(body)),)), new=0)
                     frame.reanchor = any(isinstance(s, Comment) for s in body)
@@ -319,6 +346,14 @@ class Walker:
         arg = _passed(call, _params(found[0], fn[2])).get(found[1])
         return self._arg_ref(frame, arg) if arg else None
 
+    def _under(self, cond: Cond, run: Callable[[], list[Statement]]) -> list[Statement]:
+        """`run()` walking one arm of an if, or a loop's body."""
+        self.conditions.append(cond)
+        try:
+            return run()
+        finally:
+            self.conditions.pop()
+
     def _branch(self, frame: Frame, events: tuple[Event, ...]) -> list[Statement]:
         """A branch's steps; the anchor state is left as it was before."""
         if _raises(events):
@@ -346,14 +381,15 @@ class Walker:
             self._emit(frame, out, Note("over", (frame.participant,), f"ensure {guard(negate(ev.test))}"))
             return
         before = frame.ctx.env
-        body = self._branch(frame, ev.body)
+        site = f"{frame.path}:{ev.line}"
+        body = self._under(Cond("opt", ev.test, site, 0), lambda: self._branch(frame, ev.body))
         if self.limits.folds and _returns(ev.body) and not sends(body):
             # `if c: <notes>; return` before the rest: an early way out, not the path
             self._events(frame, ev.orelse, out)
             return
         after_body = frame.ctx.env
         frame.ctx = replace(frame.ctx, env=before)
-        orelse = self._branch(frame, ev.orelse)
+        orelse = self._under(Cond("opt", ev.test, site, 1), lambda: self._branch(frame, ev.orelse))
         self._both_bindings(frame, dict(after_body), dict(frame.ctx.env))
         head, body, orelse, tail = common_ends(body, orelse)
         if head:
@@ -486,9 +522,13 @@ class Walker:
         where = f"{frame.path}:{call.line}"
         if call.callee in frame.aliases:
             call = replace(call, callee=frame.aliases[call.callee])
-        flow = self._flow_rule(call)
+        flow = self._flow_rule(frame, call)
         if flow is not None:
             self._flow(frame, call, flow, out)
+            return
+        plugin = self._plugin_rule(frame, call)
+        if plugin is not None:
+            self._plugin(frame, call, plugin, out)
             return
         rpc = self._rpc_rule(frame, call)
         if rpc is not None:
@@ -717,7 +757,7 @@ class Walker:
         positional = [a for a in call.args if a.keyword is None]
         for i, arg in enumerate(positional):
             rest = tuple(positional[i + 1:]) + tuple(a for a in call.args if a.keyword)
-            handed = Call(without_args(arg.text), rest, call.line, nested=True)
+            handed = _lambda_call(arg.text, call.line) or Call(without_args(arg.text), rest, call.line, nested=True)
             ref = self.r.eval(handed.callee, frame.ctx) if _CHAIN.match(handed.callee) else None
             if ref is not None and ref.kind in ("function", "method"):
                 self._follow(frame, handed, ref, out)
@@ -799,31 +839,120 @@ class Walker:
                 return names[0]
         return None
 
-    def _flow_rule(self, call: Call) -> FlowRule | None:
+    def _flow_rule(self, frame: Frame, call: Call) -> FlowRule | None:
+        """The flow rule whose `add` (or, once tasks were added, `run`)
+        matches the call as written or what it resolves to."""
+        if not self.rules.flows:
+            return None
+        names = self._names(frame, call, {p.rsplit(".", 1)[-1] for r in self.rules.flows for p in (r.add, *r.run)})
         for rule in self.rules.flows:
-            if matches(call.callee, rule.add) or \
-                    (self.tasks and any(matches(call.callee, p) for p in rule.run)):
+            if any(matches(n, rule.add) for n in names) or \
+                    (self.tasks and any(matches(n, p) for n in names for p in rule.run)):
                 return rule
         return None
 
+    def _names(self, frame: Frame, call: Call, ends: set[str]) -> tuple[str, ...]:
+        """A call's text, and what it resolves to where its last name is one
+        of `ends` (`flow.add` -> `pkg.patterns.linear_flow.Flow().add`)."""
+        if call.callee.rsplit(".", 1)[-1] not in ends or not _CHAIN.match(call.callee):
+            return (call.callee,)
+        ref = self.r.eval(call.callee, frame.ctx)
+        return (call.callee, ref.name) if ref is not None else (call.callee,)
+
     def _flow(self, frame: Frame, call: Call, rule: FlowRule, out: list[Statement]) -> None:
-        """At `add`, remember the task classes constructed in the arguments
-        (a new flow once the last one ran); at `run`, walk each task's
-        method in order, as calls made here."""
-        if matches(call.callee, rule.add):
+        """At `add`, remember the task classes in the arguments (constructed
+        there or held by a name), with the if arms and loops around the add
+        (a new flow once the last one ran); at `run`, walk each task's method
+        in order, as calls made here, in those arms."""
+        if any(matches(n, rule.add) for n in self._names(frame, call, {rule.add.rsplit(".", 1)[-1]})):
             if self.flow_ran:
                 self.tasks, self.flow_ran = [], False
             for arg in call.args:
-                ref = self.r.eval(arg.text.split("(", 1)[0], frame.ctx) if arg.text.endswith(")") else None
-                if ref is not None and ref.kind == "class" and self.r.method(ref.name, rule.method):
-                    self.tasks.append(ref.name)
+                cls, known = self._task_class(frame, arg.text, rule)
+                if cls is not None:
+                    self.tasks.append(Added(cls, tuple(self.conditions) if rule.arms else ()))
+                elif not known and arg.keyword is None:
+                    self.unresolved.append(Unresolved(f"{frame.path}:{call.line}", call.callee,
+                                                      f"flow task '{arg.text}': no class with {rule.method}() known"))
             return
         self.flow_ran = True
-        for cls in list(self.tasks):
-            meth = self.r.method(cls, rule.method)
-            assert meth is not None
-            task = Call(f"{cls.rsplit('.', 1)[1]}.{rule.method}", (), call.line, nested=True)
-            self._follow(frame, task, Ref("method", meth.name, "rule flows", bound=cls), out)
+        if not any(t.conds for t in self.tasks) and rule.text is None:
+            for cls in [t.cls for t in self.tasks]:  # one after another, as calls made here
+                self._follow(frame, self._task_call(cls, rule, call), self._task_ref(cls, rule), out)
+            return
+        saved, frame.reanchor = frame.reanchor, False
+        steps = arrange(list(self.tasks), lambda cls: self._task_steps(frame, cls, rule, call))
+        frame.reanchor = saved
+        if steps:
+            frame.started = frame.started or isinstance(steps[0], Comment)  # the first task keeps its anchor
+            self._emit(frame, out, *steps, new=0)
+            frame.reanchor = True
+
+    def _task_class(self, frame: Frame, text: str, rule: FlowRule) -> tuple[str | None, bool]:
+        """The class of a task argument (`Verify(...)`, or a name bound to
+        one) when it has the flow's method (a flow has none), and whether
+        the walk knows what the argument is at all."""
+        chain = without_args(text) if text.endswith(")") else text
+        ref = self.r.eval(chain, frame.ctx) if _CHAIN.match(chain) else None
+        if ref is None or ref.kind not in ("class", "instance"):
+            return None, ref is not None
+        return (ref.name if self.r.method(ref.name, rule.method) else None), True
+
+    def _task_ref(self, cls: str, rule: FlowRule) -> Ref:
+        meth = self.r.method(cls, rule.method)
+        assert meth is not None
+        return Ref("method", meth.name, "rule flows", bound=cls)
+
+    @staticmethod
+    def _task_call(cls: str, rule: FlowRule, run: Call) -> Call:
+        return Call(f"{cls.rsplit('.', 1)[1]}.{rule.method}", (), run.line, nested=True)
+
+    def _task_steps(self, frame: Frame, cls: str, rule: FlowRule, run: Call) -> list[Statement]:
+        """One task's steps, under its method's anchor, led by the rule's note."""
+        steps: list[Statement] = []
+        ref = self._task_ref(cls, rule)
+        self._follow(frame, self._task_call(cls, rule, run), ref, steps)
+        if rule.text is None:
+            return steps
+        found = self.r.find_function(ref.name)
+        assert found is not None
+        anchor = Comment(f"{found[0].path} {found[2].name}()")
+        rest = steps[1:] if steps and steps[0] == anchor else steps
+        task = humanise(cls.rsplit(".", 1)[1].lstrip("_"))
+        note = Landmark("over", (frame.participant,), wsd_text(rule.text.format(task=task)))
+        return [anchor, note, *rest]
+
+    def _plugin_rule(self, frame: Frame, call: Call) -> PluginRule | None:
+        if not self.rules.plugins:
+            return None
+        return self.plugins.rule(call, self._names(frame, call, self.plugins.ends))
+
+    def _plugin(self, frame: Frame, call: Call, rule: PluginRule, out: list[Statement]) -> None:
+        """A call that loads a plugin and calls it (`invoke_on_load=True`):
+        the function the entry point names is followed as a call made here
+        (a class: its `__init__`)."""
+        where = f"{frame.path}:{call.line}"
+        defined = tuple(t for t in rule.targets if self.r.find_function(t) or self.r.find_class(t))
+        loaded = self.plugins.loaded(call, rule, defined)
+        if loaded.why:
+            self.unresolved.append(Unresolved(where, call.callee, loaded.why))
+        if loaded.target is None:
+            return
+        if not loaded.invoked:
+            self.unresolved.append(Unresolved(where, call.callee, f"loads plugin '{loaded.name}' without calling it"))
+            return
+        ref: Ref | None = Ref("function", loaded.target, "rule plugins")
+        if self.r.find_class(loaded.target):
+            init = self.r.method(loaded.target, "__init__")
+            ref = Ref("method", init.name, "rule plugins", bound=loaded.target) if init else None
+        elif not self.r.find_function(loaded.target):
+            ref = None
+        if ref is None:
+            self.unresolved.append(Unresolved(where, call.callee, f"plugin '{loaded.name}': "
+                                              f"{loaded.target} is not defined in the tree"))
+            return
+        handed = Call(loaded.target.rsplit(".", 1)[1], (), call.line, nested=True)
+        self._follow(frame, handed, ref, out)
 
     def _client_rule(self, frame: Frame, call: Call, ref: Ref | None) -> tuple[ClientRule, str] | None:
         """A call on another service's client object, and the client method it

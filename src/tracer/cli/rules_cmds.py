@@ -9,6 +9,7 @@ import click
 
 from tracer.cli.app import main
 from tracer.cli.trace_cmds import cache_dir_option, index_cache, no_cache_option
+from tracer.entrypoints import entry_points
 from tracer.examples import check_examples
 from tracer.problems import TracerError
 from tracer.releases import load_table, table_path
@@ -94,6 +95,13 @@ def _against_tree(loaded: Rules, project: "Project", source: Path) -> None:
         if all(missing(name) for name in names):
             said = " nor ".join(f"'{name}'" for name in names)
             click.echo(f"warning: {loaded.path}: {where} {said} is no class of {source}")
+    points = entry_points(tree) if loaded.plugins else {}
+    for i, plugin in enumerate(loaded.plugins):  # the plugin the rules draw: an entry point, else a target
+        found = plugin.name is None or plugin.name in points.get(plugin.namespace, {}) or \
+            any(project.resolver.find_function(t) or project.resolver.find_class(t) for t in plugin.targets)
+        if not found:
+            click.echo(f"warning: {loaded.path}: [[plugins]] #{i + 1} '{plugin.name}' is no entry point of "
+                       f"{plugin.namespace} in {source} (setup.cfg, pyproject.toml), and no target it defines")
     served = {op.name for op in project.operations()}
     for alias, target in loaded.aliases:
         if target not in served:
