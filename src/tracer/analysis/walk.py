@@ -265,6 +265,8 @@ class Walker:
             if rule:
                 self._emit(frame, out, Landmark("over", (frame.participant,),
                                                 render(rule.text, deco.args, {"name": humanise(deco.name)})))
+        if (problem := frame.fn.parsed().problem):
+            self.r.tree.report(f"{frame.path}:{frame.fn.line}: {problem}")
         self._events(frame, frame.fn.events, out)
         self.stack.pop()
         self.receivers.pop()

@@ -18,8 +18,10 @@ import libcst as cst
 
 from tracer.index.lines import start_lines
 from tracer.index.model import (
-    Arg, Bind, Call, ClassDef, Decorator, Event, Function, Handler, If, Loop, Module, Raise, Return, SetAttr, Try,
+    Arg, Bind, Body, Call, ClassDef, Decorator, Event, Function, Handler, If, Loop, Module, Raise, Return, SetAttr,
+    Source, Try,
 )
+from tracer.index.skeleton import outline
 
 PY2_NAMES = ("async", "await")
 
@@ -63,18 +65,54 @@ def _used_as_name(following: tokenize.TokenInfo) -> bool:
     return following.type in (tokenize.OP, tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT)
 
 
-def build_module(name: str, path: str, is_package: bool, text: str) -> Module:
-    """Index one module's source text (raises cst.ParserSyntaxError)."""
+def build_module(name: str, path: str, is_package: bool, text: str, put_off: bool = True) -> Module:
+    """Index one module's source text (raises cst.ParserSyntaxError); the
+    bodies of its functions are indexed when first asked for (skeleton.py)
+    unless `put_off` is False."""
+    found = outline(text) if put_off else None
+    if found is not None:
+        try:
+            blanked, spans = found
+            return _Builder(name, path, is_package, cst.parse_module(blanked), None,
+                            spans=spans, lines=text.split("\n")).module()
+        except cst.ParserSyntaxError:
+            pass  # read whole below: the same error, or Python-2-era names put right
     tree, note = parse_source(text)
     return _Builder(name, path, is_package, tree, note).module()
 
 
+def build_body(fn: Function) -> Body:
+    """Index the body of a function whose module was indexed without it; an
+    empty body and the reason when LibCST cannot take it."""
+    assert fn.source is not None
+    text, line = fn.source.text, fn.source.line
+    try:
+        if text[:1] in (" ", "\t"):  # a method: put under a block so its indentation holds
+            tree = cst.parse_module("if 1:\n" + text)
+            node, offset = tree.body[0].body.body[0], line - 2  # type: ignore[attr-defined]
+        else:
+            tree = cst.parse_module(text)
+            node, offset = tree.body[0], line - 1
+        # no module facts come from here: a body that imports is never put off (skeleton.py)
+        built = _Builder("", "", False, tree, None, offset=offset)._function(node, fn.qualname)  # type: ignore[arg-type]
+    except cst.ParserSyntaxError as err:
+        return Body((), {}, f"cannot read the body of {fn.name}() (syntax error: {err.message}); not walked")
+    except RecursionError:
+        return Body((), {}, f"cannot read the body of {fn.name}() (an expression nested too deep for the tracer "
+                            f"to index); not walked")
+    return built.parsed()
+
+
 class _Builder:
-    def __init__(self, name: str, path: str, is_package: bool, tree: cst.Module,
-                 note: str | None) -> None:
+    def __init__(self, name: str, path: str, is_package: bool, tree: cst.Module, note: str | None,
+                 spans: dict[int, int] | None = None, lines: list[str] | None = None, offset: int = 0) -> None:
         self.name, self.path, self.is_package = name, path, is_package
         self.tree = tree
         self.starts = start_lines(tree)
+        if offset:
+            self.starts = {k: v + offset for k, v in self.starts.items()}
+        self.spans = spans or {}  # def line -> last line, of the functions whose bodies were left out
+        self.lines = lines or []
         self.note = note
         self.imports: dict[str, str] = {}
         self.functions: dict[str, Function] = {}
@@ -152,11 +190,14 @@ class _Builder:
         params = tuple(p.name.value for p in _all_params(node.params))
         decorators = self._decorators(node.decorators)
         is_cm = any(d.name.split(".")[-1].endswith("classmethod") for d in decorators)
-        events = tuple(self._body(_suite(node.body)))
         line = self.line(node.name)
+        if line in self.spans:  # its body was left out: kept as text until asked for
+            source = Source("\n".join(self.lines[line - 1:self.spans[line]]) + "\n", line)
+            return Function(node.name.value, qualname, params, decorators, line, is_cm, source=source)
+        events = tuple(self._body(_suite(node.body)))
         nested = {n.name.value: self._function(n, f"{qualname}.{n.name.value}")
                   for n in _inner_defs(node.body)}
-        return Function(node.name.value, qualname, params, decorators, events, line, is_cm, nested)
+        return Function(node.name.value, qualname, params, decorators, line, is_cm, Body(events, nested))
 
     def _decorators(self, decorators: Sequence[cst.Decorator]) -> tuple[Decorator, ...]:
         out = []

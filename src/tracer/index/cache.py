@@ -38,7 +38,7 @@ from tracer.index.codec import Entry
 FORMAT = 2  # 1: pickled entries
 MAGIC = b"TRACERIX"
 _HEAD = struct.Struct(">8sH32s32sQ32s")  # magic, format, build id, key, length, payload sha256
-_BUILD_SOURCES = ("build.py", "guard.py", "lines.py", "model.py", "codec.py", "cache.py")
+_BUILD_SOURCES = ("build.py", "guard.py", "lines.py", "model.py", "codec.py", "cache.py", "skeleton.py")
 
 
 def default_dir() -> Path:

@@ -13,13 +13,14 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Union
 
 from tracer.index.model import (
-    Arg, Bind, Call, ClassDef, Decorator, Function, Handler, If, Loop, Module, Raise, Return, SetAttr, Try,
+    Arg, Bind, Body, Call, ClassDef, Decorator, Function, Handler, If, Loop, Module, Raise, Return, SetAttr, Source,
+    Try,
 )
 
 Entry = Union[Module, str]  # an indexed module, or why the file could not be read
 
 RECORDS: tuple[type, ...] = (Arg, Call, SetAttr, Bind, If, Loop, Raise, Return, Decorator, Function,
-                             ClassDef, Module, Handler, Try)
+                             ClassDef, Module, Handler, Try, Body, Source)
 _TAGS = {kind: tag for tag, kind in enumerate(RECORDS)}
 _FIELDS = tuple(tuple(f.name for f in fields(kind)) for kind in RECORDS)
 
@@ -51,11 +52,11 @@ def _plain(value: Any) -> Any:
 
 # How each field of each record is read back: a plain value ("v"), a tuple
 # of plain values ("t"), a record ("r"), a tuple of records ("R"), a dict of
-# records ("D"); a dict of plain values stays as it is ("v").
+# records ("D"), a record or None ("o"); a dict of plain values stays as it is ("v").
 _SPECS: dict[type, str] = {
     Arg: "vvv", Call: "vRvvv", SetAttr: "vvvv", Bind: "vvvvv", If: "vRRv", Loop: "vRv", Raise: "v",
-    Return: "vvt", Decorator: "vRv", Function: "vvtRRvvD", ClassDef: "vtDvRv", Module: "vvvvDDvtt",
-    Handler: "vRv", Try: "RRv",
+    Return: "vvt", Decorator: "vRv", Function: "vvtRvvoo", ClassDef: "vtDvRv", Module: "vvvvDDvtt",
+    Handler: "vRv", Try: "RRv", Body: "RDv", Source: "vv",
 }
 _LAYOUT = tuple((kind, _FIELDS[tag], _SPECS[kind]) for tag, kind in enumerate(RECORDS))
 _PLAIN = tuple(set(spec) == {"v"} for _, _, spec in _LAYOUT)
@@ -88,4 +89,6 @@ def _field(how: str, value: Any) -> Any:
         return tuple(value)
     if how == "D":
         return {k: _record(v) for k, v in value.items()}
+    if how == "o" and value is None:
+        return None
     return _record(value)

@@ -128,15 +128,51 @@ class Decorator:
 
 
 @dataclass(frozen=True)
+class Body:
+    """What a function does: its events and the functions defined in it;
+    `problem` says why a body read late could not be read (then it is empty)."""
+
+    events: tuple[Event, ...]
+    nested: dict[str, "Function"]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A function's text from its `def` line, its body not indexed yet."""
+
+    text: str
+    line: int  # the line of the `def` in the module
+
+
+@dataclass(frozen=True)
 class Function:
+    """A function or method; its body is indexed when first asked for
+    (`body` None, `source` set: see index/skeleton.py)."""
+
     name: str
     qualname: str  # Class.method or function, within the module
     params: tuple[str, ...]
     decorators: tuple[Decorator, ...]
-    events: tuple[Event, ...]
     line: int
     is_classmethod: bool = False
-    nested: dict[str, "Function"] = field(default_factory=dict)  # defs inside it
+    body: Body | None = None
+    source: Source | None = None
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.parsed().events
+
+    @property
+    def nested(self) -> dict[str, "Function"]:
+        """Functions defined inside it (in its blocks too, not deeper)."""
+        return self.parsed().nested
+
+    def parsed(self) -> Body:
+        if self.body is None:
+            from tracer.index.build import build_body  # LibCST, imported when a body is first read
+            object.__setattr__(self, "body", build_body(self))
+        return self.body  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,10 @@ class SourceTree:
             entry = _build(name, rel, is_package, text)
         return entry
 
+    def report(self, problem: str) -> None:
+        """A problem the walk met in what it read (a body it could not read)."""
+        self._add(problem)
+
     def _report(self, problem: str) -> None:
         if self._raising is not None:
             self._raising.append(("report", problem))
