@@ -72,9 +72,8 @@ def build_module(name: str, path: str, is_package: bool, text: str, put_off: boo
     found = outline(text) if put_off else None
     if found is not None:
         try:
-            blanked, spans = found
-            return _Builder(name, path, is_package, cst.parse_module(blanked), None,
-                            spans=spans, lines=text.split("\n")).module()
+            return _Builder(name, path, is_package, cst.parse_module(found.text), None,
+                            spans=found.spans, lines=text.split("\n"), real=found.real).module()
         except cst.ParserSyntaxError:
             pass  # read whole below: the same error, or Python-2-era names put right
     tree, note = parse_source(text)
@@ -105,11 +104,14 @@ def build_body(fn: Function) -> Body:
 
 class _Builder:
     def __init__(self, name: str, path: str, is_package: bool, tree: cst.Module, note: str | None,
-                 spans: dict[int, int] | None = None, lines: list[str] | None = None, offset: int = 0) -> None:
+                 spans: dict[int, int] | None = None, lines: list[str] | None = None, offset: int = 0,
+                 real: list[int] | None = None) -> None:
         self.name, self.path, self.is_package = name, path, is_package
         self.tree = tree
         self.starts = start_lines(tree)
-        if offset:
+        if real:  # parsed from an outline: its lines back to the module's
+            self.starts = {k: real[v] for k, v in self.starts.items()}
+        elif offset:
             self.starts = {k: v + offset for k, v in self.starts.items()}
         self.spans = spans or {}  # def line -> last line, of the functions whose bodies were left out
         self.lines = lines or []

@@ -6,8 +6,8 @@ faster) to find each function's body, and LibCST parses the text with those
 bodies blanked: classes, signatures, decorators, imports and assignments are
 indexed at once, a body only when the walk asks for it (model.Function.events).
 
-Lines do not move: a blanked body is `pass` on its first line and empty lines
-after it. A body the module's own index reads is kept: one that imports
+A left-out body is one `pass` line; the outline maps its lines back to the
+module's. A body the module's own index reads is kept: one that imports
 (module imports are gathered from bodies too) or sets `self.x = ...` (a
 class's attributes).
 """
@@ -15,13 +15,15 @@ class's attributes).
 from __future__ import annotations
 
 import ast
+import re
 import warnings
+from dataclasses import dataclass
 from typing import Iterator
 
 
-def outline(text: str) -> tuple[str, dict[int, int]] | None:
-    """(text with bodies blanked, {def line: last line} of each blanked
-    function), or None when ast cannot read the text (the caller indexes it whole)."""
+def outline(text: str) -> Outline | None:
+    """The text with bodies left out, or None when ast cannot read it (the
+    caller then indexes it whole)."""
     if "\r" in text:  # ast counts \r as a line end, str.split("\n") does not
         return None
     try:
@@ -31,16 +33,35 @@ def outline(text: str) -> tuple[str, dict[int, int]] | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines = text.split("\n")
+    kept: list[str] = []
+    real: list[int] = [0]  # real[skeleton line] = the module's line
     spans: dict[int, int] = {}
+    done = 0  # lines of `lines` copied or left out so far
     for fn in _defs(tree.body):
         first = _body_start(fn, lines)
-        if first is None or fn.end_lineno is None or _kept(fn):
+        if first is None or first <= done or fn.end_lineno is None or _kept(lines[first - 1:fn.end_lineno]):
             continue
+        kept += lines[done:first - 1]
+        real += range(done + 1, first)
         line = lines[first - 1]
-        indent = line[: len(line) - len(line.lstrip(" \t"))]
-        lines[first - 1:fn.end_lineno] = [indent + "pass"] + [""] * (fn.end_lineno - first)
+        kept.append(line[: len(line) - len(line.lstrip(" \t"))] + "pass")
+        real.append(first)
+        done = fn.end_lineno
         spans[fn.lineno] = fn.end_lineno
-    return "\n".join(lines), spans
+    kept += lines[done:]
+    real += range(done + 1, len(lines) + 1)
+    return Outline("\n".join(kept), spans, real)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """`text`: the module with each left-out body a `pass`; `spans`: {def
+    line: last line} of those functions; `real`: the module's line of each
+    line of `text` (real[n] for line n, counted from 1)."""
+
+    text: str
+    spans: dict[int, int]
+    real: list[int]
 
 
 _Def = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -76,13 +97,12 @@ def _body_start(fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) ->
     return first
 
 
-def _kept(fn: ast.AST) -> bool:
-    """Does the body hold what the module's index reads (imports, self.x = ...)?"""
-    for node in ast.walk(fn):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            return True
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-                for t in node.targets):
-            return True
-    return False
+_KEPT = re.compile(r"\bimport\b|\bself\s*\.\s*\w+\s*=(?!=)")
+
+
+def _kept(body: list[str]) -> bool:
+    """Does a body hold what the module's index reads: imports (the
+    module's imports are gathered from bodies too) or `self.x = ...` (a
+    class's attributes)? Read in the text: a word in a comment or a string
+    keeps a body that could have been left out, which costs time only."""
+    return any(_KEPT.search(line) for line in body)
