@@ -410,6 +410,44 @@ def test_with_a_class_of_the_tree_enters_and_exits_it(make_tree):
                          "note over api: notify: event.finish"]
 
 
+def test_calls_on_a_with_as_name_go_where_enter_handed_over(make_tree):
+    """`with self.wrapper as action`: the wrapper's __enter__ and __exit__
+    are walked around the body, and `action.activate()` is a method of what
+    __enter__ returned; `with open(p) as f` hands over a builtin's object,
+    whose `f.write()` is no step (as before `as` names were bound)."""
+    files = {"demo/compute/api.py": """
+        class Actions(object):
+            def __init__(self, instance):
+                self._instance = instance
+
+            def activate(self):
+                self.notify('activate')
+
+
+        class Wrapper(object):
+            def __enter__(self):
+                self.notify('enter')
+                return Actions(self._instance)
+
+            def __exit__(self, *exc):
+                self._instance.save()
+
+
+        class API(object):
+            def __init__(self):
+                self.wrapper = Wrapper()
+
+            def stop(self, ctx, instance):
+                with self.wrapper as action:
+                    action.activate()
+                with open('/tmp/stopped') as f:
+                    f.write('stopped')
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    assert steps[1:] == ["note over api: notify: enter", "note over api: notify: activate",
+                         "api->database: save instance", "database->api: done"]
+
+
 def test_a_skip_pattern_that_hides_a_rules_call_is_reported(make_tree):
     tree = SourceTree(make_tree({**COMMON, "demo/compute/api.py": """
         class API(object):

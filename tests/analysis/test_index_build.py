@@ -264,3 +264,31 @@ def test_a_package_whose_folder_loops_is_reported(tmp_path: Path):
     source = SourceTree(tmp_path)
     assert source.module("pkg.sub") is None
     assert source.problems == ["pkg/sub/__init__.py: cannot read (a symlink that loops); skipped"]
+
+
+WITH_AS = """
+    class Task(object):
+        def execute(self, path):
+            with self.wrapper as action, open(path) as (a, b), lock(path) as self.held:
+                action.go()
+"""
+
+
+@pytest.mark.parametrize("put_off", [True, False])
+def test_with_as_binds_the_name_to_what_enter_returns(put_off: bool):
+    """Item by item: the manager's calls, its __enter__ (a plain chain's
+    too), the `as` name bound to `__enter__()`'s result; a tuple or an
+    attribute target binds nothing; the __exit__s after the body, in
+    reverse. The same whether the body is read with the module or later."""
+    mod = build_module("pkg.mod", "pkg/mod.py", False, textwrap.dedent(WITH_AS), put_off=put_off)
+    fn = mod.classes["Task"].methods["execute"]
+    assert (fn.body is None) == put_off
+    shown = [(type(e).__name__, e.callee if isinstance(e, Call) else f"{e.name} = {e.value}", e.line)
+             for e in fn.events]
+    assert shown == [
+        ("Call", "self.wrapper.__enter__", 4), ("Bind", "action = self.wrapper.__enter__()", 4),
+        ("Call", "open", 4), ("Call", "open().__enter__", 4),
+        ("Call", "lock", 4), ("Call", "lock().__enter__", 4),
+        ("Call", "action.go", 5),
+        ("Call", "lock().__exit__", 4), ("Call", "open().__exit__", 4), ("Call", "self.wrapper.__exit__", 4),
+    ]

@@ -378,3 +378,48 @@ def test_a_binding_with_an_item_types_that_item_of_the_tuple_a_call_returns(make
     assert r.item("load_resource()", 0, ctx) == Ref("instance", "demo.res.Resource")
     assert r.item("load_resource()", 2, ctx) == Ref("instance", "demo.res.Stack")  # still read from the return
     assert r.eval("Resource.load()", ctx) is None  # the whole tuple is not the resource
+
+
+def test_what_a_with_hands_over_is_what_enter_returns(make_tree):
+    """`with X as name` binds what X.__enter__() returns: another object;
+    `return self` in a base's __enter__, the subclass's object it was
+    called on; a class of the tree entered through a library base's
+    __enter__, itself; a library's manager, the library's object; a
+    builtin, nothing."""
+    tree = SourceTree(make_tree({
+        "demo/managers.py": """
+            import fixtures
+
+            class Actions(object):
+                def go(self):
+                    pass
+
+            class Wrapper(object):
+                def __enter__(self):
+                    self._image = self._repo.get()
+                    return Actions(self._image)
+
+            class Base(object):
+                def __enter__(self):
+                    return self
+
+            class Claim(Base):
+                pass
+
+            class Fix(fixtures.Fixture):
+                pass
+
+            class Untyped(object):
+                def __enter__(self):
+                    return self._conn
+        """,
+    }))
+    r = Resolver(tree, rules_from())
+    ctx = Context("demo.managers")
+    assert r.eval("Wrapper().__enter__()", ctx) == Ref("instance", "demo.managers.Actions")
+    assert r.eval("Claim().__enter__()", ctx) == Ref("instance", "demo.managers.Claim")
+    assert r.eval("Base().__enter__()", ctx) == Ref("instance", "demo.managers.Base")
+    assert r.eval("Fix().__enter__()", ctx) == Ref("instance", "demo.managers.Fix")
+    assert r.eval("Untyped().__enter__()", ctx) is None
+    assert r.eval("fixtures.Timeout().__enter__()", ctx) == Ref("external", "fixtures.Timeout().__enter__()")
+    assert r.eval("open().__enter__()", ctx) is None

@@ -11,7 +11,7 @@ from tracer.lint import lint_anchors
 from tracer.pipeline import Project
 from tracer.rules import load_rules
 from tracer.source import FIXTURES
-from tracer.wsd.model import Group, Message, Note, walk
+from tracer.wsd.model import Comment, Group, Message, Note, walk
 
 from projectlayers import Layers, assert_layers
 
@@ -111,3 +111,20 @@ def test_import_runs_the_flow_the_entry_point_names_task_by_task(project: Projec
     reasons = [u.reason for u in draft.walk.unresolved]
     assert any("task.type is known only at run time: the rules' 'api_image_import'" in r for r in reasons)
     assert lint_anchors(draft.diagram, "image_import.wsd", FIXTURES / "glance") == []
+
+
+def test_import_tasks_act_through_the_action_wrapper(project: Project):
+    """`with self.action_wrapper as action`: the wrapper's __enter__ reads
+    the image, `action` is the _ImportActions it returns (its set_image_data
+    uploads to the store), the wrapper's __exit__ saves the image; get_flow's
+    own `with` sets the status, drawn by the rules' note."""
+    draft = project.draft("image_import")
+    steps = list(walk(draft.diagram.statements))
+    texts = [f"{s.source}->{s.target}: {s.text}" if isinstance(s, Message) else s.text
+             for s in steps if isinstance(s, (Message, Note))]
+    assert texts.index("set image status=importing") < texts.index("task: import to store")
+    task = texts[texts.index("task: import to store"):texts.index("task: complete task")]
+    get, upload = task.index(f"{API}->{DB}: image get"), task.index(f"{API}->{STORE}: add to backend with multihash")
+    assert get < upload < task.index(f"{API}->{DB}: image update")
+    assert Comment("glance/async_/flows/api_image_import.py __exit__()") in steps
+    assert not [u for u in draft.walk.unresolved if "'action'" in u.reason]

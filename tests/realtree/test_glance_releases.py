@@ -103,7 +103,8 @@ TASKS = {
 def test_import_runs_the_flow_tasks_in_order(version: str):
     """The task executor's run goes on into the flow the entry point names
     (glance/async/ on Pike, glance/async_/ later), each task's execute()
-    anchored and led by its note; the last one completes the task row."""
+    anchored and led by its note; the last one completes the task row (and,
+    from Glance 20 on, drops the image's import lock)."""
     draft = project(version).draft("image_import")
     steps = list(walk(draft.diagram.statements))
     tasks = [s.text.removeprefix("task: ") for s in steps if isinstance(s, Note) and s.text.startswith("task: ")]
@@ -111,7 +112,26 @@ def test_import_runs_the_flow_tasks_in_order(version: str):
     package = "glance/async/flows" if version == OLD else "glance/async_/flows"
     assert Comment(f"{package}/api_image_import.py execute()") in steps
     texts = [m.text for m in steps if isinstance(m, Message) and m.target == DB]
-    assert texts[-1] == "task update"
+    last = ["task update"] if version == OLD else \
+        ["task update", "image get", "image tag get all", "image delete property atomic"]
+    assert texts[-len(last):] == last
     if version == OLD:  # the image's data goes to the store, then the image is saved
         stores = [i for i, m in enumerate(steps) if isinstance(m, Message) and m.target == STORE]
         assert stores and texts.count("image update") >= 2
+
+
+def test_new_import_tasks_act_through_the_action_wrapper():
+    """From Glance 20 on the tasks work through `with self.action_wrapper as
+    action:`: the import-to-store task reads the image (the wrapper's
+    __enter__), uploads it to the store through `action`, and saves it (its
+    __exit__); get_flow marks the image importing the same way."""
+    draft = project(NEW).draft("image_import")
+    steps = list(walk(draft.diagram.statements))
+    texts = [f"{s.source}->{s.target}: {s.text}" if isinstance(s, Message) else s.text
+             for s in steps if isinstance(s, (Message, Note))]
+    assert texts.index("set image status=importing") < texts.index("task: image lock")
+    task = texts[texts.index("task: import to store"):texts.index("task: delete from fs")]
+    upload = task.index(f"{API}->{STORE}: add to backend with multihash")
+    assert task.index(f"{API}->{DB}: image get") < upload < task.index(f"{API}->{DB}: image update")
+    assert Comment("glance/async_/flows/api_image_import.py __exit__()") in steps
+    assert not [u for u in draft.walk.unresolved if "'action'" in u.reason]

@@ -200,6 +200,9 @@ class Resolver:
 
     def _step(self, ref: Ref, part: str, depth: int) -> Ref | None:
         name, calls = _strip(part)
+        if name == "__enter__" and calls == 1 and ref.kind == "instance" and self.find_class(ref.name) \
+                and self.method(ref.name, name) is None:
+            return ref  # a class of the tree entered through a library base's __enter__: itself, by convention
         out = self.attr(ref, name, depth)
         for _ in range(calls):
             out = self.call_result(out, depth) if out else None
@@ -295,7 +298,8 @@ class Resolver:
         bound = self.binding(ref.name)
         if bound is not None:
             return bound
-        return self._returns(ref.name, depth)
+        # `return self` gives the object the method was called on (a subclass's)
+        return self._returns(ref.name, depth, me=ref.bound if ref.kind == "method" else None)
 
     def binding(self, qualname: str, index: int | None = None) -> Ref | None:
         """What the rules say a call returns (with `index`: that item of the
@@ -306,20 +310,22 @@ class Resolver:
                 return Ref("instance", self.chosen(rule.candidates) if choice is None else choice, "rule binding")
         return None
 
-    def _returns(self, qualname: str, depth: int, index: int | None = None) -> Ref | None:
+    def _returns(self, qualname: str, depth: int, index: int | None = None, me: str | None = None) -> Ref | None:
         """What a function returns (its first top-level return that tells);
         with `index`, that item of the tuple it returns. An if/else that
         returns in both arms gives the arm the options' declared defaults
-        choose, else the first arm's, its via saying what the other is."""
+        choose, else the first arm's, its via saying what the other is.
+        `me`: the class of the object a method is called on, what its
+        `return self` gives."""
         found = self.find_function(qualname)
         if not found or depth > MAX_DEPTH:
             return None
         mod, cls, fn = found
         ctx = Context(mod.name, f"{mod.name}.{cls.name}" if cls else None)
-        return self._told(fn.events, ctx, {}, depth, index)
+        return self._told(fn.events, ctx, {}, depth, index, me if cls else None)
 
     def _told(self, events: tuple[Event, ...], ctx: Context, env: dict[str, Ref], depth: int,
-              index: int | None) -> Ref | None:
+              index: int | None, me: str | None = None) -> Ref | None:
         """The first return among these events that tells (`env`: the locals
         bound on the way, updated)."""
         for ev in straight(events):
@@ -327,11 +333,13 @@ class Resolver:
                 env.pop(ev.name, None)
                 if (local := self.eval(ev.value, replace(ctx, env=tuple(env.items())), depth + 1)) is not None:
                     env[ev.name] = local
-            if isinstance(ev, If) and (ref := self._arms(ev, ctx, env, depth, index)) is not None:
+            if isinstance(ev, If) and (ref := self._arms(ev, ctx, env, depth, index, me)) is not None:
                 return ref
             if not isinstance(ev, Return):
                 continue
             here = replace(ctx, env=tuple(env.items()))
+            if index is None and ev.value == "self" and me:
+                return Ref("instance", me, "return value")
             if index is None and ev.value:
                 ref = self.eval(ev.value, here, depth + 1)
             elif index is not None and len(ev.items) > index and ev.items[index]:
@@ -344,7 +352,8 @@ class Resolver:
                 return Ref(ref.kind, ref.name, ref.via if UNDECIDED in ref.via else "return value")
         return None
 
-    def _arms(self, ev: If, ctx: Context, env: dict[str, Ref], depth: int, index: int | None) -> Ref | None:
+    def _arms(self, ev: If, ctx: Context, env: dict[str, Ref], depth: int, index: int | None,
+              me: str | None = None) -> Ref | None:
         """What a branch returns: the arm the configuration's declared
         defaults (and the rules' settings) choose, its locals kept after it
         when it returns nothing; else, where both arms return a class, the
@@ -352,9 +361,9 @@ class Resolver:
         settled = decide(ev.test, Options(self.tree.options(ctx.module.split(".")[0]), UNSET,
                                           settings=self.rules.settings))
         if settled is not None:
-            return self._told(ev.body if settled else ev.orelse, ctx, env, depth, index)
-        first = self._told(ev.body, ctx, dict(env), depth, index) if ev.orelse else None
-        other = self._told(ev.orelse, ctx, dict(env), depth, index) if first else None
+            return self._told(ev.body if settled else ev.orelse, ctx, env, depth, index, me)
+        first = self._told(ev.body, ctx, dict(env), depth, index, me) if ev.orelse else None
+        other = self._told(ev.orelse, ctx, dict(env), depth, index, me) if first else None
         if first is None or other is None:
             return None  # an arm that may fall through: the return after the branch tells
         if other.name == first.name:

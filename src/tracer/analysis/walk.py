@@ -38,7 +38,7 @@ from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, PluginRule
 from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
-_MANAGED = ("().__enter__", "().__exit__")  # the calls a `with X(...)` makes
+_MANAGED = (".__enter__", ".__exit__")  # the calls a `with X(...)` or `with self.x` makes
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 
@@ -321,7 +321,6 @@ class Walker:
                     frame.reanchor = any(isinstance(s, Comment) for s in body)
 
     def _bind(self, frame: Frame, ev: Bind) -> None:
-        frame.locals.add(ev.name)
         frame.alternatives.pop(ev.name, None)
         if "(" not in ev.value and "." in ev.value:
             frame.aliases[ev.name] = ev.value  # `rpc_method = cctxt.cast`
@@ -329,6 +328,12 @@ class Walker:
             frame.aliases.pop(ev.name, None)
         ref = self.r.eval(ev.value, frame.ctx) if ev.index is None else \
             self.r.item(ev.value, ev.index, frame.ctx) or self._handed_back(frame, ev)
+        # `with open(p) as f`: what a library's manager hands over is no local
+        # whose method calls are drawn (`f.write()`); a class of the tree's is
+        if ev.value.endswith(".__enter__()") and (ref is None or ref.kind == "external"):
+            frame.locals.discard(ev.name)
+        else:
+            frame.locals.add(ev.name)
         env = dict(frame.ctx.env)
         if ref is None:
             env.pop(ev.name, None)

@@ -256,14 +256,28 @@ class _Builder:
                 out += self._body(_suite(stmt.finalbody.body))
             return out
         if isinstance(stmt, cst.With):
-            out = [e for item in stmt.items for e in self._calls(item.item)]
-            # `with X(...)`: X's __enter__ before the body, its __exit__ after it
-            managers = [(text, self.line(item.item)) for item in stmt.items if isinstance(item.item, cst.Call)
-                        and (text := chain(item.item.func)) and "(" not in text and "[" not in text]
-            enter = [Call(f"{text}().__enter__", (), line, False, True) for text, line in managers]
-            leave = [Call(f"{text}().__exit__", (), line, False, True) for text, line in reversed(managers)]
-            return out + enter + self._body(_suite(stmt.body)) + leave
+            return self._with(stmt)
         return []  # nested def/class: indexed nowhere, walked never
+
+    def _with(self, stmt: cst.With) -> list[Event]:
+        """Item by item, as Python runs them: the manager's calls, its
+        `__enter__` (`with X(...)`, `with self.x`), the `as` name bound to
+        what `__enter__` returns; then the body, and the `__exit__`s in
+        reverse. An `as` target that is a tuple or an attribute binds nothing."""
+        out: list[Event] = []
+        leave: list[Event] = []
+        for item in stmt.items:
+            out += self._calls(item.item)
+            manager, line = chain(item.item), self.line(item.item)
+            if manager is None:
+                continue
+            base = manager[:-2] if isinstance(item.item, cst.Call) else manager
+            if "(" not in base and "[" not in base:
+                out.append(Call(f"{manager}.__enter__", (), line, False, True))
+                leave.insert(0, Call(f"{manager}.__exit__", (), line, False, True))
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                out.append(Bind(item.asname.name.value, f"{manager}.__enter__()", self.line(item.asname.name)))
+        return out + self._body(_suite(stmt.body)) + leave
 
     def _if(self, stmt: cst.If) -> list[Event]:
         orelse: list[Event] = []
