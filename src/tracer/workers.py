@@ -13,15 +13,16 @@ at once, elsewhere within a second).
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 from contextlib import contextmanager
-from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 R = TypeVar("R")
 _PR_SET_PDEATHSIG = 1
@@ -31,6 +32,8 @@ def pooled(init: Callable[[Any], Any], arg: Any, work: Callable[[Any, str], R], 
            died: Callable[[str, str], R]) -> Iterator[R]:
     """`work(init(arg), name)` for each name, in `jobs` processes, as they
     finish; `died(name, why)` for a name whose worker died drafting it."""
+    import multiprocessing  # here: one operation drafted from a kept draft starts no process
+    from multiprocessing.connection import wait
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     todo = list(reversed(names))
@@ -79,6 +82,7 @@ def alongside(work: Callable[[Any], None], arg: Any) -> Iterator[None]:
     can be forked); the child is stopped when the block ends, and dies with
     this process. What it leaves must be whole at any moment (the index
     cache's entries are)."""
+    import multiprocessing
     if "fork" not in multiprocessing.get_all_start_methods():
         yield
         return

@@ -207,3 +207,19 @@ def test_a_walked_body_that_cannot_be_read_is_one_warning(tmp_path: Path):
     assert f"warning: nova/compute/api.py:{line}: cannot read the body of pause() (an expression nested too " \
            "deep for the tracer to index); not walked" in result.stderr.splitlines()
     assert "Traceback" not in result.stderr and "pause_instance" not in result.stdout
+
+
+def test_a_body_read_once_is_kept_in_the_index_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tracer.index import build
+    from tracer.index.cache import IndexCache, bodies
+    monkeypatch.setattr(bodies, "cache", IndexCache(tmp_path / "cache"))
+    first = index(SOURCE).classes["API"].methods["pause"].events
+    assert list((tmp_path / "cache" / "index").rglob("*.entry"))
+
+    def unparsed(*args: object) -> None:
+        raise AssertionError("parsed again")
+    monkeypatch.setattr(build, "_parse_body", unparsed)
+    assert index(SOURCE).classes["API"].methods["pause"].events == first  # another process: from the cache
+    moved = index("\n" + SOURCE)  # the same text a line lower is another body (its lines differ)
+    with pytest.raises(AssertionError, match="parsed again"):
+        moved.classes["API"].methods["pause"].events

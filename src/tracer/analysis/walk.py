@@ -221,6 +221,7 @@ class Walker:
         self.pending: list[list[Statement]] = []  # per scope: the work of casts sent in it
         self.tasks: list[Added] = []  # task classes of the flow built last
         self.flow_ran = False
+        self.lines: dict[int, dict[int, list[Call]]] = {}  # id(function) -> its calls by line
         self.conditions: list[Cond] = []  # the if arms and loops being walked (tasks added there run there)
         self.plugins = Plugins(rules.plugins, resolver.tree)
 
@@ -486,13 +487,23 @@ class Walker:
         name the wrapper (`[runners] wrappers`), is the call
         `self._client.call(ctx, 2, 'upload')`; the wrapping itself is no step
         (None)."""
-        here = [c for c in _every(frame.fn.events) if isinstance(c, Call) and c.line == call.line]
+        here = self._calls_by_line(frame.fn).get(call.line, [])
         wraps = call.callee.endswith("()") and \
             next((c for c in here if c.callee == call.callee[:-2] and c.args and c.args[0].keyword is None), None)
         if wraps and self._wrapper(frame, wraps.callee):
             return Call(without_args(wraps.args[0].text), call.args, call.line, call.dotted, call.nested)
         called = any(c.callee == f"{call.callee}()" for c in here)
         return None if called and call.args and self._wrapper(frame, call.callee) else call
+
+    def _calls_by_line(self, fn: Function) -> dict[int, list[Call]]:
+        """A function's calls by line (asked for each call it makes)."""
+        found = self.lines.get(id(fn))
+        if found is None:
+            found = self.lines[id(fn)] = {}
+            for ev in _every(fn.events):
+                if isinstance(ev, Call):
+                    found.setdefault(ev.line, []).append(ev)
+        return found
 
     def _wrapper(self, frame: Frame, callee: str) -> bool:
         ref = self.r.eval(callee, frame.ctx) if _CHAIN.match(callee) else None

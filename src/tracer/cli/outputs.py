@@ -11,13 +11,16 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tracer.files import write_atomic
 from tracer.problems import Problem, TracerError
 from tracer.wsd.model import Diagram
-from tracer.wsd.parse import Parsed, a_diagram, parse_file, parse_text
+
+if TYPE_CHECKING:
+    from tracer.wsd.parse import Parsed
 from tracer.wsd.reader import MAX_BYTES
 
 # file extension -> format
@@ -130,6 +133,7 @@ def deliver(out: Output, data: bytes) -> None:
 
 def read_diagram(arg: str | Path) -> Parsed:
     """A .wsd file, or standard input for `-`."""
+    from tracer.wsd.parse import a_diagram, parse_file, parse_text  # the parser only for commands that read
     if str(arg) != STDIN:
         return parse_file(Path(arg))
     data = sys.stdin.buffer.read(MAX_BYTES + 1)  # the size limit files have (/dev/zero ends here)

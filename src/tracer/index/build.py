@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
 
+from tracer.index.cache import bodies
 from tracer.index.lines import start_lines
 from tracer.index.model import (
     Arg, Bind, Body, Call, ClassDef, Decorator, Event, Function, Handler, If, Loop, Module, Raise, Return, SetAttr,
@@ -81,10 +82,23 @@ def build_module(name: str, path: str, is_package: bool, text: str, put_off: boo
 
 
 def build_body(fn: Function) -> Body:
-    """Index the body of a function whose module was indexed without it; an
-    empty body and the reason when LibCST cannot take it."""
+    """The body of a function whose module was indexed without it, from the
+    index cache or parsed (and kept there)."""
     assert fn.source is not None
-    text, line = fn.source.text, fn.source.line
+    cache = bodies.cache
+    key = cache.body_key(fn.qualname, fn.source.line, fn.source.text) if cache else b""
+    found = cache.load(key) if cache else None
+    if isinstance(found, Body):
+        return found
+    body = _parse_body(fn, fn.source.text, fn.source.line)
+    if cache:
+        cache.store(key, body)
+    return body
+
+
+def _parse_body(fn: Function, text: str, line: int) -> Body:
+    """Index a function's body from its text; an empty body and the reason
+    when LibCST cannot take it."""
     try:
         if text[:1] in (" ", "\t"):  # a method: put under a block so its indentation holds
             tree = cst.parse_module("if 1:\n" + text)

@@ -9,6 +9,10 @@ renamed into place, so concurrent `trace` processes only ever see whole
 entries; a corrupt or truncated one fails its checks and is rebuilt. The
 index does not depend on the rules, so they are not part of the key.
 
+A function body read late (skeleton.py) is kept the same way, keyed by its
+text, place and name, so a body parsed by one process serves the others and
+later runs (`bodies`: the cache of the tree opened last in this process).
+
 The first write that fails is reported once (`failure`) and the run goes on
 without writing. `said/` remembers, per tree, the notes already reported
 about it, so a note is said on the first run only.
@@ -80,6 +84,10 @@ class IndexCache:
     def key(self, name: str, rel: str, is_package: bool, data: bytes) -> bytes:
         head = f"{FORMAT}\0{name}\0{rel}\0{int(is_package)}\0".encode()
         return hashlib.sha256(build_id() + head + hashlib.sha256(data).digest()).digest()
+
+    def body_key(self, qualname: str, line: int, text: str) -> bytes:
+        head = f"{FORMAT}\0body\0{qualname}\0{line}\0".encode()
+        return hashlib.sha256(build_id() + head + hashlib.sha256(text.encode()).digest()).digest()
 
     def entry_path(self, key: bytes) -> Path:
         hexed = key.hex()
@@ -203,6 +211,15 @@ class IndexCache:
         finally:
             if collecting:
                 gc.enable()
+
+
+class _Bodies:
+    """Where bodies read late are kept: set by each SourceTree made."""
+
+    cache: IndexCache | None = None
+
+
+bodies = _Bodies()
 
 
 def _unlink(path: str) -> None:

@@ -17,7 +17,7 @@ from tracer.index.model import (
     Try,
 )
 
-Entry = Union[Module, str]  # an indexed module, or why the file could not be read
+Entry = Union[Module, Body, str]  # an indexed module or function body, or why a file could not be read
 
 RECORDS: tuple[type, ...] = (Arg, Call, SetAttr, Bind, If, Loop, Raise, Return, Decorator, Function,
                              ClassDef, Module, Handler, Try, Body, Source)
@@ -35,7 +35,7 @@ def loads(data: bytes) -> Entry:
         entry = _record(json.loads(data))
     except (TypeError, IndexError, KeyError, AttributeError, RecursionError) as err:
         raise ValueError(f"not an index entry: {err}") from None
-    if not isinstance(entry, (Module, str)):
+    if not isinstance(entry, (Module, Body, str)):
         raise ValueError("not an index entry")
     return entry
 

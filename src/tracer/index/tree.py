@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
-from tracer.index.cache import IndexCache
+from tracer.index.cache import IndexCache, bodies
 from tracer.index.codec import Entry
 from tracer.index.model import Module
 from tracer.index.options import declared_options
@@ -44,6 +44,7 @@ class SourceTree:
     def __init__(self, root: Path, cache: IndexCache | None = None) -> None:
         self.root = root
         self.index_cache = cache
+        bodies.cache = cache  # function bodies this process reads late are kept there too
         self._cache: dict[str, Module | None] = {}
         self._definers: dict[tuple[str, str], str | None] = {}
         self._texts: dict[str, list[tuple[Path, str]]] = {}
