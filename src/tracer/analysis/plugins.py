@@ -10,12 +10,16 @@ the rule's `name`), and the function or class from the tree's entry points
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracer.entrypoints import EntryPoints, entry_points
 from tracer.globs import matches
 from tracer.index.model import Arg, Call
 from tracer.index.tree import SourceTree
 from tracer.rules import PluginRule
+
+if TYPE_CHECKING:
+    from tracer.analysis.resolve import Resolver
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,11 @@ class Loaded:
     target: str | None
     invoked: bool
     why: str = ""  # what the walk could not tell, for `explain`
+
+
+def defined_targets(rule: PluginRule, resolver: Resolver) -> tuple[str, ...]:
+    """The rule's targets the tree defines (a function or a class)."""
+    return tuple(t for t in rule.targets if resolver.find_function(t) or resolver.find_class(t))
 
 
 def _arg(call: Call, position: int, keyword: str) -> Arg | None:
@@ -63,10 +72,14 @@ class Plugins:
     def loaded(self, call: Call, rule: PluginRule, defined: tuple[str, ...]) -> Loaded:
         """The plugin a call loads; `defined`: the rule's targets the tree defines."""
         given = _arg(call, 1, "name")
-        name = given.literal if given is not None and given.literal is not None else rule.name
-        why = "" if given is not None and given.literal is not None else \
-            f"plugin name {given.text if given else '(none)'} is known only at run time: the rules' " \
-            f"'{rule.name}' is drawn" if rule.name else "plugin name is known only at run time and the rules name none"
+        if given is not None and given.literal is not None:
+            name, why = given.literal, ""
+        elif rule.name:
+            name = rule.name
+            why = (f"plugin name {given.text if given else '(none)'} is known only at run time: "
+                   f"the rules' '{rule.name}' is drawn")
+        else:
+            name, why = None, "plugin name is known only at run time and the rules name none"
         invoke = next((a for a in call.args if a.keyword == "invoke_on_load"), None)
         invoked = invoke is not None and invoke.text == "True"
         if name is None:

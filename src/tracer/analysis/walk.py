@@ -24,7 +24,7 @@ from tracer.analysis.decide import UNKNOWN, Options, decide, literal
 from tracer.analysis.flows import Added, Cond, arrange
 from tracer.analysis.fold import guard, negate
 from tracer.analysis.limits import DETAILS, Limits  # noqa: F401 (DETAILS: for importers)
-from tracer.analysis.plugins import Plugins
+from tracer.analysis.plugins import Plugins, defined_targets
 from tracer.index.options import UNSET
 from tracer.analysis.resolve import UNDECIDED, Context, Ref, Resolver, without_args
 from tracer.analysis.sequence import rename
@@ -224,6 +224,7 @@ class Walker:
         self.lines: dict[int, dict[int, list[Call]]] = {}  # id(function) -> its calls by line
         self.conditions: list[Cond] = []  # the if arms and loops being walked (tasks added there run there)
         self.plugins = Plugins(rules.plugins, resolver.tree)
+        self.flow_ends = {p.rsplit(".", 1)[-1] for r in rules.flows for p in (r.add, *r.run)}  # calls resolved
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
@@ -862,7 +863,7 @@ class Walker:
         matches the call as written or what it resolves to."""
         if not self.rules.flows:
             return None
-        names = self._names(frame, call, {p.rsplit(".", 1)[-1] for r in self.rules.flows for p in (r.add, *r.run)})
+        names = self._names(frame, call, self.flow_ends)
         for rule in self.rules.flows:
             if any(matches(n, rule.add) for n in names) or \
                     (self.tasks and any(matches(n, p) for n in names for p in rule.run)):
@@ -950,8 +951,7 @@ class Walker:
         the function the entry point names is followed as a call made here
         (a class: its `__init__`)."""
         where = f"{frame.path}:{call.line}"
-        defined = tuple(t for t in rule.targets if self.r.find_function(t) or self.r.find_class(t))
-        loaded = self.plugins.loaded(call, rule, defined)
+        loaded = self.plugins.loaded(call, rule, defined_targets(rule, self.r))
         if loaded.why:
             self.unresolved.append(Unresolved(where, call.callee, loaded.why))
         if loaded.target is None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from tracer.analysis.plugins import defined_targets
 from tracer.cli.app import main
 from tracer.cli.trace_cmds import cache_dir_option, index_cache, no_cache_option
 from tracer.entrypoints import entry_points
@@ -98,7 +99,7 @@ def _against_tree(loaded: Rules, project: "Project", source: Path) -> None:
     points = entry_points(tree) if loaded.plugins else {}
     for i, plugin in enumerate(loaded.plugins):  # the plugin the rules draw: an entry point, else a target
         found = plugin.name is None or plugin.name in points.get(plugin.namespace, {}) or \
-            any(project.resolver.find_function(t) or project.resolver.find_class(t) for t in plugin.targets)
+            bool(defined_targets(plugin, project.resolver))
         if not found:
             click.echo(f"warning: {loaded.path}: [[plugins]] #{i + 1} '{plugin.name}' is no entry point of "
                        f"{plugin.namespace} in {source} (setup.cfg, pyproject.toml), and no target it defines")

@@ -90,15 +90,16 @@ def build_body(fn: Function) -> Body:
     found = cache.load(key) if cache else None
     if isinstance(found, Body):
         return found
-    body = _parse_body(fn, fn.source.text, fn.source.line)
+    body = _parse_body(fn, fn.source)
     if cache:
         cache.store(key, body)
     return body
 
 
-def _parse_body(fn: Function, text: str, line: int) -> Body:
+def _parse_body(fn: Function, source: Source) -> Body:
     """Index a function's body from its text; an empty body and the reason
     when LibCST cannot take it."""
+    text, line = source.text, source.line
     try:
         if text[:1] in (" ", "\t"):  # a method: put under a block so its indentation holds
             tree = cst.parse_module("if 1:\n" + text)

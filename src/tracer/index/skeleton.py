@@ -3,7 +3,7 @@
 An operation walks a few of a module's functions; LibCST costs about a second
 per 5,000 lines. So the module is first read with the stdlib's ast (many times
 faster) to find each function's body, and LibCST parses the text with those
-bodies blanked: classes, signatures, decorators, imports and assignments are
+bodies left out: classes, signatures, decorators, imports and assignments are
 indexed at once, a body only when the walk asks for it (model.Function.events).
 
 A left-out body is one `pass` line; the outline maps its lines back to the
