@@ -20,6 +20,7 @@ from tracer.rules import Rules, rules_dir
 
 if TYPE_CHECKING:  # the walk is imported when a draft is drawn, not when it is kept
     from tracer.analysis.discover import Operation
+    from tracer.analysis.memo import CalleeMemo
     from tracer.analysis.resolve import Resolver
     from tracer.analysis.walk import Walk
     from tracer.wsd.model import Diagram
@@ -54,6 +55,7 @@ class Project:
         self.services = Services()  # other services' trees, added by `with_service`
         self.drafts = DraftCache(cache.root) if cache else None
         self._ops: list[Operation] | None = None
+        self._memos: dict[tuple[str, Limits], "CalleeMemo"] = {}  # callee walks kept, per granularity and limits
         self._ops_reads: list[tuple[str, str]] = []  # what discovering them read
 
     @cached_property
@@ -121,10 +123,13 @@ class Project:
         from tracer.analysis.fold import fold
         from tracer.analysis.sequence import to_diagram
         from tracer.analysis.steps import brief
+        from tracer.analysis.memo import CalleeMemo
         from tracer.analysis.walk import Walker
         op, rules, entry = self.start(name, granularity)
+        level = granularity or self.rules.granularity_of(name)
+        memo = self._memos.setdefault((level, limits), CalleeMemo(limits.steps, limits.depth))
         walk = Walker(self.resolver, rules, limits, self.services,
-                      frozenset({(self.rules.project, op.name)})).walk(op.ref, entry, name)
+                      frozenset({(self.rules.project, op.name)}), memo).walk(op.ref, entry, name)
         title = self.rules.title.format(op=name)
         steps = walk.statements
         if limits.folds:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Callable, Literal, TypeVar
 
 from tracer.analysis.decide import Options, decide
 from tracer.globs import matches
 from tracer.index.model import Bind, ClassDef, Event, Function, If, Module, Return, straight
 from tracer.index.options import UNSET
-from tracer.index.tree import SourceTree
+from tracer.index.tree import ReadKey, SourceTree
 from tracer.rules import Rules
 
 Kind = Literal["module", "class", "instance", "function", "method", "external", "super"]
@@ -25,6 +25,8 @@ PROPERTIES = {"property", "cached_property", "lazy_property"}  # decorators read
 # Python-2-era names the index renames before parsing (`async` -> `async_`);
 # a module of that name (pkg/async/) is still found under its own name
 _RENAMED = {"async_": "async", "await_": "await"}
+T = TypeVar("T")
+Reads = tuple[ReadKey, ...]
 UNDECIDED = "unresolved: returns "  # in a Ref's via: the class was one of two a branch returns
 
 
@@ -63,18 +65,30 @@ class Resolver:
         self.tree = tree
         self.rules = rules
         self.options = options or {}
-        self._modules: dict[str, tuple[Module, str] | None] = {}  # answers of module_of
-        self._mros: dict[str, list[str]] = {}
-        self._evals: dict[tuple[object, ...], Ref | None] = {}
-        self._chosen: dict[tuple[str, ...], str] = {}  # answers of chosen
+        # answers remembered, each with the tree reads that found it (logged again when
+        # it is given again: a draft's record of what it read must not depend on the drafts before it)
+        self._modules: dict[str, tuple[tuple[Module, str] | None, Reads]] = {}  # module_of
+        self._mros: dict[str, tuple[list[str], Reads]] = {}
+        self._evals: dict[tuple[object, ...], tuple[Ref | None, Reads]] = {}
+        self._chosen: dict[tuple[str, ...], tuple[str, Reads]] = {}
+
+    def _remembered(self, table: dict[Any, tuple[T, Reads]], key: Any, find: Callable[[], T]) -> T:
+        """`find()`, remembered in `table` under `key`."""
+        known = table.get(key)
+        if known is not None:
+            self.tree.reread(known[1])
+            return known[0]
+        trail = self.tree.trail
+        start = len(trail)
+        found = find()
+        table[key] = (found, tuple(dict.fromkeys(trail[start:])))
+        return found
 
     def chosen(self, candidates: tuple[str, ...]) -> str:
         """The first of a rule's classes the tree defines (a release's
         variant), else the first."""
-        if candidates not in self._chosen:
-            self._chosen[candidates] = next((self._canonical(c) for c in candidates if self.find_class(c)),
-                                            candidates[0])
-        return self._chosen[candidates]
+        return self._remembered(self._chosen, candidates, lambda: next(
+            (self._canonical(c) for c in candidates if self.find_class(c)), candidates[0]))
 
     def _canonical(self, qualname: str) -> str:
         """A qualname under the name of the module that defines it
@@ -85,9 +99,7 @@ class Resolver:
     # definitions ---------------------------------------------------------
     def module_of(self, qualname: str) -> tuple[Module, str] | None:
         """The longest module prefix of a qualname in the tree, and the rest."""
-        if qualname not in self._modules:
-            self._modules[qualname] = self._module_of(qualname)
-        return self._modules[qualname]
+        return self._remembered(self._modules, qualname, lambda: self._module_of(qualname))
 
     def _module_of(self, qualname: str) -> tuple[Module, str] | None:
         parts = qualname.split(".")
@@ -124,9 +136,7 @@ class Resolver:
         outside the tree are left out. Where C3 finds no order (a base it
         cannot see would have settled it), depth first, once each."""
         if depth == 0:
-            if cls_qual not in self._mros:
-                self._mros[cls_qual] = self._mro(cls_qual, 0)
-            return list(self._mros[cls_qual])
+            return list(self._remembered(self._mros, cls_qual, lambda: self._mro(cls_qual, 0)))
         return self._mro(cls_qual, depth)
 
     def _mro(self, cls_qual: str, depth: int) -> list[str]:
@@ -162,9 +172,7 @@ class Resolver:
             return self._eval(chain, ctx, depth)
         key = (chain, ctx.module, ctx.cls, ctx.defining,
                tuple((name, ref.kind, ref.name, ref.via, ref.bound) for name, ref in ctx.env))
-        if key not in self._evals:
-            self._evals[key] = self._eval(chain, ctx, 0)
-        return self._evals[key]
+        return self._remembered(self._evals, key, lambda: self._eval(chain, ctx, 0))
 
     def _eval(self, chain: str, ctx: Context, depth: int) -> Ref | None:
         if not chain or depth > MAX_DEPTH:

@@ -24,6 +24,7 @@ from tracer.analysis.decide import UNKNOWN, Options, decide, literal
 from tracer.analysis.flows import Added, Cond, arrange
 from tracer.analysis.fold import guard, negate
 from tracer.analysis.limits import DETAILS, Limits  # noqa: F401 (DETAILS: for importers)
+from tracer.analysis.memo import CalleeMemo, Check, Kept, frame_key
 from tracer.analysis.plugins import Plugins, defined_targets
 from tracer.index.options import UNSET
 from tracer.analysis.resolve import UNDECIDED, Context, Ref, Resolver, without_args
@@ -196,7 +197,8 @@ def _value(text: str) -> str:
 
 class Walker:
     def __init__(self, resolver: Resolver, rules: Rules, limits: Limits = Limits(),
-                 services: Services | None = None, visiting: frozenset[tuple[str, str]] = frozenset()) -> None:
+                 services: Services | None = None, visiting: frozenset[tuple[str, str]] = frozenset(),
+                 memo: CalleeMemo | None = None) -> None:
         self.r = resolver
         self.rules = rules
         self.limits = limits
@@ -225,9 +227,17 @@ class Walker:
         self.conditions: list[Cond] = []  # the if arms and loops being walked (tasks added there run there)
         self.plugins = Plugins(rules.plugins, resolver.tree)
         self.flow_ends = {p.rsplit(".", 1)[-1] for r in rules.flows for p in (r.add, *r.run)}  # calls resolved
+        # callee walks kept for reuse (tracer.analysis.memo), and what they ask of the state here
+        self.memo = memo
+        self.checks: list[Check] = []  # each look at the stack or at the options named, in order
+        self.peak = 0                  # the largest count seen at a step-limit check
+        self.deepest = 0               # the deepest frame asked for
+        self.depth_stops = 0           # calls the depth limit stopped
+        self.unkept = 0                # walks into RPC, requests, flows, plugins: not kept
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
+        self.r.tree.trail.clear()  # what this walk reads from here on
         self.processes = {participant, *(r.service for r in self.rules.rpc)}  # the services: one process each
         out: list[Statement] = [Message(self.rules.client, participant, message, activation="+")]
         frame = self._frame(entry, participant, {}, depth=0, inline=0)
@@ -268,11 +278,68 @@ class Walker:
                 self._emit(frame, out, Landmark("over", (frame.participant,),
                                                 render(rule.text, deco.args, {"name": humanise(deco.name)})))
         if (problem := frame.fn.parsed().problem):
+            self.unkept += 1  # reported by the walk that meets it
             self.r.tree.report(f"{frame.path}:{frame.fn.line}: {problem}")
         self._events(frame, frame.fn.events, out)
         self.stack.pop()
         self.receivers.pop()
         return out
+
+    def _looked(self, check: Check) -> bool:
+        """Is the function on the stack (the option named)? The question is
+        kept for the callee walks around this one (tracer.analysis.memo)."""
+        self.checks.append(check)
+        return self._present(check)
+
+    def _present(self, check: Check) -> bool:
+        kind, item = check
+        return item in (self.receivers if kind == "receiver" else self.stack if kind == "stack" else self.said)
+
+    def _walked(self, inner: Frame) -> list[Statement]:
+        """`_function(inner)`: a walk kept from the same call made before
+        where it holds here, else walked (and kept)."""
+        if self.memo is None or inner.callbacks:
+            return self._function(inner)
+        key = frame_key(inner.ref, inner.participant, inner.ctx.env, inner.inline, inner.known, inner.passed,
+                        self.roles, self.entry)
+        kept = self.memo.usable(key, inner.depth, self.count, self._present)
+        if kept is not None:
+            return self._replay(kept, inner)
+        tree = self.r.tree
+        checks, trail, edges, unresolved = len(self.checks), len(tree.trail), len(self.edges), len(self.unresolved)
+        external, count, stops, unkept = self.external, self.count, self.depth_stops, self.unkept
+        roles, said = dict(self.roles), set(self.said)
+        outer_peak, outer_deepest = self.peak, self.deepest
+        self.peak, self.deepest = count, inner.depth
+        steps = self._function(inner)
+        peak, deepest = self.peak, self.deepest
+        self.peak, self.deepest = max(outer_peak, peak), max(outer_deepest, deepest)
+        if self.unkept == unkept and not self.stopped:
+            looked = frozenset(self.checks[checks:])
+            self.memo.keep(key, Kept(
+                tuple(steps), {t: {f: tuple(v) for f, v in fs.items()} for t, fs in inner.changes.items()},
+                tuple(self.edges[edges:]), tuple(self.unresolved[unresolved:]), self.external - external,
+                self.count - count, peak - count, inner.depth, deepest - inner.depth, self.depth_stops != stops,
+                looked, frozenset(c for c in looked if (c[1] in said if c[0] == "said" else self._present(c))),
+                tuple((k, v) for k, v in self.roles.items() if roles.get(k) != v),
+                frozenset(self.said - said), tuple(dict.fromkeys(tree.trail[trail:]))))
+        return steps
+
+    def _replay(self, kept: Kept, inner: Frame) -> list[Statement]:
+        """What a kept walk did, done again; its steps."""
+        self.edges += kept.edges
+        self.unresolved += kept.unresolved
+        self.external += kept.external
+        self.peak = max(self.peak, self.count + kept.peak)
+        self.count += kept.counted
+        self.deepest = max(self.deepest, inner.depth + kept.deepest)
+        self.depth_stops += kept.stopped_deep
+        self.checks += kept.checks
+        self.roles.update(kept.roles)
+        self.said |= kept.said
+        self.r.tree.reread(kept.reads)
+        inner.changes = {t: {f: list(v) for f, v in fs.items()} for t, fs in kept.changes.items()}
+        return list(kept.steps)
 
     def _emit(self, frame: Frame, out: list[Statement], *stmts: Statement, new: int | None = None) -> None:
         """Append steps under this function's anchor. When the steps open with
@@ -298,6 +365,7 @@ class Walker:
                 # `if c: ...; return` then more: the rest runs only when not c
                 self._if(frame, replace(ev, orelse=events[i + 1:]), out)
                 return
+            self.peak = max(self.peak, self.count)
             if self.count >= self.limits.steps:
                 if not self.stopped:  # said once, where it stopped
                     self.stopped = True
@@ -449,7 +517,7 @@ class Walker:
         if settled is None or not options.used:
             return None
         other = ev.orelse if settled else ev.body
-        fresh = [name for name in options.used if name.split(".")[-1] not in self.said]
+        fresh = [name for name in options.used if not self._looked(("said", name.split(".")[-1]))]
         if other and fresh and not _raises(other):  # said once per draft; kept a helper deep
             self.said.update(name.split(".")[-1] for name in fresh)
             said = ", ".join(f"{name.split('.')[-1]} = {options[name]!r}" for name in fresh)
@@ -629,12 +697,14 @@ class Walker:
         if UNDECIDED in ref.via:  # its object is one of two classes a branch returns: the first is followed
             told = ref.via.split(UNDECIDED, 1)[1].split(")", 1)[0]
             self.unresolved.append(Unresolved(where, call.callee, f"returns {told}: the first followed"))
-        if _receiver(ref) in self.receivers:
+        if self._looked(("receiver", _receiver(ref))):
             self.unresolved.append(Unresolved(where, call.callee, "recursion: not followed again", True))
             self._emit(frame, out, Note("over", (frame.participant,),
                                         humanise(found[2].name) + " (recursive call: not followed)"))
             return
+        self.deepest = max(self.deepest, frame.depth + 1)
         if frame.depth + 1 > self.limits.depth:
+            self.depth_stops += 1
             self.unresolved.append(Unresolved(where, call.callee, "depth limit", True))
             self._emit(frame, out, Note("over", (frame.participant,),
                                         humanise(found[2].name) + " (not followed: depth limit)"))
@@ -652,9 +722,9 @@ class Walker:
         if self.rules.is_opaque(target):
             steps = []
         elif crossing:
-            steps = self._scoped(lambda: self._function(inner))
+            steps = self._scoped(lambda: self._walked(inner))
         else:
-            steps = self._function(inner)
+            steps = self._walked(inner)
             self._hand_back(frame, inner)
         if crossing:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name), activation="+"),
@@ -709,7 +779,7 @@ class Walker:
 
     def _nested(self, frame: Frame, fn: Function, out: list[Statement]) -> None:
         """A function defined inside the current one and called there."""
-        if fn.qualname in self.stack:
+        if self._looked(("stack", fn.qualname)):
             return
         inner = replace(frame, ref=Ref("function", f"{frame.ref.name}.{fn.name}", "nested def"), fn=fn,
                         changes={}, locals=set(frame.locals), aliases=dict(frame.aliases),
@@ -758,7 +828,7 @@ class Walker:
             self._follow(frame, call, fn, out, target=outer.participant)
             return
         ref = Ref("function", f"{outer.ref.name}.{fn.name}", "callback")
-        if ref.name in self.stack:
+        if self._looked(("stack", ref.name)):
             return
         inner = replace(outer, ref=ref, fn=fn, participant=frame.participant, depth=frame.depth + 1,
                         changes={}, locals=set(), aliases=dict(outer.aliases), callbacks={},
@@ -807,6 +877,7 @@ class Walker:
         return None
 
     def _rpc(self, frame: Frame, call: Call, rule: RpcRule, out: list[Statement]) -> None:
+        self.unkept += 1  # casts pending, services drawn once per draft
         where = f"{frame.path}:{call.line}"
         name = next((a.literal for a in call.args if a.literal), None) or self._named_here(frame, call, where)
         if name is None:
@@ -865,9 +936,12 @@ class Walker:
             return None
         names = self._names(frame, call, self.flow_ends)
         for rule in self.rules.flows:
-            if any(matches(n, rule.add) for n in names) or \
-                    (self.tasks and any(matches(n, p) for n in names for p in rule.run)):
+            if any(matches(n, rule.add) for n in names):
                 return rule
+            if any(matches(n, p) for n in names for p in rule.run):
+                self.unkept += 1  # a flow run or not, by the tasks added before
+                if self.tasks:
+                    return rule
         return None
 
     def _names(self, frame: Frame, call: Call, ends: set[str]) -> tuple[str, ...]:
@@ -883,6 +957,7 @@ class Walker:
         there or held by a name), with the if arms and loops around the add
         (a new flow once the last one ran); at `run`, walk each task's method
         in order, as calls made here, in those arms."""
+        self.unkept += 1
         if any(matches(n, rule.add) for n in self._names(frame, call, {rule.add.rsplit(".", 1)[-1]})):
             if self.flow_ran:
                 self.tasks, self.flow_ran = [], False
@@ -950,6 +1025,7 @@ class Walker:
         """A call that loads a plugin and calls it (`invoke_on_load=True`):
         the function the entry point names is followed as a call made here
         (a class: its `__init__`)."""
+        self.unkept += 1
         where = f"{frame.path}:{call.line}"
         loaded = self.plugins.loaded(call, rule, defined_targets(rule, self.r))
         if loaded.why:
@@ -1019,6 +1095,7 @@ class Walker:
 
     def _request(self, frame: Frame, call: Call, rule: ClientRule, method: str, out: list[Statement]) -> None:
         """A request to another service; walked on in its tree when that is given."""
+        self.unkept += 1
         where = f"{frame.path}:{call.line}"
         req = self.services.request(rule.service, method)
         if req.reads and frame.inline > self.limits.helpers:

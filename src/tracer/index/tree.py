@@ -52,6 +52,7 @@ class SourceTree:
         self.problems: list[str] = []
         self._said: set[str] | None = None  # notes reported by earlier runs
         self.log: dict[ReadKey, None] | None = None  # the reads of the draft being made, in order
+        self.trail: list[ReadKey] = []  # every read, logged or not, in order (a walk's, for reuse)
         self._seen: dict[ReadKey, str] = {}  # what each read found: a digest of it
         self._stamps: dict[ReadKey, str] = {}  # the stamps of the files it read
         self._raised: dict[ReadKey, Raised] = {}
@@ -84,16 +85,14 @@ class SourceTree:
         return None
 
     def module(self, name: str) -> Module | None:
-        if self.log is not None:
-            self.log.setdefault(("module", name))
+        self._logged(("module", name))
         if name not in self._cache:
             self._cache[name] = self._raising_for(("module", name), lambda: self._load(name))
         return self._cache[name]
 
     def files(self, patterns: tuple[str, ...]) -> list[Path]:
         """The files matching any of the glob patterns (no `__init__.py`), by path."""
-        if self.log is not None:
-            self.log.setdefault(("files", json.dumps(patterns)))
+        self._logged(("files", json.dumps(patterns)))
         return self._glob(patterns)
 
     def _glob(self, patterns: tuple[str, ...]) -> list[Path]:
@@ -103,6 +102,16 @@ class SourceTree:
         return sorted(found)
 
     # the reads of a draft -------------------------------------------------
+    def _logged(self, key: ReadKey) -> None:
+        self.trail.append(key)
+        if self.log is not None:
+            self.log.setdefault(key)
+
+    def reread(self, keys: Iterable[ReadKey]) -> None:
+        """Log reads made before as made now (a walk reused: tracer.analysis.memo)."""
+        for key in keys:
+            self._logged(key)
+
     def reads(self) -> list[Read]:
         """The logged reads: (kind, name, what it found, its files' stamps,
         the problems it raised)."""
@@ -196,8 +205,7 @@ class SourceTree:
         """The first module under a package (by path) that defines `name` at
         top level (`class Name` or `Name = ...`), found by a text scan
         (remembered: the walk asks the same question many times)."""
-        if self.log is not None:
-            self.log.setdefault(("package", package))
+        self._logged(("package", package))
         if (package, name) not in self._definers:
             self._definers[package, name] = self._scan_definer(package, name)
         return self._definers[package, name]
@@ -211,8 +219,7 @@ class SourceTree:
 
     def options(self, package: str) -> dict[str, object]:
         """The configuration options the package declares, with defaults."""
-        if self.log is not None:
-            self.log.setdefault(("package", package))
+        self._logged(("package", package))
         if package not in self._options:
             self._options[package] = declared_options(t for _, t in self._package_texts(package))
         return self._options[package]
