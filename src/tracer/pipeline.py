@@ -56,7 +56,9 @@ class Project:
         self.drafts = DraftCache(cache.root) if cache else None
         self._ops: list[Operation] | None = None
         self._memos: dict[tuple[str, Limits], "CalleeMemo"] = {}  # callee walks kept, per granularity and limits
+        self._levels: dict[str, Rules] = {}  # the rules at each granularity
         self._ops_reads: list[tuple[str, str]] = []  # what discovering them read
+        self._looked = False  # whether an operation was looked for quickly
 
     @cached_property
     def resolver(self) -> "Resolver":
@@ -89,7 +91,8 @@ class Project:
     def find(self, name: str) -> Operation:
         from tracer.analysis.discover import discover
         target = self.rules.alias(name) or name
-        if self._ops is None:  # a quick look first: only the files naming it
+        if self._ops is None and not self._looked:  # a quick look for the first one asked for: only
+            self._looked = True                        # the files naming it (a batch then finds all at once)
             quick = {op.name: op for op in discover(self.tree, self.rules, only=target)}
             if target in quick:
                 return quick[target]
@@ -110,7 +113,10 @@ class Project:
         if op.removed:
             raise TracerError(f"operation '{name}' ({op.handler}, {op.path}:{op.line}) was removed "
                               f"in {op.removed}: this tree only answers it with an error", exit_code=1)
-        rules = self.rules.at(granularity or self.rules.granularity_of(name))
+        level = granularity or self.rules.granularity_of(name)
+        if level not in self._levels:  # one object per level: its answers are remembered across drafts
+            self._levels[level] = self.rules.at(level)
+        rules = self._levels[level]
         entry = rules.participant_of(self.tree.module_name(self.tree.root / op.path))
         return op, rules, entry or "api"
 

@@ -1,7 +1,7 @@
 """Callee walks kept and reused (tracer.analysis.memo): a walk that reuses
 them draws and records exactly what a walk without them does, whatever the
-order the operations are walked in, the limits, the stack and the options
-named before."""
+order the operations are walked in, the limits, the stack, the options
+named and the RPC methods drawn before."""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ from treehelp import rules_from
 RULES = """
 [[participants]]
 name = "api"
-modules = ["demo.compute.api", "demo.helpers"]
+modules = ["demo.compute.api", "demo.compute.rpcapi", "demo.helpers"]
+
+[[participants]]
+name = "compute"
+modules = ["demo.compute.manager"]
+
+[[rpc]]
+client = "demo.compute.rpcapi.RPC"
+service = "compute"
+server = "demo.compute.manager.Manager"
 
 [[participants]]
 name = "driver"
@@ -37,8 +46,27 @@ text = "notify: {1}"
 TREE = {
     "demo/compute/api.py": """
         from demo import helpers
+        from demo.compute import rpcapi
 
         class API(object):
+            def __init__(self):
+                self.rpc = rpcapi.RPC()
+
+            def boot(self, ctx, instance):
+                self._send(ctx, instance)
+                self.rpc.get_state(ctx, instance)
+                self._send(ctx, instance)
+                helpers.slow(instance)
+
+            def reboot(self, ctx, instance):
+                self.rpc.get_state(ctx, instance)
+                self._send(ctx, instance)
+
+            def _send(self, ctx, instance):
+                self.rpc.start_instance(ctx, instance)
+                instance.sent = True
+                instance.save()
+
             def twice(self, ctx, instance):
                 helpers.prepare(instance)
                 self._fast_or_slow(instance)
@@ -130,6 +158,32 @@ TREE = {
             prepare(instance)
             slow(instance)
     """,
+    "demo/compute/rpcapi.py": """
+        class RPC(object):
+            def start_instance(self, ctx, instance):
+                cctxt = self.client.prepare(server=instance.host)
+                cctxt.cast(ctx, 'start_instance', instance=instance)
+
+            def get_state(self, ctx, instance):
+                cctxt = self.client.prepare(server=instance.host)
+                return cctxt.call(ctx, 'get_state', instance=instance)
+    """,
+    "demo/compute/manager.py": """
+        from demo import helpers
+
+        class Manager(object):
+            def start_instance(self, ctx, instance):
+                helpers.fast(instance)
+                self._power(instance)
+
+            def get_state(self, ctx, instance):
+                self._power(instance)
+                return instance.state
+
+            def _power(self, instance):
+                instance.power = 'on'
+                instance.save()
+    """,
     "demo/driver.py": """
         class Driver(object):
             def start(self, instance):
@@ -146,7 +200,7 @@ TREE = {
     """,
 }
 
-OPERATIONS = ("twice", "deep", "ping", "pong", "many", "late", "early", "last")
+OPERATIONS = ("twice", "deep", "ping", "pong", "many", "late", "early", "last", "boot", "reboot")
 ORDERS = [ops[i:] + ops[:i] for ops in (OPERATIONS, OPERATIONS[::-1]) for i in range(len(ops))]
 
 

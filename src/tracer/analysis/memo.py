@@ -12,9 +12,11 @@ same, and then replays what the walk did besides drawing: the call graph's
 edges, the calls not followed, the tree reads (a kept draft's record), the
 fields it set on the caller's objects.
 
-Walks that send RPC, requests, flows or plugins touch more of the walker's
-state (casts pending, services drawn once per draft): they are never kept,
-though the helpers under them are.
+An RPC is kept with the work it drew (once per draft: which methods it
+served is asked and replayed too) and the casts' work it left to be drawn
+after the steps around it. Walks that send requests to other services or
+run flows or plugins touch more of the walker's state (other trees' walks,
+the tasks added): they are never kept, though the helpers under them are.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from tracer.index.tree import ReadKey
     from tracer.wsd.model import Statement
 
-Check = tuple[str, Hashable]  # ("receiver" | "stack" | "said", what was looked for)
+Check = tuple[str, Hashable]  # ("receiver" | "stack" | "said" | "served", what was looked for)
 VARIANTS = 4  # walks kept per call
 
 
@@ -49,6 +51,8 @@ class Kept:
     found: frozenset[Check]   # which of those were there when it started
     roles: tuple[tuple[str, str], ...]  # host roles it placed
     said: frozenset[str]      # options it named
+    served: frozenset[tuple[str, str]]  # (service, RPC method) it drew the work of
+    pending: tuple["Statement", ...]    # the work of casts it sent, drawn after the steps around it
     reads: tuple["ReadKey", ...]
 
 

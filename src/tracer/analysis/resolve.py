@@ -59,6 +59,10 @@ class Context:
     def local(self, name: str) -> Ref | None:
         return dict(self.env).get(name)
 
+    def with_env(self, env: tuple[tuple[str, Ref], ...]) -> "Context":
+        """The same place with other local names (quicker than `replace`: asked at every binding)."""
+        return Context(self.module, self.cls, env, self.defining)
+
 
 class Resolver:
     def __init__(self, tree: SourceTree, rules: Rules, options: dict[str, str] | None = None) -> None:
@@ -76,7 +80,8 @@ class Resolver:
         """`find()`, remembered in `table` under `key`."""
         known = table.get(key)
         if known is not None:
-            self.tree.reread(known[1])
+            if known[1]:
+                self.tree.reread(known[1])
             return known[0]
         trail = self.tree.trail
         start = len(trail)

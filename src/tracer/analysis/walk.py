@@ -291,9 +291,17 @@ class Walker:
         self.checks.append(check)
         return self._present(check)
 
-    def _present(self, check: Check) -> bool:
+    def _present(self, check: Check, said: set[str] | None = None, served: set[tuple[str, str]] | None = None) -> bool:
+        """The answer to a check now (or, for the sets that only grow, in the
+        ones given: as they were when a walk started)."""
         kind, item = check
-        return item in (self.receivers if kind == "receiver" else self.stack if kind == "stack" else self.said)
+        if kind == "receiver":
+            return item in self.receivers
+        if kind == "stack":
+            return item in self.stack
+        if kind == "said":
+            return item in (self.said if said is None else said)
+        return item in (self.served if served is None else served)
 
     def _walked(self, inner: Frame) -> list[Statement]:
         """`_function(inner)`: a walk kept from the same call made before
@@ -305,10 +313,10 @@ class Walker:
         kept = self.memo.usable(key, inner.depth, self.count, self._present)
         if kept is not None:
             return self._replay(kept, inner)
-        tree = self.r.tree
+        tree, scope = self.r.tree, self.pending[-1]
         checks, trail, edges, unresolved = len(self.checks), len(tree.trail), len(self.edges), len(self.unresolved)
-        external, count, stops, unkept = self.external, self.count, self.depth_stops, self.unkept
-        roles, said = dict(self.roles), set(self.said)
+        external, count, stops, unkept, sent = self.external, self.count, self.depth_stops, self.unkept, len(scope)
+        roles, said, served = dict(self.roles), set(self.said), set(self.served)
         outer_peak, outer_deepest = self.peak, self.deepest
         self.peak, self.deepest = count, inner.depth
         steps = self._function(inner)
@@ -320,9 +328,10 @@ class Walker:
                 tuple(steps), {t: {f: tuple(v) for f, v in fs.items()} for t, fs in inner.changes.items()},
                 tuple(self.edges[edges:]), tuple(self.unresolved[unresolved:]), self.external - external,
                 self.count - count, peak - count, inner.depth, deepest - inner.depth, self.depth_stops != stops,
-                looked, frozenset(c for c in looked if (c[1] in said if c[0] == "said" else self._present(c))),
+                looked, frozenset(c for c in looked if self._present(c, said, served)),
                 tuple((k, v) for k, v in self.roles.items() if roles.get(k) != v),
-                frozenset(self.said - said), tuple(dict.fromkeys(tree.trail[trail:]))))
+                frozenset(self.said - said), frozenset(self.served - served), tuple(scope[sent:]),
+                tuple(dict.fromkeys(tree.trail[trail:]))))
         return steps
 
     def _replay(self, kept: Kept, inner: Frame) -> list[Statement]:
@@ -337,6 +346,8 @@ class Walker:
         self.checks += kept.checks
         self.roles.update(kept.roles)
         self.said |= kept.said
+        self.served |= kept.served
+        self.pending[-1] += kept.pending
         self.r.tree.reread(kept.reads)
         inner.changes = {t: {f: list(v) for f, v in fs.items()} for t, fs in kept.changes.items()}
         return list(kept.steps)
@@ -409,7 +420,7 @@ class Walker:
             env.pop(ev.name, None)
         else:
             env[ev.name] = ref
-        frame.ctx = replace(frame.ctx, env=tuple(env.items()))
+        frame.ctx = frame.ctx.with_env(tuple(env.items()))
 
     def _handed_back(self, frame: Frame, ev: Bind) -> Ref | None:
         """`tmpl, stack, new = self._prepare(ctx, stack)` where _prepare returns
@@ -465,7 +476,7 @@ class Walker:
             self._events(frame, ev.orelse, out)
             return
         after_body = frame.ctx.env
-        frame.ctx = replace(frame.ctx, env=before)
+        frame.ctx = frame.ctx.with_env(before)
         orelse = self._under(Cond("opt", ev.test, site, 1), lambda: self._branch(frame, ev.orelse))
         self._both_bindings(frame, dict(after_body), dict(frame.ctx.env))
         head, body, orelse, tail = common_ends(body, orelse)
@@ -485,7 +496,7 @@ class Walker:
         for name in body.keys() & orelse.keys():
             if body[name] != orelse[name]:
                 frame.alternatives[name] = (body[name], orelse[name])
-        frame.ctx = replace(frame.ctx, env=tuple(merged.items()))
+        frame.ctx = frame.ctx.with_env(tuple(merged.items()))
 
     def _try(self, frame: Frame, ev: Try, out: list[Statement]) -> None:
         """A try's body is the way; its handlers handle errors and are left
@@ -585,9 +596,9 @@ class Walker:
         saved = frame.ctx.env
         arms: list[list[Statement]] = []
         for ref in refs:
-            frame.ctx = replace(frame.ctx, env=tuple({**dict(saved), name: ref}.items()))
+            frame.ctx = frame.ctx.with_env(tuple({**dict(saved), name: ref}.items()))
             arms.append(self._scoped(lambda: self._drawn(frame, call)))
-        frame.ctx = replace(frame.ctx, env=saved)
+        frame.ctx = frame.ctx.with_env(saved)
         frame.alternatives[name] = refs
         if arms[0] == arms[1]:
             self._emit(frame, out, *arms[0], new=0)
@@ -877,7 +888,6 @@ class Walker:
         return None
 
     def _rpc(self, frame: Frame, call: Call, rule: RpcRule, out: list[Statement]) -> None:
-        self.unkept += 1  # casts pending, services drawn once per draft
         where = f"{frame.path}:{call.line}"
         name = next((a.literal for a in call.args if a.literal), None) or self._named_here(frame, call, where)
         if name is None:
@@ -891,7 +901,7 @@ class Walker:
         steps: list[Statement] = []
         if server is None:
             self.unresolved.append(Unresolved(where, name, f"no method {name} on {rule.server}"))
-        elif self.limits.folds and (service, name) in self.served:  # the same work again says nothing new
+        elif self.limits.folds and self._looked(("served", (service, name))):  # the same work again says nothing new
             steps = [Note("over", (service,), f"{name}: as drawn above")]
         else:
             self.served.add((service, name))
@@ -902,7 +912,7 @@ class Walker:
                 # parameters of the same name (`live` passed on in `**kw`)
                 inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
                 inner.known.update(self._known_args(frame, call, ()))
-                steps = self._scoped(lambda: self._function(inner))
+                steps = self._scoped(lambda: self._walked(inner))
         if is_call:  # the caller waits for the result
             self._emit(frame, out, Message(frame.participant, service, name, activation="+"), *steps,
                        _reply(service, frame.participant, f"{name} result"), new=2)

@@ -109,8 +109,10 @@ class SourceTree:
 
     def reread(self, keys: Iterable[ReadKey]) -> None:
         """Log reads made before as made now (a walk reused: tracer.analysis.memo)."""
-        for key in keys:
-            self._logged(key)
+        self.trail.extend(keys)
+        if self.log is not None:
+            for key in keys:
+                self.log.setdefault(key)
 
     def reads(self) -> list[Read]:
         """The logged reads: (kind, name, what it found, its files' stamps,
