@@ -14,7 +14,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -229,11 +229,11 @@ class Walker:
         self.flow_ends = {p.rsplit(".", 1)[-1] for r in rules.flows for p in (r.add, *r.run)}  # calls resolved
         # callee walks kept for reuse (tracer.analysis.memo), and what they ask of the state here
         self.memo = memo
-        self.checks: list[Check] = []  # each look at the stack or at the options named, in order
+        self.checks: list[Check] = []  # each look at the stack, the options named, the RPC methods served
         self.peak = 0                  # the largest count seen at a step-limit check
         self.deepest = 0               # the deepest frame asked for
         self.depth_stops = 0           # calls the depth limit stopped
-        self.unkept = 0                # walks into RPC, requests, flows, plugins: not kept
+        self.unkept = 0                # requests, flows, plugins, bodies not read: their walks are not kept
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
@@ -286,8 +286,9 @@ class Walker:
         return out
 
     def _looked(self, check: Check) -> bool:
-        """Is the function on the stack (the option named)? The question is
-        kept for the callee walks around this one (tracer.analysis.memo)."""
+        """Is the function on the stack (the option named, the RPC method
+        served)? The question is kept for the callee walks around this one
+        (tracer.analysis.memo)."""
         self.checks.append(check)
         return self._present(check)
 
@@ -313,6 +314,11 @@ class Walker:
         kept = self.memo.usable(key, inner.depth, self.count, self._present)
         if kept is not None:
             return self._replay(kept, inner)
+        return self._record(key, inner, self.memo)
+
+    def _record(self, key: Hashable, inner: Frame, memo: CalleeMemo) -> list[Statement]:
+        """`_function(inner)`, kept in `memo` with what it asked and did
+        (unless it met what is never kept, or the step limit)."""
         tree, scope = self.r.tree, self.pending[-1]
         checks, trail, edges, unresolved = len(self.checks), len(tree.trail), len(self.edges), len(self.unresolved)
         external, count, stops, unkept, sent = self.external, self.count, self.depth_stops, self.unkept, len(scope)
@@ -324,7 +330,7 @@ class Walker:
         self.peak, self.deepest = max(outer_peak, peak), max(outer_deepest, deepest)
         if self.unkept == unkept and not self.stopped:
             looked = frozenset(self.checks[checks:])
-            self.memo.keep(key, Kept(
+            memo.keep(key, Kept(
                 tuple(steps), {t: {f: tuple(v) for f, v in fs.items()} for t, fs in inner.changes.items()},
                 tuple(self.edges[edges:]), tuple(self.unresolved[unresolved:]), self.external - external,
                 self.count - count, peak - count, inner.depth, deepest - inner.depth, self.depth_stops != stops,
