@@ -29,6 +29,7 @@ modules = ["demo.compute.manager"]
 client = "demo.compute.rpcapi.RPC"
 service = "compute"
 server = "demo.compute.manager.Manager"
+roles = { "instance.host" = "src" }
 
 [[participants]]
 name = "driver"
@@ -41,6 +42,10 @@ text = "{changes}"
 [[notes]]
 call = "*.notify"
 text = "notify: {1}"
+
+[[notes]]
+decorator = "marked"
+text = "marked"
 """
 
 TREE = {
@@ -62,6 +67,12 @@ TREE = {
                 self.rpc.get_state(ctx, instance)
                 self._send(ctx, instance)
 
+            def flag(self, ctx, instance):
+                helpers.mark(instance)
+                instance.save()
+                helpers.mark(instance)
+                instance.save()
+
             def _send(self, ctx, instance):
                 self.rpc.start_instance(ctx, instance)
                 instance.sent = True
@@ -82,6 +93,10 @@ TREE = {
                 helpers.both(instance)
 
             def early(self, ctx, instance):
+                helpers.other(instance)
+
+            @marked
+            def marked_last(self, ctx, instance):
                 helpers.other(instance)
 
             def last(self, ctx, instance):
@@ -131,10 +146,10 @@ TREE = {
         from demo import driver
 
         def prepare(instance):
-            _busy(instance)
             instance.task_state = 'preparing'
             driver.Driver().start(instance)
             fast(instance)
+            _busy(instance)
 
         def fast(instance):
             driver.Driver().start(instance)
@@ -148,6 +163,9 @@ TREE = {
             instance.refresh()
             instance.validate()
             instance.lock()
+
+        def mark(instance):
+            instance.flagged = True
 
         def other(instance):
             prepare(instance)
@@ -169,12 +187,16 @@ TREE = {
                 return cctxt.call(ctx, 'get_state', instance=instance)
     """,
     "demo/compute/manager.py": """
-        from demo import helpers
+        from demo import driver, helpers
 
         class Manager(object):
+            def __init__(self):
+                self.driver = driver.Driver()
+
             def start_instance(self, ctx, instance):
                 helpers.fast(instance)
                 self._power(instance)
+                self.driver.start(instance)
 
             def get_state(self, ctx, instance):
                 self._power(instance)
@@ -200,7 +222,7 @@ TREE = {
     """,
 }
 
-OPERATIONS = ("twice", "deep", "ping", "pong", "many", "late", "early", "last", "boot", "reboot")
+OPERATIONS = ("twice", "deep", "ping", "pong", "many", "late", "early", "last", "boot", "reboot", "flag")
 ORDERS = [ops[i:] + ops[:i] for ops in (OPERATIONS, OPERATIONS[::-1]) for i in range(len(ops))]
 
 
@@ -233,14 +255,14 @@ def test_reuse_draws_and_records_what_a_fresh_walk_does(make_tree, limits: Limit
     assert hits  # some walks were reused: the comparison is not between two fresh walks
 
 
-@pytest.mark.parametrize("steps", range(8, 60, 2))
+@pytest.mark.parametrize("steps", range(8, 60))
 def test_a_walk_is_reused_only_where_the_step_limit_is_not_met_inside(make_tree, steps: int):
     """Whether the limit stops a walk depends on the count it starts at, and
     on the most the walks it reused inside added."""
     root = make_tree(TREE)
     limits = Limits(steps=steps)
     memo = CalleeMemo(limits.steps, limits.depth)
-    for name in ("late", "last"):  # a walk kept after another, with one kept before inside
+    for name in ("late", "last", "marked_last"):  # a walk kept after another, with one kept before inside
         fresh = walked(root, (name,), limits, None)[0]
         assert walked(root, ("many", "early", name), limits, memo)[2] == fresh
 
