@@ -113,12 +113,16 @@ class Project:
         if op.removed:
             raise TracerError(f"operation '{name}' ({op.handler}, {op.path}:{op.line}) was removed "
                               f"in {op.removed}: this tree only answers it with an error", exit_code=1)
-        level = granularity or self.rules.granularity_of(name)
+        level = self._level(name, granularity)
         if level not in self._levels:  # one object per level: its answers are remembered across drafts
             self._levels[level] = self.rules.at(level)
         rules = self._levels[level]
         entry = rules.participant_of(self.tree.module_name(self.tree.root / op.path))
         return op, rules, entry or "api"
+
+    def _level(self, name: str, granularity: str | None) -> str:
+        """The granularity to draw an operation at: asked for, else the rules' choice."""
+        return granularity or self.rules.granularity_of(name)
 
     def draft(self, name: str, limits: Limits = Limits(), granularity: str | None = None) -> Draft:
         """Draw one operation; granularity 'service' or 'module'. Requests to
@@ -132,10 +136,11 @@ class Project:
         from tracer.analysis.memo import CalleeMemo
         from tracer.analysis.walk import Walker
         op, rules, entry = self.start(name, granularity)
-        level = granularity or self.rules.granularity_of(name)
-        memo = self._memos.setdefault((level, limits), CalleeMemo(limits.steps, limits.depth))
+        key = (self._level(name, granularity), limits)
+        if key not in self._memos:
+            self._memos[key] = CalleeMemo(limits.steps, limits.depth)
         walk = Walker(self.resolver, rules, limits, self.services,
-                      frozenset({(self.rules.project, op.name)}), memo).walk(op.ref, entry, name)
+                      frozenset({(self.rules.project, op.name)}), self._memos[key]).walk(op.ref, entry, name)
         title = self.rules.title.format(op=name)
         steps = walk.statements
         if limits.folds:
