@@ -292,3 +292,18 @@ def test_with_as_binds_the_name_to_what_enter_returns(put_off: bool):
         ("Call", "action.go", 5),
         ("Call", "lock().__exit__", 4), ("Call", "open().__exit__", 4), ("Call", "self.wrapper.__exit__", 4),
     ]
+
+
+def test_the_parse_skips_libcsts_node_checks_only_while_it_parses():
+    """The parser's own trees are the same with or without LibCST's check of
+    each node; outside a parse, a node built by hand is checked as before."""
+    from tracer.index.build import parse
+    text = (FIXTURES / "liberty/nova/compute/api.py").read_text()
+    assert parse(text).deep_equals(cst.parse_module(text))
+    assert parse(text).code == text
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+    with pytest.raises(cst.ParserSyntaxError):
+        parse("def broken(:\n")
+    with pytest.raises(cst.CSTValidationError):  # put back after a failed parse too
+        cst.Name("not a name")

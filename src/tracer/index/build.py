@@ -27,6 +27,24 @@ from tracer.index.skeleton import outline
 PY2_NAMES = ("async", "await")
 
 
+def parse(text: str) -> cst.Module:
+    """`cst.parse_module` without LibCST's check of every node it builds.
+
+    The parser's own output needs no check (LibCST says as much where it
+    makes it, `CSTNode.__post_init__`), and the check is a fifth of a parse.
+    """
+    check = cst.CSTNode.__post_init__
+    cst.CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        cst.CSTNode.__post_init__ = check  # type: ignore[method-assign]
+
+
+def _unchecked(self: cst.CSTNode) -> None:
+    return None
+
+
 def parse_source(text: str) -> tuple[cst.Module, str | None]:
     """Parse text; on failure retry with Python-2-era `async` names renamed.
 
@@ -34,12 +52,12 @@ def parse_source(text: str) -> tuple[cst.Module, str | None]:
     Raises cst.ParserSyntaxError when the text still cannot be parsed.
     """
     try:
-        return cst.parse_module(text), None
+        return parse(text), None
     except cst.ParserSyntaxError:
         fixed, lines = rename_py2_keywords(text)
         if not lines:
             raise
-        return cst.parse_module(fixed), f"read 'async' used as a name on line {lines[0]}"
+        return parse(fixed), f"read 'async' used as a name on line {lines[0]}"
 
 
 def rename_py2_keywords(text: str) -> tuple[str, list[int]]:
@@ -73,7 +91,7 @@ def build_module(name: str, path: str, is_package: bool, text: str, put_off: boo
     found = outline(text) if put_off else None
     if found is not None:
         try:
-            return _Builder(name, path, is_package, cst.parse_module(found.text), None,
+            return _Builder(name, path, is_package, parse(found.text), None,
                             spans=found.spans, lines=text.split("\n"), real=found.real).module()
         except cst.ParserSyntaxError:
             pass  # read whole below: the same error, or Python-2-era names put right
@@ -102,10 +120,10 @@ def _parse_body(fn: Function, source: Source) -> Body:
     text, line = source.text, source.line
     try:
         if text[:1] in (" ", "\t"):  # a method: put under a block so its indentation holds
-            tree = cst.parse_module("if 1:\n" + text)
+            tree = parse("if 1:\n" + text)
             node, offset = tree.body[0].body.body[0], line - 2  # type: ignore[attr-defined]
         else:
-            tree = cst.parse_module(text)
+            tree = parse(text)
             node, offset = tree.body[0], line - 1
         # no module facts come from here: a body that imports is never put off (skeleton.py)
         built = _Builder("", "", False, tree, None, offset=offset)._function(node, fn.qualname)  # type: ignore[arg-type]
