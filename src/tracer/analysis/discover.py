@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tracer.globs import matches
@@ -44,14 +45,20 @@ def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Op
 
 def _disambiguate(ops: list[Operation], prefer: tuple[str, ...]) -> list[Operation]:
     """Clashing names get their module as prefix, except in a preferred module
-    (the rules name it: a servers.py may keep `reboot`)."""
-    names = [op.name for op in ops]
+    (the rules name it: a servers.py may keep `reboot`); handlers of one
+    module that still share a name (one action on several controllers) get
+    their class's resource instead (`snapshot_admin.os-force_delete`), then
+    the handler too."""
+    names = Counter(op.name for op in ops)
     out = []
     for op in ops:
-        clash = names.count(op.name) > 1
+        clash = names[op.name] > 1
         preferred = any(matches(op.path, pat) for pat in prefer) and \
             sum(1 for o in ops if o.name == op.name and any(matches(o.path, p) for p in prefer)) == 1
         out.append(_qualified(op) if clash and not preferred else op)
+    for rename in (_by_class, _by_handler):
+        left = Counter(op.name for op in out)
+        out = [rename(op, first) if left[op.name] > 1 else op for op, first in zip(out, ops)]
     return out
 
 
@@ -65,7 +72,18 @@ def _mentions(path: Path, name: str) -> bool:
 
 def _qualified(op: Operation) -> Operation:
     module = Path(op.path).stem
-    return Operation(f"{module}.{op.name}", op.path, op.line, op.handler, op.ref, op.removed)
+    return replace(op, name=f"{module}.{op.name}")
+
+
+def _by_class(op: Operation, first: Operation) -> Operation:
+    """`first`'s name under the handler's class: its words, `Controller` left out."""
+    owner = op.handler.rpartition(".")[0] or op.handler
+    return replace(op, name=f"{'_'.join(words(owner.removesuffix('Controller')))}.{first.name}")
+
+
+def _by_handler(op: Operation, first: Operation) -> Operation:
+    """`first`'s name under the handler's class and method."""
+    return replace(op, name=f"{op.handler}.{first.name}")
 
 
 def _module_ops(module: Module, rules: Rules) -> list[Operation]:
