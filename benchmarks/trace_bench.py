@@ -184,6 +184,17 @@ def trees(versions: list[str], named: list[tuple[str, Path]]) -> tuple[dict[str,
     return {**found, **dict(named)}, left_out
 
 
+RUN_LINE = "Run: `.venv/bin/python benchmarks/trace_bench.py`"
+
+
+def _after_table(old: str) -> str:
+    """What follows this script's table in RESULTS.md (notes and the other
+    benchmarks' sections), kept as it is."""
+    if RUN_LINE in old:
+        return old.split(RUN_LINE, 1)[1].partition("\n")[2].lstrip("\n")
+    return old[old.find("<!-- "):] if "<!-- " in old else ""
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--versions", nargs="+", default=DEFAULT_VERSIONS,
@@ -201,9 +212,9 @@ def main() -> int:
         pyan = None if args.no_pyan else pyan_venv(work)
         results = {v: bench_tree(v, root, args.op, args.jobs, pyan, work) for v, root in roots.items()}
     text = "# trace benchmark\n\n" + table(results, args.op, args.jobs, left_out) + \
-        "\nRun: `.venv/bin/python benchmarks/trace_bench.py` (downloads the sdists and pyan3 once).\n"
+        f"\n{RUN_LINE} (downloads the sdists and pyan3 once).\n"
     old = args.output.read_text() if args.output.is_file() else ""
-    kept = old[old.find("<!-- fidelity:"):] if "<!-- fidelity:" in old else ""  # fidelity_bench.py's sections
+    kept = _after_table(old)
     args.output.write_text(text + ("\n" + kept if kept else ""))
     print(text)
     return 0
