@@ -222,3 +222,23 @@ def test_without_arms_the_tasks_are_drawn_one_after_another(tmp_path: Path):
     assert [t for t in drawn(proj, "make") if not t.startswith("api->")] == [
         "client->api: make", "note: task: reserve", "note: task: fetch", "note: task: copy", "note: task: record",
         "note: task: reserve"]
+
+
+@pytest.mark.parametrize("name", ["setup.cfg", "pyproject.toml"])
+def test_a_kept_draft_is_drawn_again_when_its_entry_point_moves(tmp_path: Path, name: str):
+    """The entry points are read through the tree: editing one in place
+    (the file list the same) makes the kept draft stale."""
+    from tracer.index.cache import IndexCache
+    texts = {"setup.cfg": "[entry_points]\ndemo.flows =\n    other = demo.flows:other_flow\n",
+             "pyproject.toml": PYPROJECT}
+    rules = parse_rules(MINIMAL_RULES + textwrap.dedent(EXTRA), "rules/demo.toml")
+    root = write_tree(tmp_path / "tree", {**TREE, name: texts[name]})
+    cache = IndexCache(tmp_path / "cache")
+    first = Project(rules, root, cache=cache).drafted("named")
+    assert not first.kept and "api->+database: record" in first.text
+    assert Project(rules, root, cache=cache).drafted("named").kept
+    moved = texts[name].replace("demo.flows:other_flow", "demo.flows:get_flow")
+    (root / name).write_text(moved, encoding="utf-8")
+    again = Project(rules, root, cache=cache).drafted("named")
+    assert not again.kept and "record" not in again.text  # get_flow builds a flow that `_named` never runs
+    assert again.text == Project(rules, root).drafted("named").text
