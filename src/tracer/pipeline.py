@@ -102,8 +102,11 @@ class Project:
         if target != name:
             raise TracerError(f"'{name}' is an alias of '{target}', which this {self.rules.project} tree "
                               f"does not serve (`trace ops {self.rules.project}` lists what it does)")
-        close = difflib.get_close_matches(name, [n for n in [*ops, *dict(self.rules.aliases)] if n != name], n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else "; `trace ops " + self.rules.project + "` lists them"
+        qualified = sorted(n for n in ops if n.endswith("." + name))  # one name several handlers serve
+        close = qualified or difflib.get_close_matches(name, [n for n in [*ops, *dict(self.rules.aliases)]
+                                                              if n != name], n=1)
+        hint = f"; did you mean {' or '.join(repr(n) for n in close)}?" if close else \
+            "; `trace ops " + self.rules.project + "` lists them"
         raise TracerError(f"no operation '{name}' in {self.rules.project}{hint}")
 
     def start(self, name: str, granularity: str | None = None) -> tuple[Operation, Rules, str]:

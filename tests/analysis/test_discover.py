@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tracer.analysis.discover import discover
 from tracer.index.tree import SourceTree
+from tracer.problems import TracerError
 from tracer.rules import parse_rules
+from tracer.wsd.model import Message, walk
 
 from treehelp import MINIMAL_RULES, write_tree
 
@@ -84,3 +88,78 @@ def test_a_preferred_module_keeps_a_name_it_holds_once(tmp_path: Path):
     assert found["volume_actions.os-reset_status"] == "VolumeActionsController._reset"
     assert found["snapshot_admin.os-force_delete"] == "SnapshotAdminController._force_delete"
     assert len(found) == 7
+
+
+INHERITED = """
+    from demo import db
+    from demo import wsgi
+
+
+    class AdminController(object):
+        collection = None
+
+        def _get(self, id):
+            raise NotImplementedError()
+
+        @wsgi.action('os-force_delete')
+        def _force_delete(self, req, id, body):
+            self._get(id)
+
+        @wsgi.action('os-reset_status')
+        def _reset_status(self, req, id, body):
+            self._get(id)
+
+
+    class VolumeAdminController(AdminController):
+        collection = 'volumes'
+
+        def _get(self, id):
+            db.volume_get(id)
+
+
+    class SnapshotAdminController(AdminController):
+        def _get(self, id):
+            db.snapshot_get(id)
+
+        @wsgi.action('os-reset_status')
+        def _reset_status(self, req, id, body):
+            db.snapshot_reset(id)
+
+
+    class ExtraSnapshotController(SnapshotAdminController):
+        pass
+"""
+
+
+def test_handlers_an_abstract_base_leaves_to_its_subclasses_are_theirs(tmp_path: Path):
+    """A handler defined on a class of the module is an operation of each
+    subclass that inherits it (`self` the subclass); the family's root is
+    taken for abstract (its own handlers that a subclass inherits are not
+    listed for it), a class between keeps its own."""
+    from tracer.pipeline import Project
+    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
+                                 "demo/db.py": "def volume_get(id):\n    pass\n\n\ndef snapshot_get(id):\n    pass\n",
+                                 "demo/api/admin_actions.py": INHERITED})
+    text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"') + \
+        '\n[[participants]]\nname = "database"\nmodules = ["demo.db"]\n'
+    proj = Project(parse_rules(text, "rules/demo.toml"), root)
+    ops = {op.name: op for op in proj.operations()}
+    assert {name: (op.handler, op.inherited) for name, op in ops.items()} == {
+        "volume_admin.os-force_delete": ("VolumeAdminController._force_delete", "AdminController"),
+        "snapshot_admin.os-force_delete": ("SnapshotAdminController._force_delete", "AdminController"),
+        "extra_snapshot.os-force_delete": ("ExtraSnapshotController._force_delete", "AdminController"),
+        "volume_admin.os-reset_status": ("VolumeAdminController._reset_status", "AdminController"),
+        "snapshot_admin.os-reset_status": ("SnapshotAdminController._reset_status", ""),
+        "extra_snapshot.os-reset_status": ("ExtraSnapshotController._reset_status", "SnapshotAdminController"),
+    }
+    assert "(defined in AdminController)" in ops["volume_admin.os-force_delete"].describe()
+    assert "admin_actions.py:13 " in ops["volume_admin.os-force_delete"].describe()  # where it is defined
+    drawn = {name: [s.text for s in walk(proj.draft(name).diagram.statements) if isinstance(s, Message)]
+             for name in ("volume_admin.os-force_delete", "snapshot_admin.os-force_delete")}
+    assert "volume get" in drawn["volume_admin.os-force_delete"]
+    assert "snapshot get" in drawn["snapshot_admin.os-force_delete"]
+    assert "volume get" not in drawn["snapshot_admin.os-force_delete"]
+    with pytest.raises(TracerError, match=r"no operation 'os-force_delete' in demo; did you mean "
+                                          r"'extra_snapshot.os-force_delete' or 'snapshot_admin.os-force_delete' "
+                                          r"or 'volume_admin.os-force_delete'\?"):
+        proj.find("os-force_delete")

@@ -22,10 +22,12 @@ class Operation:
     handler: str        # Class.method
     ref: Ref            # the handler method
     removed: str | None = None  # the release that removed it, if marked so
+    inherited: str = ""  # the class that defines the handler, when not the one serving it
 
     def describe(self) -> str:
         gone = f"  (removed in {self.removed})" if self.removed else ""
-        return f"{self.name}\t{self.path}:{self.line} {self.handler}{gone}"
+        base = f" (defined in {self.inherited})" if self.inherited else ""
+        return f"{self.name}\t{self.path}:{self.line} {self.handler}{base}{gone}"
 
 
 def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Operation]:
@@ -90,17 +92,54 @@ def _module_ops(module: Module, rules: Rules) -> list[Operation]:
     ops = []
     stem = Path(module.path).stem
     for cls in module.classes.values():
-        for fn in cls.methods.values():
+        for fn, owner in _handlers(module, cls):
             name = _action_name(fn, stem, rules) or _resource_name(cls, fn, stem, rules)
             if name:
-                ref = Ref("method", f"{module.name}.{cls.name}.{fn.name}", "handler")
-                ops.append(Operation(name, module.path, fn.line, fn.qualname, ref, _removed(fn, rules)))
+                served = f"{module.name}.{cls.name}"
+                ref = Ref("method", f"{module.name}.{owner.name}.{fn.name}", "handler",
+                          bound=served if owner is not cls else None)
+                ops.append(Operation(name, module.path, fn.line, f"{cls.name}.{fn.name}", ref, _removed(fn, rules),
+                                     owner.name if owner is not cls else ""))
     for fn in module.functions.values():  # flask-style handlers: `@rest.post('/x')` on a function
         name = _action_name(fn, stem, rules)
         if name:
             ref = Ref("function", f"{module.name}.{fn.name}", "handler")
             ops.append(Operation(name, module.path, fn.line, fn.qualname, ref, _removed(fn, rules)))
     return ops
+
+
+def _handlers(module: Module, cls: ClassDef) -> list[tuple[Function, ClassDef]]:
+    """A class's methods with the class defining each: its own, and those it
+    inherits from classes of the same module (a base whose subclasses say
+    what `self._get()` reads). The root of such a family is taken for an
+    abstract base: a method one of its subclasses inherits is that
+    subclass's operation, not the root's."""
+    found: dict[str, tuple[Function, ClassDef]] = {}
+    lineage = _lineage(module, cls, ())
+    for owner in lineage:
+        for fn in owner.methods.values():
+            found.setdefault(fn.name, (fn, owner))
+    heirs = [c for c in module.classes.values() if c is not cls and cls in _lineage(module, c, ())]
+    if len(lineage) > 1 or not heirs:
+        return list(found.values())
+    return [(fn, owner) for fn, owner in found.values()
+            if all(_overrides(module, heir, cls, fn.name) for heir in heirs)]
+
+
+def _overrides(module: Module, heir: ClassDef, root: ClassDef, method: str) -> bool:
+    """Whether `heir`, or a class between it and `root`, defines `method`."""
+    return any(method in c.methods for c in _lineage(module, heir, ()) if c is not root)
+
+
+def _lineage(module: Module, cls: ClassDef, seen: tuple[str, ...]) -> list[ClassDef]:
+    """`cls`, then its bases defined in the same module, depth first (a
+    loop of bases is cut)."""
+    out = [cls]
+    for base in cls.bases:
+        found = module.classes.get(base)
+        if found is not None and found.name not in seen and found is not cls:
+            out += [c for c in _lineage(module, found, (*seen, cls.name)) if c not in out]
+    return out
 
 
 def _entry_points(tree: SourceTree, rules: Rules) -> list[Operation]:
