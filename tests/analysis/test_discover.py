@@ -163,3 +163,18 @@ def test_handlers_an_abstract_base_leaves_to_its_subclasses_are_theirs(tmp_path:
                                           r"'extra_snapshot.os-force_delete' or 'snapshot_admin.os-force_delete' "
                                           r"or 'volume_admin.os-force_delete'\?"):
         proj.find("os-force_delete")
+
+
+def test_a_name_an_alias_gives_another_operation_is_qualified(tmp_path: Path):
+    """`create = "volume.create"` in [aliases]: a handler discovered as
+    `create` elsewhere would be out of reach; it takes its module's name."""
+    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
+                                 "demo/api/admin_actions.py": ADMIN, "demo/api/volume_actions.py": OTHER})
+    text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"') + \
+        '\n[aliases]\nos-extend = "volume_admin.os-force_delete"\n'
+    from tracer.pipeline import Project
+    proj = Project(parse_rules(text, "rules/demo.toml"), root)
+    names = {op.name: op.handler for op in proj.operations()}
+    assert "os-extend" not in names and names["volume_actions.os-extend"] == "VolumeActionsController._extend"
+    assert proj.find("os-extend").handler == "VolumeAdminController._force_delete"
+    assert proj.find("volume_actions.os-extend").handler == "VolumeActionsController._extend"

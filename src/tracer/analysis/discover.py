@@ -42,18 +42,22 @@ def discover(tree: SourceTree, rules: Rules, only: str | None = None) -> list[Op
         if module is not None:
             found += _module_ops(module, rules)
     found += _entry_points(tree, rules)
-    return sorted(_disambiguate(found, rules.discovery.prefer), key=lambda op: op.name)
+    taken = {alias for alias, target in rules.aliases if alias != target}  # `create` may name another op
+    return sorted(_disambiguate(found, rules.discovery.prefer, taken), key=lambda op: op.name)
 
 
-def _disambiguate(ops: list[Operation], prefer: tuple[str, ...]) -> list[Operation]:
+def _disambiguate(ops: list[Operation], prefer: tuple[str, ...], taken: set[str]) -> list[Operation]:
     """Clashing names get their module as prefix, except in a preferred module
-    (the rules name it: a servers.py may keep `reboot`); handlers of one
-    module that still share a name (one action on several controllers) get
-    their class's resource instead (`snapshot_admin.os-force_delete`), then
-    the handler too."""
+    (the rules name it: a servers.py may keep `reboot`); so does a name an
+    alias of the rules gives another operation. Handlers of one module that
+    still share a name (one action on several controllers) get their class's
+    resource instead (`snapshot_admin.os-force_delete`), then the handler too."""
     names = Counter(op.name for op in ops)
     out = []
     for op in ops:
+        if op.name in taken:
+            out.append(_qualified(op))
+            continue
         clash = names[op.name] > 1
         preferred = any(matches(op.path, pat) for pat in prefer) and \
             sum(1 for o in ops if o.name == op.name and any(matches(o.path, p) for p in prefer)) == 1
