@@ -99,8 +99,12 @@ def test_an_unwritable_place_is_one_line_exit_2(run, tmp_path: Path):
         target = "locked/pause.wsd"
     result = run("nova", "pause", "-o", target)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1].startswith(f"trace: -o {target}: cannot write")
-    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"trace: -o {target}: cannot write in {Path(target).parent} (")
+    assert result.stderr.count("\n") == 1 and "tracing nova" not in result.stderr  # before the work
+    folder = str(Path(target).parent / "all")
+    result = run("nova", "--all", "-o", folder + "/")
+    assert result.exit_code == 2 and result.stderr.startswith(f"trace: -o {folder}: cannot write")
+    assert result.stderr.count("\n") == 1
 
 
 def test_render_one_file_to_the_file_named(run, tmp_path: Path, wsd: Path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,18 +81,24 @@ def folder_output(value: str | None, default: Path) -> Path:
     return path
 
 
-def check_writable(path: Path | None) -> None:
-    """Fail before the work when the file cannot be made: a file stands
-    where a folder is needed, or the folder is not writable."""
+def check_writable(path: Path | None, folder_too: bool = False) -> None:
+    """Fail before the work when the file (with `folder_too`, the folder)
+    cannot be made: a file stands where a folder is needed, or the folder
+    is not writable."""
     if path is None:
         return
-    folder = path.parent
+    folder = path if folder_too else path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
         raise TracerError(f"-o {path}: {folder} is a file, not a folder; pick another place")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise TracerError(f"-o {path}: cannot write in {folder} (permission denied); pick another place")
+    try:  # the access bits do not tell everything (root, a read-only or virtual file system): try
+        os.rmdir(tempfile.mkdtemp(prefix=".trace-probe-", dir=folder))
+    except OSError as err:
+        raise TracerError(f"-o {path}: cannot write in {folder} ({err.strerror or err}); pick another place") \
+            from None
 
 
 def refuse_existing(out: Output, force: bool) -> None:

@@ -80,7 +80,7 @@ def render_cmd(paths: tuple[Path, ...], output: str | None, format_: str | None,
         _render_one(sources[0], output, opts, quiet)
         return
     out_dir = folder_output(output, Path("output"))
-    check_writable(out_dir / "x")
+    check_writable(out_dir, folder_too=True)
     jobs = find_jobs(sources, out_dir, opts.formats)
     if _show_bar(len(jobs)):
         with click.progressbar(length=len(jobs), label="rendering", file=sys.stderr) as bar:

@@ -174,7 +174,7 @@ def project_command(name: str) -> click.Command | None:
             check_writable(out.path)
         else:
             out_dir = folder_output(output, Path("diagrams") / name)
-            check_writable(out_dir / "x")
+            check_writable(out_dir, folder_too=True)
         cache = index_cache(cache_dir, no_cache)
         proj = open_project(name, sources, driver, release, offline, cache)
         detail = "brief" if short else detail
