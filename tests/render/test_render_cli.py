@@ -39,6 +39,21 @@ def test_outputs_mirror_the_tree(tmp_path: Path) -> None:
     assert "2 rendered" in result.stdout
 
 
+def test_several_folders_keep_apart_under_the_folder_they_share(tmp_path: Path) -> None:
+    """Two releases' folders hold files of one name: each keeps its own
+    picture (`ocata/pause.svg`, `2026.2/pause.svg`); a file given twice is drawn once."""
+    root = tree(tmp_path, {"nova/ocata/pause.wsd": GOOD, "nova/2026.2/pause.wsd": GOOD.replace("hello", "hi"),
+                           "nova/2026.2/x/y.wsd": GOOD})
+    out = tmp_path / "output"
+    result = render(str(root / "nova" / "ocata"), str(root / "nova" / "2026.2"),
+                    str(root / "nova" / "ocata" / "pause.wsd"), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert made == ["2026.2/pause.svg", "2026.2/x/y.svg", "ocata/pause.svg"]
+    assert "hi" in (out / "2026.2" / "pause.svg").read_text() and "hi" not in (out / "ocata" / "pause.svg").read_text()
+    assert "3 rendered" in result.stdout
+
+
 def test_single_file_lands_at_the_top_of_output(tmp_path: Path) -> None:
     root = tree(tmp_path, {"nova/pause.wsd": GOOD})
     out = tmp_path / "o"

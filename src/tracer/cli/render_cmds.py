@@ -64,7 +64,8 @@ def render_cmd(paths: tuple[Path, ...], output: str | None, format_: str | None,
     """Draw .wsd files (or folders of them, default diagrams/) as SVG or PNG.
 
     Outputs mirror the input tree under OUTPUT: diagrams/PROJECT/OP.wsd ->
-    output/PROJECT/OP.svg. Pictures newer than their source are skipped.
+    output/PROJECT/OP.svg (several folders: from the folder they share).
+    Pictures newer than their source are skipped.
     One file with `-o FILE.png` (or `-o -`) writes just that picture.
     """
     sources = paths or (Path("diagrams"),)

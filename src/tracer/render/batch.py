@@ -5,6 +5,8 @@ One bad file becomes a failed `Outcome`, never an exception that stops the rest.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
@@ -48,19 +50,25 @@ class Outcome:
 
 
 def find_jobs(paths: Iterable[Path], out_dir: Path, formats: tuple[str, ...]) -> list[Job]:
-    """One job per .wsd file; outputs mirror the tree under each given folder."""
-    jobs: list[Job] = []
+    """One job per .wsd file; outputs mirror the tree under the given folder
+    (several: under the folder they share, so `nova/ocata nova/2026.2` keep
+    their release folders apart)."""
+    found: list[tuple[Path, Path]] = []  # (file, its folder as given)
     for path in paths:
         if path.is_dir():
-            root, files = path, sorted(path.rglob("*.wsd"))
+            found += [(f, path) for f in sorted(path.rglob("*.wsd"))]
         elif path.exists():  # read_wsd refuses what is not a regular file, with the reason
-            root, files = path.parent, [path]
+            found.append((path, path.parent))
         else:
             raise TracerError(f"{path}: no such file or folder", 2)
-        for f in files:
-            rel = f.relative_to(root)
-            jobs.append(Job(f, tuple(out_dir / rel.with_suffix("." + fmt) for fmt in formats)))
-    return jobs
+    roots = {os.path.abspath(root) for _, root in found}
+    base = os.path.commonpath(roots) if roots else ""
+    jobs: dict[str, Job] = {}  # by the file's absolute path: one given twice is drawn once
+    for f, _ in found:
+        where = os.path.abspath(f)
+        rel = Path(os.path.relpath(where, base)).with_suffix("")
+        jobs.setdefault(where, Job(f, tuple(out_dir / f"{rel}.{fmt}" for fmt in formats)))
+    return list(jobs.values())
 
 
 def is_fresh(job: Job) -> bool:
