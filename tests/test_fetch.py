@@ -544,6 +544,22 @@ def test_compare_two_fetched_trees_shows_steps_and_anchors(server, cache, tmp_pa
     assert same.exit_code == 0 and "anchors: none changed" in same.stdout
 
 
+def test_compare_takes_trees_on_disk_in_place_of_releases(cache, tmp_path):
+    """No network, no cache: two folders holding nova/ are compared as they are."""
+    changed = tmp_path / "changed"
+    shutil.copytree(FIXTURE / "nova", changed / "nova")
+    for path in (changed / "nova" / "api" / "openstack").rglob("*.py"):
+        path.write_text(path.read_text().replace("def get_instance(", "def get_server_instance(")
+                        .replace("common.get_instance(", "common.get_server_instance("))
+    result = CliRunner().invoke(main, ["compare", "nova", "pause", str(FIXTURE), str(changed), "--offline"])
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout.startswith(f"--- {FIXTURE}\n+++ {changed}\n")
+    assert "renamed  nova/api/openstack/common.py: get_instance() -> get_server_instance()" in result.stdout
+    assert not (cache / "sources").exists()  # nothing fetched
+    same = CliRunner().invoke(main, ["compare", "nova", "pause", str(FIXTURE), str(FIXTURE), "--stat"])
+    assert same.exit_code == 0 and "anchors: none changed" in same.stdout
+
+
 def test_offline_without_a_cached_tree_says_how_to_get_one(cache):
     result = CliRunner().invoke(main, ["nova", "pause", "--release", "liberty", "--offline", "-o", "-"])
     assert result.exit_code == 2

@@ -147,7 +147,8 @@ def fetch(target: Target, offline: bool = False, options: Options = Options(),
         return Fetched(root, None, f"using {target.label} from the cache: {root}")
     if offline:
         raise TracerError(f"{target.label} is not in the cache ({tree_path(target, cache)}) and --offline forbids "
-                          f"downloading: run {fetch_command(target)}, or pass --source DIR")
+                          f"downloading: run {fetch_command(target)}, or pass --source DIR (to `trace compare`, the "
+                          f"folder in place of the release)")
     tried = Tried()
     url = urljoin(index_url(), f"{target.distribution}/") if target.pypi else target.urls[0]
     with Scratch(tree_path(target, cache).parent) as scratch, _session(options) as session:

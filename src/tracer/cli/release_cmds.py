@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -73,6 +74,8 @@ def compare(project: str, operation: str, old: str, new: str, stat: bool, as_jso
             color: bool | None, offline: bool, driver: str | None, depth: int) -> None:
     """Draft OPERATION from two releases (or versions) and diff the drafts.
 
+    OLD and NEW are release names, versions, or folders holding a tree (as
+    --source takes: `trace compare nova pause ~/nova-15.1.5 ~/nova-34.0.0`).
     Shows what `trace diff` shows, then the functions the steps point to that
     moved, were renamed, are gone or are new. Exit 0 same, 1 different.
     """
@@ -94,17 +97,21 @@ def compare(project: str, operation: str, old: str, new: str, stat: bool, as_jso
 def _draft(project: str, operation: str, what: str, offline: bool, driver: str | None, depth: int):
     """(label, diagram) of one side."""
     rules = load_rules(project)
-    target = resolve(project, what)
-    _warn_unverified(target)
-    fetched = fetch_target(target, offline=offline)
-    click.echo(fetched.how, err=True)
-    check_tree(fetched.root, rules.package)
+    if Path(what).is_dir():  # a tree on disk, as --source takes
+        root, label, short = Path(what), what, Path(what).name
+    else:
+        target = resolve(project, what)
+        _warn_unverified(target)
+        fetched = fetch_target(target, offline=offline)
+        click.echo(fetched.how, err=True)
+        root, label, short = fetched.root, target.label, target.version
+    check_tree(root, rules.package)
     options = {"driver": driver} if driver else None
-    draft = Project(rules, fetched.root, options, IndexCache(cache_root())).draft(operation, Limits(depth=depth))
+    draft = Project(rules, root, options, IndexCache(cache_root())).draft(operation, Limits(depth=depth))
     for problem in draft.problems:
-        click.echo(f"warning: {target.version}: {problem}", err=True)
+        click.echo(f"warning: {short}: {problem}", err=True)
     # re-read as text so steps carry the line numbers of `trace PROJECT OP --release X -o -`
-    return target.label, parse_text(emit(draft.diagram)).diagram
+    return label, parse_text(emit(draft.diagram)).diagram
 
 
 def _warn_unverified(target: Target) -> None:
