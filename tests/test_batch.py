@@ -196,3 +196,27 @@ def test_a_note_is_said_once_it_is_shown_also_when_only_the_parent_read_its_file
     again = run("nova", "--all", "-o", "again", "-j", "2", "--source", str(tree), "--cache-dir", "c")
     assert first.exit_code == again.exit_code == 0, first.stderr
     assert note in first.stderr.splitlines() and note not in again.stderr
+
+
+def test_names_from_the_tree_never_lead_out_of_the_folder(run, tmp_path: Path):
+    """Operation names come from the tree (decorator literals): an absolute
+    path or `../` in one is part of the file's name, never a way out; two
+    names of one file name draft once."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty" / "nova", tree / "nova")
+    actions = tree / "nova" / "api" / "openstack" / "compute"
+    for module, old, new in (("pause_server.py", "'pause'", f"'{tmp_path}/escaped'"),
+                             ("suspend_server.py", "'suspend'", "'../up'"),
+                             ("lock_server.py", "'lock'", "'a/b'"), ("lock_server.py", "'unlock'", "'a_b'")):
+        path = actions / module
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+    result = run("nova", "--all", "--source", str(tree), "-o", "out/", "-j", "1")
+    assert result.exit_code == 1, result.stderr
+    assert not (tmp_path / "escaped.wsd").exists() and not (tmp_path / "up.wsd").exists()
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {f"{str(tmp_path).replace('/', '_')}_escaped.wsd", ".._up.wsd", "a_b.wsd"} <= written
+    assert "a_b: its file a_b.wsd is a/b's; drafted as a/b only" in result.stderr
+    assert "title a/b" in (tmp_path / "out" / "a_b.wsd").read_text()
+    assert {p for p in tmp_path.rglob("*.wsd") if "tree" not in p.parts} == \
+        {tmp_path / "out" / name for name in written}

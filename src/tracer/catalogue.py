@@ -76,7 +76,13 @@ def draft_one(project: Project, name: str, setup: Setup) -> Outcome:
 
 
 def output_path(out_dir: Path, name: str) -> Path:
-    return out_dir / f"{name}.wsd"
+    return out_dir / file_name(name)
+
+
+def file_name(name: str) -> str:
+    """An operation's draft file: its name, with what would lead out of the
+    folder (a route's `/`, a tree's `../x` or `/tmp/x` in a decorator) as `_`."""
+    return "".join("_" if c in "/\\\0" else c for c in name) + ".wsd"
 
 
 def draft_all(setup: Setup, names: list[str], out_dir: Path, force: bool, jobs: int,
@@ -84,8 +90,13 @@ def draft_all(setup: Setup, names: list[str], out_dir: Path, force: bool, jobs: 
     """Draft `names` into `out_dir`, skipping existing files unless `force`."""
     summary = Summary()
     todo = []
+    files: dict[Path, str] = {}
     for name in sorted(names):
-        (todo if force or not output_path(out_dir, name).exists() else summary.skipped).append(name)
+        path = output_path(out_dir, name)
+        if files.setdefault(path, name) != name:  # `a/b` and `a_b`
+            summary.failed.append((name, f"its file {path.name} is {files[path]}'s; drafted as {files[path]} only"))
+            continue
+        (todo if force or not path.exists() else summary.skipped).append(name)
     for name in summary.skipped:
         tick(name)
     for outcome in _outcomes(setup, todo, jobs):

@@ -169,7 +169,8 @@ def project_command(name: str) -> click.Command | None:
         if [operation is not None, everything, catalogue].count(True) != 1:
             raise click.UsageError("give an OPERATION or --all or --catalogue (one of them)")
         if operation is not None:  # refuse a bad or existing output before the work
-            out = one_output(output, Path("diagrams") / name / f"{operation}.wsd", "wsd", CONVERTED)
+            from tracer.catalogue import file_name
+            out = one_output(output, Path("diagrams") / name / file_name(operation), "wsd", CONVERTED)
             refuse_existing(out, force)
             check_writable(out.path)
         else:
