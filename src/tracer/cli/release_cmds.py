@@ -75,7 +75,7 @@ def compare(project: str, operation: str, old: str, new: str, stat: bool, as_jso
     """Draft OPERATION from two releases (or versions) and diff the drafts.
 
     OLD and NEW are release names, versions, or folders holding a tree (as
-    --source takes: `trace compare nova pause ~/nova-15.1.5 ~/nova-34.0.0`).
+    --source takes: `trace compare PROJECT OP ~/old-tree ~/new-tree`).
     Shows what `trace diff` shows, then the functions the steps point to that
     moved, were renamed, are gone or are new. Exit 0 same, 1 different.
     """
