@@ -51,7 +51,7 @@ class Outcome:
 
 def find_jobs(paths: Iterable[Path], out_dir: Path, formats: tuple[str, ...]) -> list[Job]:
     """One job per .wsd file; outputs mirror the tree under the given folder
-    (several: under the folder they share, so `nova/ocata nova/2026.2` keep
+    (several: under the folder they share, so `PROJECT/ocata PROJECT/2026.2` keep
     their release folders apart)."""
     found: list[tuple[Path, Path]] = []  # (file, its folder as given)
     for path in paths:
