@@ -189,3 +189,14 @@ def test_an_output_name_with_an_unknown_extension_is_refused(run, tmp_path: Path
     assert result.exit_code == 2
     assert "-o pause.bmp: this command writes .wsd, .svg, .png, .puml, .mmd, not .bmp" in result.output
     assert not (tmp_path / "pause.bmp").exists()
+
+
+@pytest.mark.parametrize("args", [["nova", "pause"], ["render", "PAUSE"]])
+def test_a_pipe_or_device_is_never_replaced_by_a_file(run, tmp_path: Path, wsd: Path, args: list[str]):
+    os.mkfifo(tmp_path / "pipe")
+    result = run(*[str(wsd) if a == "PAUSE" else a for a in args], "-o", "pipe", "-f" if args[0] == "render" else
+                 "--force", *(["svg", "--force"] if args[0] == "render" else []))
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == "trace: -o pipe: not a regular file (a device, pipe or socket); pick another place, " \
+                            "or -o - for standard output\n"
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)

@@ -87,6 +87,9 @@ def check_writable(path: Path | None, folder_too: bool = False) -> None:
     is not writable."""
     if path is None:
         return
+    if not folder_too and path.exists() and not path.is_file() and not path.is_dir():
+        raise TracerError(f"-o {path}: not a regular file (a device, pipe or socket); pick another place, "
+                          f"or -o - for standard output")
     folder = path if folder_too else path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
