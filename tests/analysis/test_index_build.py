@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -255,6 +256,29 @@ def test_a_directory_or_looping_symlink_is_no_outside_library(tmp_path: Path):
     assert source.problems == ["nova/api/openstack/compute/folder.py: cannot read (a directory, not a file); "
                                "skipped",
                                "nova/api/openstack/compute/loop.py: cannot read (a symlink that loops); skipped"]
+
+
+def test_a_pipe_a_device_or_a_huge_file_is_skipped_never_read(tmp_path: Path):
+    """A pipe would never end, /dev/zero never stop, a file of gigabytes
+    fill the memory: each is a one-line problem, and drafting goes on."""
+    from tracer.index.tree import MAX_MODULE_BYTES
+    from tracer.pipeline import Project
+    from tracer.rules import load_rules
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    api = tree / "nova" / "api" / "openstack" / "compute"
+    os.mkfifo(api / "pipe.py")
+    (api / "zero.py").symlink_to("/dev/zero")
+    with open(api / "huge.py", "wb") as fh:
+        fh.truncate(MAX_MODULE_BYTES + 1)
+    proj = Project(load_rules("nova"), tree)
+    assert "pause_instance" in proj.drafted("pause").text  # the quick look passes them by
+    assert {op.name for op in proj.operations()} >= {"pause", "suspend"}
+    assert sorted(p for p in proj.tree.problems if "compute/" in p) == [
+        "nova/api/openstack/compute/huge.py: cannot read (8 MB, more than any module a project ships: 8 MB at "
+        "most); skipped",
+        "nova/api/openstack/compute/pipe.py: cannot read (not a regular file); skipped",
+        "nova/api/openstack/compute/zero.py: cannot read (not a regular file); skipped"]
 
 
 def test_a_package_whose_folder_loops_is_reported(tmp_path: Path):

@@ -152,10 +152,8 @@ class SourceTree:
             return files
         parts = []
         for path in files:
-            try:
-                parts.append(_digest(self.rel(path), path.read_bytes()))
-            except OSError as err:
-                parts.append(f"{self.rel(path)}: {err.strerror or err}")
+            data = _file_bytes(path)
+            parts.append(f"{self.rel(path)}: {data}" if isinstance(data, str) else _digest(self.rel(path), data))
         return parts[0] if kind == "module" else hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def _stamp(self, kind: str, name: str) -> str:
@@ -252,7 +250,10 @@ class SourceTree:
         path, is_package = found
         rel = self.rel(path)
         try:
-            data = path.read_bytes()
+            data = _file_bytes(path)
+            if isinstance(data, str):
+                self._report(f"{rel}: cannot read ({data}); skipped")
+                return None
             self._seen.setdefault(("module", name), _digest(rel, data))
             text = _universal_newlines(data.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as err:
@@ -323,6 +324,9 @@ class SourceTree:
                 cache.remember(self.root, problem)
 
 
+MAX_MODULE_BYTES = 8 << 20  # the largest OpenStack module is well under 1 MB
+
+
 def _not_a_file(path: Path) -> str | None:
     """'' when nothing is at `path`, None for a regular file, else why the
     path cannot be read as a module."""
@@ -366,10 +370,22 @@ def _digest(rel: str, data: bytes) -> str:
 
 
 def _read_text(path: Path) -> str | None:
+    data = _file_bytes(path)
+    return None if isinstance(data, str) else _universal_newlines(data.decode("utf-8", errors="replace"))
+
+
+def _file_bytes(path: Path) -> bytes | str:
+    """A regular file's bytes, else why not: a pipe would never end, a
+    device (`/dev/zero`) never stop, a file of gigabytes fill the memory."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        if info.st_size > MAX_MODULE_BYTES:
+            return f"{info.st_size >> 20} MB, more than any module a project ships: {MAX_MODULE_BYTES >> 20} MB at most"
+        return path.read_bytes()
+    except OSError as err:
+        return err.strerror or str(err)
 
 
 def _universal_newlines(text: str) -> str:
