@@ -178,3 +178,13 @@ def test_a_name_an_alias_gives_another_operation_is_qualified(tmp_path: Path):
     assert "os-extend" not in names and names["volume_actions.os-extend"] == "VolumeActionsController._extend"
     assert proj.find("os-extend").handler == "VolumeAdminController._force_delete"
     assert proj.find("volume_actions.os-extend").handler == "VolumeActionsController._extend"
+
+
+def test_an_action_named_with_a_line_break_or_an_escape_names_no_operation(tmp_path: Path):
+    """Names come from the tree: one that would break a diagram's lines or
+    drive the terminal is not an operation's."""
+    other = OTHER.replace("'os-extend'", "'x\\ntitle injected'").replace("'os-reset_status'", "'\\x1b]0;pwned\\x07'")
+    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
+                                 "demo/api/volume_actions.py": other})
+    text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"')
+    assert discover(SourceTree(root), parse_rules(text, "rules/demo.toml")) == []

@@ -179,7 +179,7 @@ def _action_name(fn: Function, stem: str, rules: Rules) -> str | None:
     for deco in fn.decorators:
         if _matches(deco.name, rules.discovery.action_decorator):
             literal = next((a.literal for a in deco.args if a.literal), None)
-            if literal:
+            if literal and literal.isprintable():  # a line break or a terminal escape names nothing
                 return rules.discovery.action_name.format(literal=literal, function=fn.name, module=stem)
     return None
 
