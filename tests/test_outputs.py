@@ -200,3 +200,22 @@ def test_a_pipe_or_device_is_never_replaced_by_a_file(run, tmp_path: Path, wsd: 
     assert result.stderr == "trace: -o pipe: not a regular file (a device, pipe or socket); pick another place, " \
                             "or -o - for standard output\n"
     assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
+
+
+def test_a_file_that_appears_while_drafting_is_never_replaced_without_force(tmp_path: Path):
+    """The check for an existing file comes before the work; one made in
+    between (an editor's save, another trace) is kept, unless forced."""
+    from tracer.catalogue import Outcome, Summary, _record
+    from tracer.files import write_atomic
+    mine = tmp_path / "pause.wsd"
+    mine.write_text("MY HAND EDITS")
+    with pytest.raises(FileExistsError):
+        write_atomic(mine, "drafted", replace=False)
+    summary = Summary()
+    _record(summary, Outcome("pause", "title drafted\n", None, ()), tmp_path, force=False)
+    assert summary.failed == [("pause", "its file appeared while this ran; not overwritten (--force replaces it)")]
+    assert mine.read_text() == "MY HAND EDITS" and [p.name for p in tmp_path.iterdir()] == ["pause.wsd"]
+    write_atomic(tmp_path / "new.wsd", "drafted", replace=False)
+    assert (tmp_path / "new.wsd").read_text() == "drafted"
+    _record(summary, Outcome("pause", "title drafted\n", None, ()), tmp_path, force=True)
+    assert mine.read_text() == "title drafted\n" and summary.drafted == ["pause"]

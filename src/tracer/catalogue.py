@@ -100,19 +100,23 @@ def draft_all(setup: Setup, names: list[str], out_dir: Path, force: bool, jobs: 
     for name in summary.skipped:
         tick(name)
     for outcome in _outcomes(setup, todo, jobs):
-        _record(summary, outcome, out_dir)
+        _record(summary, outcome, out_dir, force)
         tick(outcome.name)
     summary.drafted.sort()
     summary.failed.sort()
     return summary
 
 
-def _record(summary: Summary, outcome: Outcome, out_dir: Path) -> None:
+def _record(summary: Summary, outcome: Outcome, out_dir: Path, force: bool) -> None:
     summary.problems.update(outcome.problems)
     if outcome.text is None:
         summary.failed.append((outcome.name, outcome.error or "unknown failure"))
         return
-    write_atomic(output_path(out_dir, outcome.name), outcome.text)
+    try:
+        write_atomic(output_path(out_dir, outcome.name), outcome.text, replace=force)
+    except FileExistsError:  # made by someone else since the batch began
+        summary.failed.append((outcome.name, "its file appeared while this ran; not overwritten (--force replaces it)"))
+        return
     summary.drafted.append(outcome.name)
 
 

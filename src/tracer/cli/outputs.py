@@ -127,15 +127,19 @@ def convert(diagram: Diagram, fmt: str, name: str) -> tuple[bytes, list[Problem]
     return result.text.encode("utf-8"), list(result.dropped)
 
 
-def deliver(out: Output, data: bytes) -> None:
-    """Write the result: atomically to its file, or to standard output."""
+def deliver(out: Output, data: bytes, force: bool = True) -> None:
+    """Write the result: atomically to its file (without `force`, never over
+    one that appeared since it was checked), or to standard output."""
     if out.path is None:
         stream = sys.stdout.buffer
         stream.write(data)
         stream.flush()
         return
     try:
-        write_atomic(out.path, data)
+        write_atomic(out.path, data, replace=force)
+    except FileExistsError:
+        raise TracerError(f"{out.path} appeared while this ran and may hold hand edits; not overwritten. "
+                          f"Pass --force to replace it, or -o PATH to write elsewhere") from None
     except OSError as err:
         raise TracerError(f"-o {out.path}: cannot write ({err.strerror or err}); "
                           f"pick a place you can write to") from None

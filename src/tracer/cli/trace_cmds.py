@@ -197,7 +197,7 @@ def project_command(name: str) -> click.Command | None:
             data, dropped = convert(parse_text(drafted.text).diagram, out.fmt, str(out.path or operation))
         for problem in dropped:
             click.echo(f"warning: {problem}", err=True)
-        deliver(out, data)
+        deliver(out, data, force)
         if out.path is not None:
             click.echo(f"wrote {out.path}", err=True)
 
