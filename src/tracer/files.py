@@ -6,6 +6,7 @@ not the 0600 of a temporary file.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -23,12 +24,28 @@ def write_atomic(path: Path, data: str | bytes, replace: bool = True) -> None:
         os.chmod(tmp, 0o666 & ~umask())
         if replace:
             os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # fails when the name is taken: never replaces
-            os.unlink(tmp)
+        elif not _linked(tmp, path):  # no hard links here: the check and the rename as close as they come
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, "File exists", str(path))
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _linked(tmp: str, path: Path) -> bool:
+    """Link `tmp` as `path`, failing with FileExistsError when the name is
+    taken; False where the file system has no hard links."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            return False
+        raise
+    os.unlink(tmp)
+    return True
 
 
 def umask() -> int:
