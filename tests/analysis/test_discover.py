@@ -8,8 +8,9 @@ import pytest
 
 from tracer.analysis.discover import discover
 from tracer.index.tree import SourceTree
+from tracer.pipeline import Project
 from tracer.problems import TracerError
-from tracer.rules import parse_rules
+from tracer.rules import Rules, parse_rules
 from tracer.wsd.model import Message, walk
 
 from treehelp import MINIMAL_RULES, write_tree
@@ -59,14 +60,23 @@ OTHER = """
 """
 
 
-def names(tmp_path: Path, prefer: str = "") -> dict[str, str]:
-    """{operation name: handler} of a tree of two action modules."""
-    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
-                                 "demo/api/admin_actions.py": ADMIN, "demo/api/volume_actions.py": OTHER})
+def action_tree(tmp_path: Path, modules: dict[str, str]) -> Path:
+    """A tree of `modules` (path: text) with the `wsgi.action` decorator they use."""
+    return write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n", **modules})
+
+
+def action_rules(extra: str = "", prefer: str = "") -> Rules:
+    """The minimal rules, handlers found by `@wsgi.action('name')`."""
     text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"')
     if prefer:
         text = text.replace("[discovery]\n", f"[discovery]\nprefer = [{prefer!r}]\n")
-    return {op.name: op.handler for op in discover(SourceTree(root), parse_rules(text, "rules/demo.toml"))}
+    return parse_rules(text + extra, "rules/demo.toml")
+
+
+def names(tmp_path: Path, prefer: str = "") -> dict[str, str]:
+    """{operation name: handler} of a tree of two action modules."""
+    root = action_tree(tmp_path, {"demo/api/admin_actions.py": ADMIN, "demo/api/volume_actions.py": OTHER})
+    return {op.name: op.handler for op in discover(SourceTree(root), action_rules(prefer=prefer))}
 
 
 def test_an_action_on_several_controllers_of_one_module_is_named_by_each_controller(tmp_path: Path):
@@ -136,13 +146,9 @@ def test_handlers_an_abstract_base_leaves_to_its_subclasses_are_theirs(tmp_path:
     subclass that inherits it (`self` the subclass); the family's root is
     taken for abstract (its own handlers that a subclass inherits are not
     listed for it), a class between keeps its own."""
-    from tracer.pipeline import Project
-    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
-                                 "demo/db.py": "def volume_get(id):\n    pass\n\n\ndef snapshot_get(id):\n    pass\n",
-                                 "demo/api/admin_actions.py": INHERITED})
-    text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"') + \
-        '\n[[participants]]\nname = "database"\nmodules = ["demo.db"]\n'
-    proj = Project(parse_rules(text, "rules/demo.toml"), root)
+    root = action_tree(tmp_path, {"demo/db.py": "def volume_get(id):\n    pass\n\n\ndef snapshot_get(id):\n    pass\n",
+                                  "demo/api/admin_actions.py": INHERITED})
+    proj = Project(action_rules('\n[[participants]]\nname = "database"\nmodules = ["demo.db"]\n'), root)
     ops = {op.name: op for op in proj.operations()}
     assert {name: (op.handler, op.inherited) for name, op in ops.items()} == {
         "volume_admin.os-force_delete": ("VolumeAdminController._force_delete", "AdminController"),
@@ -168,12 +174,8 @@ def test_handlers_an_abstract_base_leaves_to_its_subclasses_are_theirs(tmp_path:
 def test_a_name_an_alias_gives_another_operation_is_qualified(tmp_path: Path):
     """`create = "volume.create"` in [aliases]: a handler discovered as
     `create` elsewhere would be out of reach; it takes its module's name."""
-    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
-                                 "demo/api/admin_actions.py": ADMIN, "demo/api/volume_actions.py": OTHER})
-    text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"') + \
-        '\n[aliases]\nos-extend = "volume_admin.os-force_delete"\n'
-    from tracer.pipeline import Project
-    proj = Project(parse_rules(text, "rules/demo.toml"), root)
+    root = action_tree(tmp_path, {"demo/api/admin_actions.py": ADMIN, "demo/api/volume_actions.py": OTHER})
+    proj = Project(action_rules('\n[aliases]\nos-extend = "volume_admin.os-force_delete"\n'), root)
     names = {op.name: op.handler for op in proj.operations()}
     assert "os-extend" not in names and names["volume_actions.os-extend"] == "VolumeActionsController._extend"
     assert proj.find("os-extend").handler == "VolumeAdminController._force_delete"
@@ -184,7 +186,5 @@ def test_an_action_named_with_a_line_break_or_an_escape_names_no_operation(tmp_p
     """Names come from the tree: one that would break a diagram's lines or
     drive the terminal is not an operation's."""
     other = OTHER.replace("'os-extend'", "'x\\ntitle injected'").replace("'os-reset_status'", "'\\x1b]0;pwned\\x07'")
-    root = write_tree(tmp_path, {"demo/wsgi.py": "def action(name):\n    return lambda f: f\n",
-                                 "demo/api/volume_actions.py": other})
-    text = MINIMAL_RULES.replace('action_decorator = "action"', 'action_decorator = "wsgi.action"')
-    assert discover(SourceTree(root), parse_rules(text, "rules/demo.toml")) == []
+    root = action_tree(tmp_path, {"demo/api/volume_actions.py": other})
+    assert discover(SourceTree(root), action_rules()) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,7 +10,7 @@ from tracer.globs import matches
 from tracer.analysis.resolve import Ref, Resolver
 from tracer.analysis.text import words
 from tracer.index.model import ClassDef, Function, Module
-from tracer.index.tree import MAX_MODULE_BYTES, SourceTree
+from tracer.index.tree import SourceTree, read_text
 from tracer.rules import Rules
 
 
@@ -70,14 +69,8 @@ def _disambiguate(ops: list[Operation], prefer: tuple[str, ...], taken: set[str]
 
 
 def _mentions(path: Path, name: str) -> bool:
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MODULE_BYTES:
-            return True  # let the index report it (a pipe would never end, a device never stop)
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True
-    return any(part in text for part in name.split("."))
+    text = read_text(path)
+    return text is None or any(part in text for part in name.split("."))  # None: the index reports it
 
 
 def _qualified(op: Operation) -> Operation:

@@ -228,7 +228,7 @@ class SourceTree:
         """The non-test files under a package, by path, with their text."""
         if package not in self._texts:
             self._raising_for(("package", package), lambda: self.module_file(package))  # says what is wrong
-            self._texts[package] = [(p, t) for p in self._package_files(package) if (t := _read_text(p)) is not None]
+            self._texts[package] = [(p, t) for p in self._package_files(package) if (t := read_text(p)) is not None]
         return self._texts[package]
 
     def _package_files(self, package: str) -> list[Path]:
@@ -369,7 +369,9 @@ def _digest(rel: str, data: bytes) -> str:
     return f"{rel}:{hashlib.sha256(data).hexdigest()}"
 
 
-def _read_text(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
+    """A source file's text (universal newlines), None when it is no regular
+    file of a module's size or cannot be read."""
     data = _file_bytes(path)
     return None if isinstance(data, str) else _universal_newlines(data.decode("utf-8", errors="replace"))
 

@@ -6,7 +6,6 @@ One bad file becomes a failed `Outcome`, never an exception that stops the rest.
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
