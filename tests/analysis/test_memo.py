@@ -136,6 +136,18 @@ TREE = {
             def pong(self, ctx, instance):
                 self._pong(instance)
 
+            def near(self, ctx, instance):
+                helpers.outer(instance)
+                instance.save()
+
+            def far(self, ctx, instance):
+                helpers.wrap(instance)
+                instance.save()
+
+            def placed(self, ctx, instance):
+                self.rpc.get_state(ctx, instance)
+                helpers.outer(instance)
+
             def _fast_or_slow(self, instance):
                 if CONF.fast_stop:
                     helpers.fast(instance)
@@ -170,6 +182,18 @@ TREE = {
         def other(instance):
             prepare(instance)
             slow(instance)
+
+        def wrap(instance):
+            instance.check()
+            outer(instance)
+
+        def outer(instance):
+            instance.check()
+            leaf(instance)
+
+        def leaf(instance):
+            instance.leaf = True
+            instance.save()
 
         def both(instance):
             slow(instance)
@@ -222,7 +246,8 @@ TREE = {
     """,
 }
 
-OPERATIONS = ("twice", "deep", "ping", "pong", "many", "late", "early", "last", "boot", "reboot", "flag")
+OPERATIONS = ("twice", "deep", "ping", "pong", "many", "late", "early", "last", "boot", "reboot", "flag", "near", "far",
+              "placed")
 ORDERS = [ops[i:] + ops[:i] for ops in (OPERATIONS, OPERATIONS[::-1]) for i in range(len(ops))]
 
 
@@ -303,3 +328,18 @@ def test_answers_the_resolver_remembers_log_their_reads_again(make_tree):
     after = walked(root, OPERATIONS, Limits(), None)
     for got in after:
         assert got[5] == walked(root, (got[0],), Limits(), None)[0][5], got[0]
+
+
+def _hits(root: Path, names: tuple[str, ...]) -> int:
+    memo = CalleeMemo(800, 24)
+    walked(root, names, Limits(), memo)
+    return memo.hits
+
+
+@pytest.mark.parametrize("first, then", [
+    ("near", "far"),     # leaf() two helpers deep, then three: past the helpers drawn either way
+    ("near", "placed"),  # outer() before and after a host role is known, which it never asks about
+])
+def test_a_walk_is_reused_where_what_differs_changes_nothing(make_tree, first: str, then: str):
+    root = make_tree(TREE)
+    assert _hits(root, (first, then)) > _hits(root, (first,)) + _hits(root, (then,))

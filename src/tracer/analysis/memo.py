@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tracer.index.tree import ReadKey
     from tracer.wsd.model import Statement
 
-Check = tuple[str, Hashable]  # ("receiver" | "stack" | "said" | "served", what was looked for)
+Check = tuple[str, Hashable]  # ("receiver" | "stack" | "said" | "served" | "role", what was looked for)
 VARIANTS = 4  # walks kept per call
 
 
@@ -57,15 +57,14 @@ class Kept:
 
 
 def frame_key(ref: "Ref", participant: str, env: tuple[tuple[str, "Ref"], ...], inline: int,
-              known: dict[str, Any], passed: dict[str, str], roles: dict[str, str], entry: str) -> Hashable:
+              known: dict[str, Any], passed: dict[str, str], entry: str) -> Hashable:
     """All a callee's walk depends on besides the state a Kept records
     (`entry`: the operation's first participant, whose process the walk
     tells apart from others)."""
     def whole(r: "Ref") -> tuple[str, str, str, str | None]:
         return r.kind, r.name, r.via, r.bound  # a Ref's equality leaves out via and bound
     return (whole(ref), participant, tuple((n, whole(r)) for n, r in env), inline,
-            tuple(sorted((k, repr(v)) for k, v in known.items())), tuple(sorted(passed.items())),
-            tuple(sorted(roles.items())), entry)
+            tuple(sorted((k, repr(v)) for k, v in known.items())), tuple(sorted(passed.items())), entry)
 
 
 class CalleeMemo:

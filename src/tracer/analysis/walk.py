@@ -292,10 +292,20 @@ class Walker:
         self.checks.append(check)
         return self._present(check)
 
-    def _present(self, check: Check, said: set[str] | None = None, served: set[tuple[str, str]] | None = None) -> bool:
+    def _role_of(self, participant: str) -> str | None:
+        """The service a host-role participant is of (None: no role); the
+        answer is kept for the callee walks around this one, as a check."""
+        service = self.roles.get(participant)
+        self.checks.append(("role", (participant, service)))
+        return service
+
+    def _present(self, check: Check, said: set[str] | None = None, served: set[tuple[str, str]] | None = None,
+                 roles: dict[str, str] | None = None) -> bool:
         """The answer to a check now (or, for the sets that only grow, in the
         ones given: as they were when a walk started)."""
         kind, item = check
+        if kind == "role":  # (participant, the service it was of): still so?
+            return (self.roles if roles is None else roles).get(item[0]) == item[1]
         if kind == "receiver":
             return item in self.receivers
         if kind == "stack":
@@ -309,12 +319,19 @@ class Walker:
         where it holds here, else walked (and kept)."""
         if self.memo is None or inner.callbacks:
             return self._function(inner)
-        key = frame_key(inner.ref, inner.participant, inner.ctx.env, inner.inline, inner.known, inner.passed,
-                        self.roles, self.entry)
+        key = frame_key(inner.ref, inner.participant, inner.ctx.env, self._inline_class(inner.inline),
+                        inner.known, inner.passed, self.entry)
         kept = self.memo.usable(key, inner.depth, self.count, self._present)
         if kept is not None:
             return self._replay(kept, inner)
         return self._record(key, inner, self.memo)
+
+    def _inline_class(self, inline: int) -> int:
+        """What a walk's helper nesting can change: the walk only asks whether
+        a frame is the participant's own (0), a first helper (<= 1) or past the
+        helpers drawn (> limits.helpers), and each frame under it is as deep or
+        deeper; from max(2, helpers + 1) on, every answer is the same."""
+        return min(inline, max(2, self.limits.helpers + 1))
 
     def _record(self, key: Hashable, inner: Frame, memo: CalleeMemo) -> list[Statement]:
         """`_function(inner)`, kept in `memo` with what it asked and did
@@ -334,7 +351,7 @@ class Walker:
                 tuple(steps), {t: {f: tuple(v) for f, v in fs.items()} for t, fs in inner.changes.items()},
                 tuple(self.edges[edges:]), tuple(self.unresolved[unresolved:]), self.external - external,
                 self.count - count, peak - count, inner.depth, deepest - inner.depth, self.depth_stops != stops,
-                looked, frozenset(c for c in looked if self._present(c, said, served)),
+                looked, frozenset(c for c in looked if self._present(c, said, served, roles)),
                 tuple((k, v) for k, v in self.roles.items() if roles.get(k) != v),
                 frozenset(self.said - said), frozenset(self.served - served), tuple(scope[sent:]),
                 tuple(dict.fromkeys(tree.trail[trail:]))))
@@ -707,7 +724,7 @@ class Walker:
             return
         target = target or self._receiver_participant(frame, call) or \
             self.rules.participant_of(found[0].name) or frame.participant
-        if self.roles.get(frame.participant) == target or self._same_process(frame.participant, target):
+        if self._role_of(frame.participant) == target or self._same_process(frame.participant, target):
             target = frame.participant  # still on the same host, in the same process
         target = self._on_host(frame.participant, target)
         self.edges.append((frame.ref.name, ref.name, {"line": where, "kind": "call", "via": ref.via}))
@@ -781,14 +798,14 @@ class Walker:
         """A service's code called directly from another service runs in the
         caller's process (the compute API used inside the compute manager):
         only RPC and requests cross between services."""
-        return there in self.processes and (here in self.processes or self.roles.get(here) in self.processes)
+        return there in self.processes and (here in self.processes or self._role_of(here) in self.processes)
 
     def _on_host(self, here: str, there: str) -> str:
         """What a service in a host role calls that is no service of its own
         (its hypervisor driver) is drawn per host too: driver_src, driver_dest."""
-        service = self.roles.get(here)
+        service = self._role_of(here)
         if service is None or service not in self.processes or there == here or there in self.processes \
-                or there in self.roles or self.rules.is_opaque(there):
+                or self._role_of(there) is not None or self.rules.is_opaque(there):
             return there
         placed = there + here[len(service):]
         self.roles[placed] = there
