@@ -35,6 +35,10 @@ roles = { "instance.host" = "src" }
 name = "driver"
 modules = ["demo.driver"]
 
+[[clients]]
+service = "store"
+objects = ["storeclient.*"]
+
 [[persist]]
 call = "*.save"
 text = "{changes}"
@@ -155,6 +159,7 @@ TREE = {
                     helpers.slow(instance)
     """,
     "demo/helpers.py": """
+        from storeclient import client as store_client
         from demo import driver
 
         def prepare(instance):
@@ -194,6 +199,7 @@ TREE = {
         def leaf(instance):
             instance.leaf = True
             instance.save()
+            store_client.Client().volumes.reserve(instance.volume)
 
         def both(instance):
             slow(instance)
@@ -339,6 +345,7 @@ def _hits(root: Path, names: tuple[str, ...]) -> int:
 @pytest.mark.parametrize("first, then", [
     ("near", "far"),     # leaf() two helpers deep, then three: past the helpers drawn either way
     ("near", "placed"),  # outer() before and after a host role is known, which it never asks about
+    ("far", "near"),     # leaf() sends a request to a service whose tree is not given: a step like others
 ])
 def test_a_walk_is_reused_where_what_differs_changes_nothing(make_tree, first: str, then: str):
     root = make_tree(TREE)

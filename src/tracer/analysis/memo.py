@@ -14,9 +14,11 @@ fields it set on the caller's objects.
 
 An RPC is kept with the work it drew (once per draft: which methods it
 served is asked and replayed too) and the casts' work it left to be drawn
-after the steps around it. Walks that send requests to other services or
-run flows or plugins touch more of the walker's state (other trees' walks,
-the tasks added): they are never kept, though the helpers under them are.
+after the steps around it. Walks that send requests walked on in another
+service's tree, or run flows or plugins, touch more of the walker's state
+(other trees' walks, the tasks added): they are never kept, though the
+helpers under them are. A request to a service whose tree is not given is a
+step like any other.
 """
 
 from __future__ import annotations

@@ -233,7 +233,7 @@ class Walker:
         self.peak = 0                  # the largest count seen at a step-limit check
         self.deepest = 0               # the deepest frame asked for
         self.depth_stops = 0           # calls the depth limit stopped
-        self.unkept = 0                # requests, flows, plugins, bodies not read: their walks are not kept
+        self.unkept = 0                # requests walked on, flows, plugins, bodies not read: their walks are not kept
 
     def walk(self, entry: Ref, participant: str, message: str) -> Walk:
         self.entry = participant
@@ -1128,7 +1128,6 @@ class Walker:
 
     def _request(self, frame: Frame, call: Call, rule: ClientRule, method: str, out: list[Statement]) -> None:
         """A request to another service; walked on in its tree when that is given."""
-        self.unkept += 1
         where = f"{frame.path}:{call.line}"
         req = self.services.request(rule.service, method)
         if req.reads and frame.inline > self.limits.helpers:
@@ -1149,6 +1148,7 @@ class Walker:
         key = (req.service, req.operation or "")
         if remote is None or req.operation is None or key in self.visiting:
             return []
+        self.unkept += 1  # other trees' walks, once per draft: a walk that makes one is not kept
         if key in self.walked:  # drawn once per draft: the same steps again say nothing new
             return [Note("over", (req.service,), f"{req.operation}: as drawn above")]
         try:
