@@ -213,6 +213,36 @@ def test_the_nesting_guard_skips_strings_and_comments_and_names_the_line():
     assert too_deep(hidden) is None
 
 
+@pytest.mark.parametrize("expression", [
+    "a." * 600 + "b", "f" + "(1)" * 600, "x" + "[1]" * 600, "-" * 600 + "1", "not " * 600 + "x",
+    " + ".join(["1"] * 600), " and ".join(["x"] * 600), "'a' " * 600,
+])
+def test_the_guard_refuses_expressions_chained_past_its_bound(expression: str):
+    from tracer.index.guard import MAX_CHAIN, too_deep
+
+    assert too_deep(f"import os\n\ny = {expression}\n") == (
+        3, f"an expression chained more than {MAX_CHAIN} operators, attributes or calls long")
+
+
+def test_a_chain_over_many_lines_is_named_where_it_passes_the_bound():
+    from tracer.index.guard import too_deep
+
+    text = "import os\n\ny = (x\n" + "    .f(1, 2)\n" * 300 + ")\n"  # two links a line: the 501st on line 254
+    assert too_deep(text) == (254, "an expression chained more than 500 operators, attributes or calls long")
+
+
+def test_the_chain_starts_again_where_an_expression_ends():
+    """Long modules and literals chain a few dozen at most: separators,
+    statements and lines end each chain; strings and comments say nothing."""
+    from tracer.index.guard import too_deep
+
+    assert too_deep("x = [" + "a.b + c.d, " * 2000 + "]\n") is None
+    assert too_deep("x = {" + "'k': a.b.c(1)[2],\n" * 2000 + "}\n") is None
+    assert too_deep("a.b(c).d()\n" * 3000) is None
+    assert too_deep("x = 1\n# " + "a." * 3000 + "\ns = '" + "-" * 3000 + "'\n") is None
+    assert too_deep("x = '''\\\n" + "a.\n" * 3000 + "'''\n") is None  # a line continued inside a string
+
+
 def hostile_tree(tmp_path: Path) -> Path:
     """The fixture with API modules the parser cannot take (each mentions
     `pause`, so drafting pause reads them all)."""
@@ -221,6 +251,8 @@ def hostile_tree(tmp_path: Path) -> Path:
     api = tree / "nova" / "api" / "openstack" / "compute"
     (api / "deep.py").write_text("# pause\nX = " + "(" * 3000 + "1" + ")" * 3000 + "\n")
     (api / "long_sum.py").write_text("# pause\nY = " + " + ".join(["1"] * 1000) + "\n")
+    (api / "chain.py").write_text("# pause\n\nZ = " + "a." * 10000 + "b\n")  # LibCST: a segmentation fault
+    (api / "calls.py").write_text("# pause\ndef f():\n    return f" + "(1)" * 6000 + "\n")  # LibCST: minutes
     (api / "broken.py").write_text("# pause\ndef f(:\n")
     (api / "folder.py").mkdir()
     (api / "loop.py").symlink_to("loop.py")
@@ -239,9 +271,14 @@ def test_modules_the_parser_cannot_take_are_reported_and_skipped(tmp_path: Path)
     assert sorted(line[len(where):] for line in warnings) == [
         "broken.py:2: cannot read (syntax error: parser error: error at 3:0: expected one of ), *, **, "
         "NAME); skipped",
+        "calls.py:3: cannot read (an expression chained more than 500 operators, attributes or calls long); "
+        "skipped",
+        "chain.py:3: cannot read (an expression chained more than 500 operators, attributes or calls long); "
+        "skipped",
         "deep.py:2: cannot read (brackets nested more than 200 deep, which Python refuses too); skipped",
         "folder.py: cannot read (a directory, not a file); skipped",
-        "long_sum.py: cannot read (an expression nested too deep for the tracer to index); skipped",
+        "long_sum.py:2: cannot read (an expression chained more than 500 operators, attributes or calls long); "
+        "skipped",
         "loop.py: cannot read (a symlink that loops); skipped",
     ]
     assert "Traceback" not in result.stderr
