@@ -185,10 +185,21 @@ def test_old_escapes_warn_nobody():
 
 
 def test_a_body_nested_too_deep_is_empty_and_says_why():
-    mod = index("def f(a):\n    return " + " + ".join(["a"] * 1000) + "\n")
+    """Calls 150 deep around an attribute chain 400 long, within what the
+    guard lets LibCST parse, are past what the tracer's own recursion indexes."""
+    mod = index("def f(a):\n    return " + "f(" * 150 + "a." * 400 + "b" + ")" * 150 + "\n")
     body = mod.functions["f"].parsed()
     assert body.events == () and body.problem == (
         "cannot read the body of f() (an expression nested too deep for the tracer to index); not walked")
+
+
+def test_a_body_the_guard_refuses_costs_that_body_only():
+    mod = index("def f(a):\n    return " + " + ".join(["a"] * 1000) + "\n\ndef g(a):\n    return a.b()\n")
+    body = mod.functions["f"].parsed()
+    assert body.events == () and body.problem == (
+        "cannot read the body of f() (an expression chained more than 500 operators, attributes or calls long); "
+        "not walked")
+    assert [e.callee for e in mod.functions["g"].parsed().events if isinstance(e, Call)] == ["a.b"]
 
 
 def test_a_walked_body_that_cannot_be_read_is_one_warning(tmp_path: Path):
@@ -204,8 +215,8 @@ def test_a_walked_body_that_cannot_be_read_is_one_warning(tmp_path: Path):
     result = subprocess.run([str(trace), "nova", "pause", "--source", str(tree), "-o", "-", "--no-cache"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and result.stdout.startswith("title pause")
-    assert f"warning: nova/compute/api.py:{line}: cannot read the body of pause() (an expression nested too " \
-           "deep for the tracer to index); not walked" in result.stderr.splitlines()
+    assert f"warning: nova/compute/api.py:{line}: cannot read the body of pause() (an expression chained more " \
+           "than 500 operators, attributes or calls long); not walked" in result.stderr.splitlines()
     assert "Traceback" not in result.stderr and "pause_instance" not in result.stdout
 
 

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import libcst as cst
 
 from tracer.index.cache import bodies
+from tracer.index.guard import Refused, check
 from tracer.index.lines import start_lines
 from tracer.index.model import (
     Arg, Bind, Body, Call, ClassDef, Decorator, Event, Function, Handler, If, Loop, Module, Raise, Return, SetAttr,
@@ -85,16 +86,22 @@ def _used_as_name(following: tokenize.TokenInfo) -> bool:
 
 
 def build_module(name: str, path: str, is_package: bool, text: str, put_off: bool = True) -> Module:
-    """Index one module's source text (raises cst.ParserSyntaxError); the
-    bodies of its functions are indexed when first asked for (skeleton.py)
-    unless `put_off` is False."""
+    """Index one module's source text (raises cst.ParserSyntaxError, and
+    guard.Refused for what LibCST must not be given); the bodies of its
+    functions are indexed when first asked for (skeleton.py) unless
+    `put_off` is False."""
     found = outline(text) if put_off else None
     if found is not None:
+        try:
+            check(found.text)
+        except Refused as err:
+            raise Refused(found.real[err.line], err.why) from None
         try:
             return _Builder(name, path, is_package, parse(found.text), None,
                             spans=found.spans, lines=text.split("\n"), real=found.real).module()
         except cst.ParserSyntaxError:
             pass  # read whole below: the same error, or Python-2-era names put right
+    check(text)
     tree, note = parse_source(text)
     return _Builder(name, path, is_package, tree, note).module()
 
@@ -119,6 +126,7 @@ def _parse_body(fn: Function, source: Source) -> Body:
     when LibCST cannot take it."""
     text, line = source.text, source.line
     try:
+        check(text)
         if text[:1] in (" ", "\t"):  # a method: put under a block so its indentation holds
             tree = parse("if 1:\n" + text)
             node, offset = tree.body[0].body.body[0], line - 2  # type: ignore[attr-defined]
@@ -129,6 +137,8 @@ def _parse_body(fn: Function, source: Source) -> Body:
         built = _Builder("", "", False, tree, None, offset=offset)._function(node, fn.qualname)  # type: ignore[arg-type]
     except cst.ParserSyntaxError as err:
         return Body((), {}, f"cannot read the body of {fn.name}() (syntax error: {err.message}); not walked")
+    except Refused as err:
+        return Body((), {}, f"cannot read the body of {fn.name}() ({err.why}); not walked")
     except RecursionError:
         return Body((), {}, f"cannot read the body of {fn.name}() (an expression nested too deep for the tracer "
                             f"to index); not walked")

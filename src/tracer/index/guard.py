@@ -7,7 +7,8 @@ chains in one expression: `a.b.c...`, `f(1)(1)...`, `x[1][1]...`,
 of parsing). Python itself refuses more than 200 nested brackets and chains
 of about 2,700; real code chains a few dozen at most. A module past either
 bound is refused here, by one scan of its text (strings and comments
-skipped), before LibCST sees it.
+skipped), before LibCST sees it: a module's outline, or a function's body
+(tracer.index.build), so an expression in one body costs that body only.
 """
 
 from __future__ import annotations
@@ -33,6 +34,20 @@ _CHAINED = ".+-*/%@&|^~<>([{'\""
 _WORDS = ("not", "and", "or", "if", "else", "await")
 _ENDS_CHAIN = frozenset((",", ";", ":", "=", "->", ":="))  # an expression ends: the count starts again
 _COMPARED = frozenset(("==", "<=", ">=", "!="))
+
+
+class Refused(Exception):
+    """A text kept from LibCST: the line (of the text) and the reason."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(f"{line}: {why}")
+        self.line, self.why = line, why
+
+
+def check(text: str) -> None:
+    """Raise Refused where LibCST must not parse `text`."""
+    if (deep := too_deep(text)) is not None:
+        raise Refused(*deep)
 
 
 def too_deep(text: str) -> tuple[int, str] | None:

@@ -349,15 +349,15 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
     import libcst as cst
 
     from tracer.index.build import build_module
-    from tracer.index.guard import too_deep
-    if (deep := too_deep(text)):
-        return f"{rel}:{deep[0]}: cannot read ({deep[1]}); skipped"
+    from tracer.index.guard import Refused
     collecting = gc.isenabled()
     gc.disable()  # a parse makes millions of objects that all live until the end: collecting finds nothing
     try:
         return build_module(name, rel, is_package, text)
     except cst.ParserSyntaxError as err:
         return f"{rel}:{err.raw_line}: cannot read (syntax error: {err.message}); skipped"
+    except Refused as err:
+        return f"{rel}:{err.line}: cannot read ({err.why}); skipped"
     except RecursionError:
         return f"{rel}: cannot read (an expression nested too deep for the tracer to index); skipped"
     finally:
