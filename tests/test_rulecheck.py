@@ -144,3 +144,14 @@ def test_calls_are_read_through_imports_and_decorators_by_their_last_name(tmp_pa
     assert said["*.vanished"].line == DEMO.splitlines().index('    "*.vanished",') + 1
     assert said["demo.gone.*"].line == DEMO.splitlines().index('modules = ["demo.api.*", "demo.gone.*"]') + 1
     assert said["removed"].pattern.where == "[discovery] removed_decorator"
+
+
+def test_a_module_not_named_in_utf8_is_left_out(tmp_path: Path):
+    """No import can name it; indexing it into the cache was a UnicodeEncodeError."""
+    from tracer.index.cache import IndexCache
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "__init__.py").write_text("")
+    (tmp_path / "demo" / "ok.py").write_text("x = 1\n")
+    Path(os.fsdecode(os.fsencode(tmp_path / "demo") + b"/\xff.py")).write_text("x = 1\n")
+    names = names_in(SourceTree(tmp_path, IndexCache(tmp_path / "cache")), "demo")
+    assert names.modules == {"demo", "demo.ok"}

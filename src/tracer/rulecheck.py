@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from tracer.index.model import Function, If, Loop, Module, Try
-from tracer.index.tree import SourceTree
+from tracer.index.tree import SourceTree, is_utf8
 from tracer.rules import Rules
 from tracer.tomlread import TomlReader
 
@@ -106,10 +106,12 @@ def names_in(tree: SourceTree, package: str) -> Names:
 
 
 def module_names(tree: SourceTree, package: str) -> list[str]:
-    """The package's modules, test modules left out."""
+    """The package's modules, test modules and files not named in UTF-8
+    (which no import can name; drafting warns of them) left out."""
     top = tree.root / package
     files = sorted(top.rglob("*.py")) if (top / "__init__.py").is_file() else []
-    return [tree.module_name(p) for p in files if "tests" not in p.relative_to(tree.root).parts]
+    names = [tree.module_name(p) for p in files if "tests" not in p.relative_to(tree.root).parts]
+    return [name for name in names if is_utf8(name)]
 
 
 def unmatched(rules: Rules, names: Names) -> list[Unmatched]:

@@ -318,6 +318,28 @@ def test_a_pipe_a_device_or_a_huge_file_is_skipped_never_read(tmp_path: Path):
         "nova/api/openstack/compute/zero.py: cannot read (not a regular file); skipped"]
 
 
+def test_a_file_or_folder_not_named_in_utf8_is_skipped_with_a_warning(tmp_path: Path):
+    """Such a name cannot be a module's, nor key a kept draft: it was a
+    UnicodeEncodeError (exit 3), now a warning, on a kept draft's replay too."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    api = os.fsencode(tree / "nova" / "api" / "openstack" / "compute")
+    Path(os.fsdecode(api + b"/\xff.py")).write_text("# pause\n")
+    os.mkdir(api + b"/\xfe")
+    Path(os.fsdecode(api + b"/\xfe/x.py")).write_text("# pause\n")
+    trace = Path(sys.executable).with_name("trace")
+    for run in ("drawn", "kept"):
+        result = subprocess.run([str(trace), "nova", "pause", "--source", str(tree), "-o", "-",
+                                 "--cache-dir", str(tmp_path / "cache")], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (run, result.stderr)
+        assert result.stdout.startswith("title pause")
+        warnings = sorted(line for line in result.stderr.splitlines() if line.startswith("warning: nova/api/"))
+        assert warnings == [
+            r"warning: nova/api/openstack/compute/\xfe/x.py: cannot read (its name is not UTF-8: rename it); skipped",
+            r"warning: nova/api/openstack/compute/\xff.py: cannot read (its name is not UTF-8: rename it); skipped",
+        ], run
+
+
 def test_a_package_whose_folder_loops_is_reported(tmp_path: Path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")

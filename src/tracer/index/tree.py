@@ -92,14 +92,28 @@ class SourceTree:
 
     def files(self, patterns: tuple[str, ...]) -> list[Path]:
         """The files matching any of the glob patterns (no `__init__.py`), by path."""
-        self._logged(("files", json.dumps(patterns)))
-        return self._glob(patterns)
+        key = ("files", json.dumps(patterns))
+        self._logged(key)
+        return self._raising_for(key, lambda: self._glob(patterns))
 
     def _glob(self, patterns: tuple[str, ...]) -> list[Path]:
         found: set[Path] = set()
         for pattern in patterns:
             found.update(p for p in self.root.glob(pattern) if p.name != "__init__.py")
-        return sorted(found)
+        return self._utf8_named(sorted(found))
+
+    def _utf8_named(self, paths: list[Path]) -> list[Path]:
+        """The paths whose names are UTF-8; the others are reported and
+        skipped (no import can name them, no kept draft's record spell them)."""
+        kept = []
+        for path in paths:
+            rel = self.rel(path)
+            if is_utf8(rel):
+                kept.append(path)
+            else:
+                shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+                self._report(f"{shown}: cannot read (its name is not UTF-8: rename it); skipped")
+        return kept
 
     # the reads of a draft -------------------------------------------------
     def _logged(self, key: ReadKey) -> None:
@@ -227,8 +241,11 @@ class SourceTree:
     def _package_texts(self, package: str) -> list[tuple[Path, str]]:
         """The non-test files under a package, by path, with their text."""
         if package not in self._texts:
-            self._raising_for(("package", package), lambda: self.module_file(package))  # says what is wrong
-            self._texts[package] = [(p, t) for p in self._package_files(package) if (t := read_text(p)) is not None]
+            def listed() -> list[Path]:
+                self.module_file(package)  # says what is wrong
+                return self._package_files(package)
+            files = self._raising_for(("package", package), listed)
+            self._texts[package] = [(p, t) for p in files if (t := read_text(p)) is not None]
         return self._texts[package]
 
     def _package_files(self, package: str) -> list[Path]:
@@ -241,7 +258,7 @@ class SourceTree:
             dirs[:] = [d for d in dirs if d != "tests"]
             head = tuple(Path(top).parts)
             files += [(*head, n) for n in names if n.endswith(".py")]
-        return [Path(*parts) for parts in sorted(files)]
+        return self._utf8_named([Path(*parts) for parts in sorted(files)])
 
     def _load(self, name: str) -> Module | None:
         found = self.module_file(name)
@@ -363,6 +380,16 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
     finally:
         if collecting:
             gc.enable()
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name read from the file system was UTF-8 (the others
+    carry surrogate escapes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _digest(rel: str, data: bytes) -> str:
