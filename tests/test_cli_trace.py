@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,6 +65,35 @@ def test_tree_without_the_package_is_a_clear_error(run, tmp_path: Path):
     assert "Traceback" not in result.stderr + result.stdout
     missing = run("nova", "pause", "--source", str(tmp_path / "nope"))
     assert missing.exit_code == 2 and "no such directory" in missing.stderr
+
+
+def unprivileged() -> list[str]:
+    """The command that runs a program without root's power to read any
+    file (nothing when not root), or skips the test."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("root reads any folder and setpriv, which drops that power, is not installed")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+
+
+@pytest.mark.parametrize("mode", [0o000, 0o111])
+def test_a_tree_that_cannot_be_read_is_a_clear_error(tmp_path: Path, mode: int):
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    trace = str(Path(sys.executable).with_name("trace"))
+    tree.chmod(mode)
+    try:
+        result = subprocess.run([*unprivileged(), trace, "nova", "pause", "--source", str(tree), "-o", "-"],
+                                capture_output=True, text=True, timeout=300)
+    finally:
+        tree.chmod(0o755)
+    if result.stderr.startswith("setpriv:"):
+        pytest.skip(f"setpriv cannot drop root's power here: {result.stderr.strip()}")
+    assert result.returncode == 2, result.stderr  # was 3: PermissionError
+    assert result.stderr == f"trace: {tree}: cannot read (Permission denied); check the tree's permissions: " \
+                            "you need to read its folders and files\n"
 
 
 def test_unknown_project(run):

@@ -47,8 +47,20 @@ def locate_release(rules: Rules, what: str, offline: bool = False) -> Located:
 
 
 def check_tree(root: Path, package: str) -> None:
+    """A tree that holds `package`, readable; else one line saying what to do."""
+    try:
+        _check_tree(root, package)
+    except OSError as err:  # a folder without read or search permission
+        where = err.filename or root
+        raise TracerError(f"{where}: cannot read ({err.strerror or err}); check the tree's permissions: "
+                          "you need to read its folders and files") from None
+
+
+def _check_tree(root: Path, package: str) -> None:
     if not root.is_dir():
         raise TracerError(f"{root}: no such directory; pass --source a directory that holds {package}/")
+    os.scandir(root).close()  # listed by the walk: a folder it cannot list would look empty
     if not (root / package / "__init__.py").is_file():
         raise TracerError(f"{root}: no '{package}/' package in this tree; pass --source the directory "
                           f"that holds {package}/ (a git checkout or an unpacked sdist)")
+    os.scandir(root / package).close()
