@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 from pathlib import Path
@@ -140,6 +141,26 @@ def test_drafts_are_identical_without_cache_cold_and_warm(run):
     cold = run("nova", "reboot", "-o", "-").stdout
     warm = run("nova", "reboot", "-o", "-").stdout
     assert plain.startswith("title reboot") and plain == cold == warm
+
+
+@pytest.mark.parametrize("damage", [
+    [], {}, {"x": 1}, None, "[" * 100000 + "]" * 100000,  # the whole record
+    {"": [1]}, {"": None}, {"": "x"}, {"": [[1, 2, 3, 4, 5]]}, {"": [["module", "m", "d", "s"]]},  # its reads
+    {"": [["module", None, "d", "s", []]]}, {"": [["files", "not json", "d", "s", []]]},
+    {"": [["files", "[1]", "d", "s", []]]}, {"": [["module", "m", "d", "s", [[1]]]]},
+])
+def test_a_kept_draft_of_the_wrong_shape_is_drawn_anew(run, tmp_path: Path, damage: object):
+    """Valid JSON that is no kept draft (a record of another shape, or one
+    whose reads are not what a tree logs) is a miss, not an internal error."""
+    first = run("nova", "pause", "-o", "-")
+    [kept] = (tmp_path / "env-cache" / "drafts").rglob("*.json")
+    good = kept.read_text()
+    record = {**json.loads(good), "reads": damage} if isinstance(damage, dict) and "" in damage else damage
+    kept.write_text(record if isinstance(record, str) else json.dumps(record))
+    again = run("nova", "pause", "-o", "-")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert kept.read_text() == good  # drawn anew and kept again
 
 
 def test_default_location_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):

@@ -49,10 +49,11 @@ class DraftCache:
     def load(self, key: str) -> dict | None:
         try:
             record = json.loads((self.root / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             return None
         ok = isinstance(record, dict) and record.get("key") == key and isinstance(record.get("text"), str) \
-            and isinstance(record.get("reads"), dict)
+            and isinstance(record.get("reads"), dict) \
+            and all(isinstance(reads, list) and all(map(_well_formed, reads)) for reads in record["reads"].values())
         return record if ok else None
 
     def store(self, key: str, text: str, reads: dict[str, list]) -> None:
@@ -65,6 +66,27 @@ class DraftCache:
                          json.dumps({"key": key, "text": text, "reads": reads}))
         except (OSError, ValueError):
             self._failed = True
+
+
+def _well_formed(read: object) -> bool:
+    """Whether a kept read has the shape `SourceTree.reads` gives: kind,
+    name, two digests and the problems raised, as (how, text) pairs."""
+    if not (isinstance(read, list) and len(read) == 5 and all(isinstance(x, str) for x in read[:4])):
+        return False
+    kind, name, _, _, raised = read
+    if not (kind in ("module", "package") or kind == "files" and _globs(name)):
+        return False
+    return isinstance(raised, list) and all(isinstance(r, list) and len(r) == 2 and r[0] in ("report", "note")
+                                            and isinstance(r[1], str) for r in raised)
+
+
+def _globs(name: str) -> bool:
+    """Whether the name of a "files" read is a JSON list of glob patterns."""
+    try:
+        globs = json.loads(name)
+    except ValueError:
+        return False
+    return isinstance(globs, list) and all(isinstance(g, str) for g in globs)
 
 
 def root_of(path: Path) -> str:
