@@ -100,6 +100,34 @@ def test_wrong_types_at_the_top_level_are_errors_not_crashes(text, where):
     assert error_of(text).startswith(f"rules/demo.toml:{where}")
 
 
+TITLE = "[project]\ntitle = "
+
+
+@pytest.mark.parametrize("title", ["{op} {", "x }", "{0}", "{}", "{nope}", "{op.x}", "{op[0]}", "{op!z}",
+                                   "{op:>99999999999}"])
+def test_a_title_template_other_than_op_is_refused(title: str):
+    """Each was an internal error when drafting (ValueError, KeyError, ...,
+    MemoryError) and passed `trace rules check`."""
+    message = error_of(GOOD.replace("[project]\n", f"{TITLE}{title!r}\n"))
+    assert message == "rules/demo.toml:2: [project]: 'title' may use only {op} (the operation's name); " \
+                      "write {{ and }} for braces"
+
+
+def test_a_title_with_op_and_braces_loads_and_a_bad_one_is_one_line(tmp_path: Path):
+    assert parse_rules(GOOD.replace("[project]\n", TITLE + "'{{x}} {op} a server'\n"), "d.toml").title == \
+        "{{x}} {op} a server"
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "demo.toml").write_text(GOOD.replace("[project]\n", TITLE + "'{nope}'\n"))
+    env = {**os.environ, "TRACER_RULES_DIR": str(folder)}
+    for args in (["rules", "check"], ["demo", "x", "--source", str(tmp_path)]):
+        done = subprocess.run([TRACE, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode in (1, 2), done.stderr
+        said = (done.stdout + done.stderr).strip()
+        assert said.endswith(f"{folder / 'demo.toml'}:2: [project]: 'title' may use only {{op}} (the operation's "
+                             "name); write {{ and }} for braces") and "\n" not in said, said
+
+
 ROUTE = '\n[[routes]]\nclient = \'{}\'\nrequest = "GET /x"\n'
 
 

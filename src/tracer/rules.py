@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
+from string import Formatter
 
 from tracer.bundled import bundled
 from tracer.backtrack import hazard
@@ -414,7 +415,7 @@ class _Reader(TomlReader):
         return Rules(
             project=g("name"), package=g("package"), path=self.path,
             client=g("client", str, "client"), database=g("database", str, "database"),
-            title=g("title", str, "{op}"), fixture=g("fixture", str, None),
+            title=self._title(g("title", str, "{op}")), fixture=g("fixture", str, None),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list),
                                                self.get(d, "participants", i, "opaque", bool, False),
@@ -524,6 +525,18 @@ class _Reader(TomlReader):
                 raise self.fail("routes", i, key, f"may use only the named groups of 'client' "
                                 f"({', '.join(sorted(groups)) or 'none'})") from None
         return RouteRule(pattern, d["request"], d.get("operation"))
+
+    def _title(self, template: str) -> str:
+        """The diagram's title: text and {op}, nothing else (a field with
+        an index, conversion or width could fail or fill the memory)."""
+        try:
+            fields = [(name, conv, spec) for _, name, spec, conv in Formatter().parse(template) if name is not None]
+        except ValueError:  # a lone { or }
+            fields = [None]
+        if any(f != ("op", None, "") for f in fields):
+            raise self.fail("project", None, "title", "may use only {op} (the operation's name); "
+                            "write {{ and }} for braces") from None
+        return template
 
     def _action_name(self, template: str) -> str:
         try:
