@@ -128,6 +128,16 @@ def test_a_title_with_op_and_braces_loads_and_a_bad_one_is_one_line(tmp_path: Pa
                              "name); write {{ and }} for braces") and "\n" not in said, said
 
 
+@pytest.mark.parametrize("pattern", ["/etc/*", "../*/*.py", "demo/../../x/*.py", "demo/..", ""])
+def test_api_modules_outside_the_tree_are_refused(pattern: str):
+    """An absolute glob was a NotImplementedError when drafting; one with
+    `..` listed files outside the tree."""
+    message = error_of(GOOD.replace('"demo/api/*.py"', repr(pattern)))
+    assert message == "rules/demo.toml:6: [discovery]: 'api_modules' must be glob patterns relative to the " \
+                      f"tree's root, without '..' (pkg/api/*.py), not {pattern!r}"
+    assert parse_rules(GOOD.replace('"demo/api/*.py"', '"demo/**/..x/*.py"'), "d.toml")  # a name with dots is fine
+
+
 ROUTE = '\n[[routes]]\nclient = \'{}\'\nrequest = "GET /x"\n'
 
 

@@ -403,7 +403,7 @@ class _Reader(TomlReader):
         gd = lambda k, t=str, d=...: self.get(disc, "discovery", None, k, t, d)  # noqa: E731
         methods = self.mapping(disc, "discovery", None, "resource_methods")
         entry_points = self._entry_points(gd("entry_points", dict, {}))
-        discovery = Discovery(gd("api_modules", list, () if entry_points else ...),
+        discovery = Discovery(self._api_modules(gd("api_modules", list, () if entry_points else ...)),
                               gd("action_decorator", str, "" if entry_points else ...),
                               methods, gd("removed_decorator", str, None),
                               gd("prefer", list, ()), self._action_name(gd("action_name", str, "{literal}")),
@@ -537,6 +537,14 @@ class _Reader(TomlReader):
             raise self.fail("project", None, "title", "may use only {op} (the operation's name); "
                             "write {{ and }} for braces") from None
         return template
+
+    def _api_modules(self, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        """Globs of files inside the tree: relative to its root, never up out of it."""
+        for pattern in patterns:
+            if not pattern or pattern.startswith("/") or ".." in pattern.split("/"):
+                raise self.fail("discovery", None, "api_modules", "must be glob patterns relative to the "
+                                f"tree's root, without '..' (pkg/api/*.py), not {pattern!r}")
+        return patterns
 
     def _action_name(self, template: str) -> str:
         try:
