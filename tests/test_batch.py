@@ -220,3 +220,48 @@ def test_names_from_the_tree_never_lead_out_of_the_folder(run, tmp_path: Path):
     assert "title a/b" in (tmp_path / "out" / "a_b.wsd").read_text()
     assert {p for p in tmp_path.rglob("*.wsd") if "tree" not in p.parts} == \
         {tmp_path / "out" / name for name in written}
+
+
+def test_a_name_too_long_for_a_file_is_cut_and_stays_unique(run, tmp_path: Path):
+    """A file name has at most 255 bytes: names of 300 characters were an
+    OSError (exit 3); cut, each keeps a file of its own, the others too."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty" / "nova", tree / "nova")
+    actions = tree / "nova" / "api" / "openstack" / "compute"
+    long_a, long_b = "é" * 150 + "a", "é" * 150 + "b"  # alike for more than the cut keeps
+    for module, old, new in (("pause_server.py", "'pause'", repr(long_a)), ("lock_server.py", "'lock'", repr(long_b))):
+        path = actions / module
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+    result = run("nova", "--all", "--source", str(tree), "-o", "out/", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    written = drafts(tmp_path / "out")
+    long = sorted(name for name in written if name.startswith("é"))
+    assert len(long) == 2 and all(len(name.encode()) <= 200 for name in long)
+    by_title = {written[name].splitlines()[0]: name for name in long}
+    assert set(by_title) == {f"title {long_a} a server", f"title {long_b} a server"}
+    assert "unpause.wsd" in written and "unlock.wsd" in written
+    one = run("nova", long_a, "--source", str(tree))  # one operation: the same file name
+    assert one.exit_code == 0, one.stderr
+    assert [p.name for p in (tmp_path / "diagrams" / "nova").iterdir()] == [by_title[f"title {long_a} a server"]]
+
+
+def test_a_file_the_file_system_refuses_fails_its_operation_only(run, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    """Where names must be shorter (eCryptfs: 143 bytes), or the disk is
+    full: that operation fails with the reason, the others are written."""
+    import errno
+
+    from tracer import catalogue
+    real = catalogue.write_atomic
+
+    def refusing(path: Path, *args, **kwargs):
+        if path.name == "pause.wsd":
+            raise OSError(errno.ENAMETOOLONG, "File name too long", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(catalogue, "write_atomic", refusing)
+    result = run("nova", "--all", "-o", "out", "-j", "1")
+    assert result.exit_code == 1
+    assert "pause: cannot write pause.wsd (File name too long)" in result.stderr.splitlines()
+    assert "unpause.wsd" in drafts(tmp_path / "out")

@@ -9,6 +9,7 @@ written by the parent, and reported in the order of operation names.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -79,10 +80,20 @@ def output_path(out_dir: Path, name: str) -> Path:
     return out_dir / file_name(name)
 
 
+MAX_FILE_NAME = 200  # bytes; file systems take 255, and write_atomic's temporary name is 10 more
+
+
 def file_name(name: str) -> str:
     """An operation's draft file: its name, with what would lead out of the
-    folder (a route's `/`, a tree's `../x` or `/tmp/x` in a decorator) as `_`."""
-    return "".join("_" if c in "/\\\0" else c for c in name) + ".wsd"
+    folder (a route's `/`, a tree's `../x` or `/tmp/x` in a decorator) as `_`;
+    a name too long for a file is cut, with a digest of it to stay unique."""
+    safe = "".join("_" if c in "/\\\0" else c for c in name)
+    data = safe.encode("utf-8", "surrogatepass")
+    if len(data) + len(".wsd") <= MAX_FILE_NAME:
+        return safe + ".wsd"
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    cut = data[:MAX_FILE_NAME - len(f"-{digest}.wsd")].decode("utf-8", "ignore")  # no half a character
+    return f"{cut}-{digest}.wsd"
 
 
 def draft_all(setup: Setup, names: list[str], out_dir: Path, force: bool, jobs: int,
@@ -116,6 +127,10 @@ def _record(summary: Summary, outcome: Outcome, out_dir: Path, force: bool) -> N
         write_atomic(output_path(out_dir, outcome.name), outcome.text, replace=force)
     except FileExistsError:  # made by someone else since the batch began
         summary.failed.append((outcome.name, "its file appeared while this ran; not overwritten (--force replaces it)"))
+        return
+    except OSError as err:  # this one file: a name the file system refuses, ...
+        summary.failed.append((outcome.name, f"cannot write {output_path(out_dir, outcome.name).name} "
+                                             f"({err.strerror or err})"))
         return
     summary.drafted.append(outcome.name)
 
