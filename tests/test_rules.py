@@ -209,6 +209,26 @@ def test_rules_check_loads_the_release_table_too(tmp_path: Path, monkeypatch: py
         "(known: archive, git, tarball)"]
 
 
+def test_a_rules_file_with_a_byte_order_mark_loads_and_one_not_in_utf8_is_one_line(tmp_path: Path):
+    """A BOM was 'not valid TOML' at line 1; a byte not UTF-8 was an
+    internal error (UnicodeDecodeError), in `trace --help` a traceback."""
+    from tracer.releases import load_table
+    (tmp_path / "demo.toml").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert load_rules("demo", tmp_path) == parse_rules(GOOD, str(tmp_path / "demo.toml"))
+    (tmp_path / "demo.toml").write_bytes(GOOD.replace('"demo"\n', '"d\xe9mo"\n', 1).encode("latin-1"))
+    with pytest.raises(TracerError) as err:
+        load_rules("demo", tmp_path)
+    assert str(err.value) == f"{tmp_path / 'demo.toml'}:2: not UTF-8 (bad byte 0xe9 at offset 19); save it as UTF-8"
+    (tmp_path / "_releases.toml").write_bytes(b"# r\xe9leases\n")
+    with pytest.raises(TracerError, match=r"_releases.toml:1: not UTF-8 \(bad byte 0xe9 at offset 3\)"):
+        load_table(tmp_path / "_releases.toml")
+    env = {**os.environ, "TRACER_RULES_DIR": str(tmp_path)}
+    for args in (["--help"], ["rules", "check", "demo"], ["demo", "x"]):
+        done = subprocess.run([TRACE, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr, (args, done.stderr)
+        assert args == ["--help"] or "demo.toml:2: not UTF-8" in done.stdout + done.stderr
+
+
 LANGUAGE = '''
 def create(context, names, row):
     names.add("a")

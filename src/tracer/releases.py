@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tracer.problems import TracerError
 from tracer.rules import rules_dir
-from tracer.tomlread import TomlReader, load_toml
+from tracer.tomlread import TomlReader, load_toml, read_toml
 
 CHECKS = ("git", "pypi", "unverified")
 _VERSION = re.compile(r"^\d+(\.\d+)*([.-]?(a|b|rc|dev)\d*)*$")
@@ -153,7 +153,7 @@ def load_table(path: Path | None = None) -> Table:
 
 @lru_cache(maxsize=4)
 def _cached(path: str, _mtime: int) -> Table:
-    return parse_table(Path(path).read_text(encoding="utf-8"), path)
+    return parse_table(read_toml(Path(path)), path)
 
 
 def parse_table(text: str, path: str) -> Table:

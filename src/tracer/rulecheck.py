@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 from tracer.index.model import Function, If, Loop, Module, Try
 from tracer.index.tree import SourceTree, is_utf8
 from tracer.rules import Rules
-from tracer.tomlread import TomlReader
+from tracer.tomlread import TomlReader, read_toml
 
 KINDS = ("module", "call", "decorator")
 _GROUP = "_rc"  # the named groups of _alternation (fnmatch's own may be g0, g1, ...)
@@ -121,7 +121,7 @@ def unmatched(rules: Rules, names: Names) -> list[Unmatched]:
     for kind in KINDS:
         mine = [p for p in globs if p.kind == kind]
         hit.update(_matched(mine, names.of(kind)))
-    text = Path(rules.path).read_text(encoding="utf-8") if Path(rules.path).is_file() else ""
+    text = read_toml(Path(rules.path)) if Path(rules.path).is_file() else ""
     reader = TomlReader(text, rules.path)
     return [Unmatched(p, _line(reader, p)) for p in globs if p not in hit]
 

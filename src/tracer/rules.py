@@ -21,7 +21,7 @@ from tracer.bundled import bundled
 from tracer.backtrack import hazard
 from tracer.globs import any_match, matches
 from tracer.problems import TracerError
-from tracer.tomlread import TomlReader, load_toml
+from tracer.tomlread import TomlReader, load_toml, read_toml
 
 # The tables a rules file may hold: plain tables with their keys (None: any
 # key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
@@ -363,7 +363,7 @@ def load_rules(project: str, folder: Path | None = None) -> Rules:
     if not path.is_file():
         known = ", ".join(available_projects(folder)) or "none"
         raise TracerError(f"no rules for project '{project}' in {folder} (known: {known})")
-    return parse_rules(path.read_text(encoding="utf-8"), str(path))
+    return parse_rules(read_toml(path), str(path))
 
 
 @lru_cache(maxsize=32)

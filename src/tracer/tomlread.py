@@ -1,8 +1,9 @@
 """Read a TOML file of rules and report what is wrong as `file:line: ...`.
 
-`load_toml` parses (a syntax error names its line); `TomlReader` checks the
-shape (known tables and fields, their types) and finds the line a table,
-an entry or a field stands on, for the project rules and the release table.
+`read_toml` reads the text (UTF-8), `load_toml` parses it (a syntax error
+names its line); `TomlReader` checks the shape (known tables and fields,
+their types) and finds the line a table, an entry or a field stands on, for
+the project rules and the release table.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -18,6 +20,21 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from tracer.problems import TracerError
+
+
+def read_toml(path: Path) -> str:
+    """A TOML file's text: UTF-8, a leading byte order mark (some editors
+    write one) dropped; else one line saying what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TracerError(f"{path}: cannot read ({err.strerror or err}); check its permissions") from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise TracerError(f"{path}:{line}: not UTF-8 (bad byte 0x{data[err.start]:02x} at offset {err.start}); "
+                          "save it as UTF-8") from None
 
 
 def load_toml(text: str, path: str) -> dict:
