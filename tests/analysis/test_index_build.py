@@ -284,6 +284,29 @@ def test_modules_the_parser_cannot_take_are_reported_and_skipped(tmp_path: Path)
     assert "Traceback" not in result.stderr
 
 
+def test_an_operation_whose_module_is_not_read_is_missing_and_says_why(tmp_path: Path):
+    """Its handler's module refused by the guard: the error names the file
+    not read, and `trace ops` warns of it."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    handler = tree / "nova" / "api" / "openstack" / "compute" / "pause_server.py"
+    text = handler.read_text()
+    handler.write_text(text + "\nX = " + "a." * 20000 + "b\n")  # ast refuses it too: the whole module is checked
+    line = text.count("\n") + 2
+    trace = Path(sys.executable).with_name("trace")
+    why = (f"nova/api/openstack/compute/pause_server.py:{line}: cannot read (an expression chained more than 500 "
+           "operators, attributes or calls long); skipped")
+    drafted = subprocess.run([str(trace), "nova", "pause", "--source", str(tree), "-o", "-", "--no-cache"],
+                             capture_output=True, text=True, timeout=300)
+    assert drafted.returncode == 2
+    assert drafted.stderr.splitlines()[-1] == (f"trace: no operation 'pause' in nova; `trace ops nova` lists them "
+                                               f"(1 file of the tree not read: {why})")
+    listed = subprocess.run([str(trace), "ops", "nova", "--source", str(tree), "--no-cache"],
+                            capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0 and "lock" in listed.stdout and "pause" not in listed.stdout
+    assert f"warning: {why}" in listed.stderr.splitlines()
+
+
 def test_a_directory_or_looping_symlink_is_no_outside_library(tmp_path: Path):
     tree = hostile_tree(tmp_path)
     source = SourceTree(tree)
