@@ -102,6 +102,18 @@ def test_unknown_project(run):
     assert "No such command 'keystone'" in result.stderr
 
 
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_a_rules_folder_with_no_rules_is_named_when_a_project_is_unknown(tmp_path: Path, folder: str):
+    (tmp_path / "empty").mkdir()
+    trace = Path(sys.executable).with_name("trace")
+    env = {**os.environ, "TRACER_RULES_DIR": str(tmp_path / folder)}
+    result = subprocess.run([str(trace), "nova", "pause"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: No such command 'nova'. TRACER_RULES_DIR={tmp_path / folder} holds no rules (PROJECT.toml "
+        "files): point it at a folder of them, or unset it for the rules trace ships with.")
+
+
 def test_ops_lists_discovered_operations_with_handlers(run):
     result = run("ops", "nova")
     assert result.exit_code == 0

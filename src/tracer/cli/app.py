@@ -6,6 +6,7 @@ import difflib
 import importlib
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -41,8 +42,8 @@ class TracerGroup(click.Group):
         name = click.utils.make_str(args[0])
         if not ctx.resilient_parsing and not name.startswith("-") and self.get_command(ctx, name) is None:
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
-            ctx.fail(f"No such command '{name}'." + (f" Did you mean '{close[0]}'?" if close else
-                                                     " `trace --help` lists the commands and projects."))
+            ctx.fail(f"No such command '{name}'." + (_no_rules_there() or (
+                f" Did you mean '{close[0]}'?" if close else " `trace --help` lists the commands and projects.")))
         return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, name: str):
@@ -112,3 +113,13 @@ def main() -> None:
     Shell completion (bash; zsh_source, fish_source for the others):
       eval "$(_TRACE_COMPLETE=bash_source trace)"
     """
+
+
+def _no_rules_there() -> str | None:
+    """What is wrong with TRACER_RULES_DIR when it names no folder of rules
+    (every project command comes from one)."""
+    folder = os.environ.get("TRACER_RULES_DIR")
+    if folder and not any(Path(folder).glob("*.toml")):
+        return (f" TRACER_RULES_DIR={folder} holds no rules (PROJECT.toml files): point it at a folder of them, "
+                "or unset it for the rules trace ships with.")
+    return None
