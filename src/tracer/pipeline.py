@@ -107,7 +107,7 @@ class Project:
                                                               if n != name], n=1)
         hint = f"; did you mean {' or '.join(repr(n) for n in close)}?" if close else \
             "; `trace ops " + self.rules.project + "` lists them"
-        unread = [p for p in self.tree.problems if ": cannot read" in p]  # its handler may be there
+        unread = self.tree.unread()  # its handler may be there
         if unread:
             hint += f" ({len(unread)} file{'s' if len(unread) > 1 else ''} of the tree not read: {unread[0]})"
         raise TracerError(f"no operation '{name}' in {self.rules.project}{hint}")

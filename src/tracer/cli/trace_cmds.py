@@ -265,9 +265,8 @@ def ops(project: str, source: Path | None, release: str | None, offline: bool,
         extra = [a for a in aliases.get(op.name, []) if a != op.name]
         also = f"  (also: {', '.join(sorted(extra))})" if extra else ""
         click.echo(op.describe() + also)
-    for problem in proj.tree.problems:  # a module not read may hold operations (other notes: said when drafting)
-        if ": cannot read" in problem:
-            click.echo(f"warning: {problem}", err=True)
+    for problem in proj.tree.unread():  # it may hold operations (other notes: said when drafting)
+        click.echo(f"warning: {problem}", err=True)
 
 
 @main.command()

@@ -80,7 +80,7 @@ def _excess(tokens: list[str]) -> tuple[int, str] | None:
             run = outer.pop() if outer else 0
         elif head == "\n":
             run = run if outer else 0  # a line ends a statement outside brackets
-        elif token in _ENDS_CHAIN or token[-1] == "=" and token not in _COMPARED and head in "-+*/%@&|^~<>!=:":
+        elif token in _ENDS_CHAIN or token[-1] == "=" and token not in _COMPARED:  # `,` `:` `=` `+=` ...
             run = 0
         elif head == "#" or head == "\\":
             continue  # a comment, a line continued

@@ -301,6 +301,11 @@ class SourceTree:
             entry = _build(name, rel, is_package, text)
         return entry
 
+    def unread(self) -> list[str]:
+        """The problems that are files not read (each "PATH[:LINE]: cannot
+        read (why); skipped"): operations they hold are missing."""
+        return [p for p in self.problems if ": cannot read (" in p]
+
     def report(self, problem: str) -> None:
         """A problem the walk met in what it read (a body it could not read)."""
         self._add(problem)
