@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from tracer.index.model import Arg
+if TYPE_CHECKING:
+    from tracer.index.model import Arg
 
 PREPOSITIONS = {"by", "for", "from", "on", "with", "in", "to", "of", "and"}
 _STRING = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")  # a string literal, kept whole

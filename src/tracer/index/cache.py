@@ -26,7 +26,7 @@ import os
 import struct
 import tempfile
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 try:
     import fcntl
@@ -36,8 +36,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from tracer import __version__
-from tracer.index import codec
-from tracer.index.codec import Entry
+
+if TYPE_CHECKING:  # the codec (and the index model) are imported when an entry is read or written
+    from tracer.index.codec import Entry
 
 FORMAT = 2  # 1: pickled entries
 MAGIC = b"TRACERIX"
@@ -65,7 +66,16 @@ def build_id() -> bytes:
 
 
 def _libcst_version() -> str:
-    from importlib import metadata
+    """LibCST's version file, read without importing LibCST or scanning
+    the installed distributions (a kept draft is served without either)."""
+    from importlib.util import find_spec
+    try:
+        spec = find_spec("libcst")
+        if spec is not None and spec.origin is not None:
+            return Path(spec.origin).with_name("_version.py").read_text(encoding="utf-8", errors="replace")
+    except (OSError, ImportError, ValueError):
+        pass
+    from importlib import metadata  # laid out otherwise: ask its distribution
     try:
         return metadata.version("libcst")
     except metadata.PackageNotFoundError:
@@ -137,6 +147,7 @@ class IndexCache:
         """Write an entry atomically; after a write fails, nothing more is tried."""
         if self._failed:
             return
+        from tracer.index import codec
         payload = codec.dumps(entry)
         head = _HEAD.pack(MAGIC, FORMAT, build_id(), key, len(payload), hashlib.sha256(payload).digest())
         path = self.entry_path(key)
@@ -204,6 +215,7 @@ class IndexCache:
             return None
         collecting = gc.isenabled()
         gc.disable()  # many small objects at once: collecting halfway through only costs
+        from tracer.index import codec
         try:
             return codec.loads(payload)
         except ValueError:

@@ -16,15 +16,18 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 from tracer.index.cache import IndexCache, bodies
-from tracer.index.codec import Entry
-from tracer.index.model import Module
 from tracer.index.options import declared_options
+
+if TYPE_CHECKING:  # a kept draft is served without them
+    from tracer.index.codec import Entry
+    from tracer.index.model import Module
 
 _ABSENT = (errno.ENOENT, errno.ENOTDIR)
 T = TypeVar("T")
+P = TypeVar("P", Path, str)
 ReadKey = tuple[str, str]  # ("module", dotted name) | ("package", dotted name) | ("files", JSON list of globs)
 Raised = list[tuple[str, str]]  # ("report" | "note", text): the problems a read raised
 Read = tuple[str, str, str, str, Raised]  # kind, name, digest of the content, of the files' stamps, problems
@@ -43,6 +46,7 @@ class SourceTree:
 
     def __init__(self, root: Path, cache: IndexCache | None = None) -> None:
         self.root = root
+        self._prefix = os.path.join(root, "")  # `rel` by string: pathlib's costs more than a warm draft
         self.index_cache = cache
         bodies.cache = cache  # function bodies this process reads late are kept there too
         self._cache: dict[str, Module | None] = {}
@@ -102,7 +106,7 @@ class SourceTree:
             found.update(p for p in self.root.glob(pattern) if p.name != "__init__.py")
         return self._utf8_named(sorted(found))
 
-    def _utf8_named(self, paths: list[Path]) -> list[Path]:
+    def _utf8_named(self, paths: list[P]) -> list[P]:
         """The paths whose names are UTF-8; the others are reported and
         skipped (no import can name them, no kept draft's record spell them)."""
         kept = []
@@ -199,7 +203,7 @@ class SourceTree:
                 parts.append(f"{self.rel(path)}: {err.strerror or err}")
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
-    def _read_files(self, kind: str, name: str) -> list[Path] | str:
+    def _read_files(self, kind: str, name: str) -> list[Path] | list[str] | str:
         """The files a read reads, or what it found instead of a module."""
         if kind == "module":
             found = self._locate(name)
@@ -225,8 +229,12 @@ class SourceTree:
             parts.pop()
         return ".".join(parts)
 
-    def rel(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+    def rel(self, path: Path | str) -> str:
+        """A path under the root, relative to it, with `/`."""
+        text = os.fspath(path)
+        if text.startswith(self._prefix):
+            return text[len(self._prefix):].replace(os.sep, "/")
+        return Path(path).relative_to(self.root).as_posix()
 
     def find_definer(self, package: str, name: str) -> str | None:
         """The first module under a package (by path) that defines `name` at
@@ -258,20 +266,21 @@ class SourceTree:
                 self.module_file(package)  # says what is wrong
                 return self._package_files(package)
             files = self._raising_for(("package", package), listed)
-            self._texts[package] = [(p, t) for p in files if (t := read_text(p)) is not None]
+            self._texts[package] = [(Path(p), t) for p in files if (t := read_text(p)) is not None]
         return self._texts[package]
 
-    def _package_files(self, package: str) -> list[Path]:
-        """The non-test files under a package, by path."""
+    def _package_files(self, package: str) -> list[str]:
+        """The non-test files under a package, by path (as strings: a
+        package's stamp is taken on every warm draft)."""
         found = self._locate(package)
         if not (isinstance(found, tuple) and found[1]):
             return []
-        files: list[tuple[str, ...]] = []
+        files: list[tuple[str, str]] = []
         for top, dirs, names in os.walk(found[0].parent):
             dirs[:] = [d for d in dirs if d != "tests"]
-            head = tuple(Path(top).parts)
-            files += [(*head, n) for n in names if n.endswith(".py")]
-        return self._utf8_named([Path(*parts) for parts in sorted(files)])
+            files += [(top, n) for n in names if n.endswith(".py")]
+        files.sort(key=lambda f: (*f[0].split(os.sep), f[1]))  # by path, part by part
+        return self._utf8_named([os.path.join(top, n) for top, n in files])
 
     def _load(self, name: str) -> Module | None:
         found = self.module_file(name)
@@ -414,14 +423,14 @@ def _digest(rel: str, data: bytes) -> str:
     return f"{rel}:{hashlib.sha256(data).hexdigest()}"
 
 
-def read_text(path: Path) -> str | None:
+def read_text(path: Path | str) -> str | None:
     """A source file's text (universal newlines), None when it is no regular
     file of a module's size or cannot be read."""
     data = _file_bytes(path)
     return None if isinstance(data, str) else _universal_newlines(data.decode("utf-8", errors="replace"))
 
 
-def _file_bytes(path: Path) -> bytes | str:
+def _file_bytes(path: Path | str) -> bytes | str:
     """A regular file's bytes, else why not: a pipe would never end, a
     device (`/dev/zero`) never stop, a file of gigabytes fill the memory."""
     try:
@@ -430,7 +439,8 @@ def _file_bytes(path: Path) -> bytes | str:
             return "not a regular file"
         if info.st_size > MAX_MODULE_BYTES:
             return f"{info.st_size >> 20} MB, more than any module a project ships: {MAX_MODULE_BYTES >> 20} MB at most"
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            return fh.read()
     except OSError as err:
         return err.strerror or str(err)
 
