@@ -41,12 +41,17 @@ def loads(data: bytes) -> Entry:
 
 
 def _plain(value: Any) -> Any:
-    if is_dataclass(value):
-        return [_TAGS[type(value)], *(_plain(getattr(value, name)) for name in _FIELDS[_TAGS[type(value)]])]
-    if type(value) is tuple:
+    kind = type(value)
+    tag = _TAGS.get(kind)
+    if tag is not None:
+        fields = value.__dict__
+        return [tag, *[_plain(fields[name]) for name in _FIELDS[tag]]]
+    if kind is tuple:
         return [_plain(v) for v in value]
-    if type(value) is dict:
+    if kind is dict:
         return {k: _plain(v) for k, v in value.items()}
+    if is_dataclass(value):
+        raise TypeError(f"not an index record: {kind.__name__}")
     return value
 
 
