@@ -119,44 +119,6 @@ def test_a_worker_that_dies_fails_its_draft_only(run, tmp_path: Path, monkeypatc
     assert "unpause.wsd" in drafts(tmp_path / "out") and "pause.wsd" not in drafts(tmp_path / "out")
 
 
-def _known(state: dict) -> dict:
-    return {"known": set(), "mine": []}
-
-
-def _note(state: dict, name: str) -> tuple[str, int, frozenset[str]]:
-    time.sleep(0.1)  # every worker takes one name before any is done
-    state["mine"].append(name)
-    return name, os.getpid(), frozenset(state["known"])
-
-
-def _hand_on(state: dict) -> list[str]:
-    mine, state["mine"] = state["mine"], []
-    return mine
-
-
-def _take_in(state: dict, theirs: list[str]) -> None:
-    state["known"].update(theirs)
-
-
-def test_workers_pass_on_what_each_learnt():
-    """What a worker shares after a name reaches the others with their next
-    name: never itself, never before that name is done."""
-    from tracer.workers import pooled
-    names = [f"n{i}" for i in range(8)]
-    done: list[str] = []
-    by: dict[str, int] = {}
-    learnt = set()
-    for name, pid, known in pooled(_known, None, _note, names, 2, lambda n, why: (n, 0, frozenset()),
-                                   _hand_on, _take_in):
-        by[name] = pid
-        assert known <= set(done)  # only names already done (and handed back)
-        assert all(by[k] != pid for k in known)  # what others did, not its own
-        learnt |= known
-        done.append(name)
-    assert sorted(done) == names and len(set(by.values())) == 2
-    assert learnt  # the second worker back got the first one's name with its next
-
-
 # stopping a batch stops its workers ---------------------------------------
 
 def _children(pid: int) -> set[int]:

@@ -142,7 +142,7 @@ def _outcomes(setup: Setup, names: list[str], jobs: int) -> Iterator[Outcome]:
         project = setup.open()
         yield from (draft_one(project, name, setup) for name in names)
         return
-    yield from pooled(_open, setup, _work, names, jobs, _died, _kept_walks, _absorb_walks)
+    yield from pooled(_open, setup, _work, names, jobs, _died)
 
 
 def _open(setup: Setup) -> tuple[Project, Setup]:
@@ -151,15 +151,6 @@ def _open(setup: Setup) -> tuple[Project, Setup]:
 
 def _work(opened: tuple[Project, Setup], name: str) -> Outcome:
     return draft_one(opened[0], name, opened[1])
-
-
-def _kept_walks(opened: tuple[Project, Setup]) -> list:
-    """The callee walks a worker kept for its last draft: the others reuse them."""
-    return opened[0].kept_walks()
-
-
-def _absorb_walks(opened: tuple[Project, Setup], walks: list) -> None:
-    opened[0].absorb_walks(walks)
 
 
 def _died(name: str, why: str) -> Outcome:

@@ -187,19 +187,6 @@ class Project:
             drafts.store(key, text, reads)
         return Drafted(text, self._problems())
 
-    def kept_walks(self) -> list[tuple[tuple[str, Limits], list]]:
-        """The callee walks kept since last asked, per granularity and limits
-        (what another process drafting the same project can reuse)."""
-        return [(key, fresh) for key, memo in self._memos.items() if (fresh := memo.taken())]
-
-    def absorb_walks(self, walks: list[tuple[tuple[str, Limits], list]]) -> None:
-        """Reuse the callee walks another process kept (`kept_walks`)."""
-        from tracer.analysis.memo import CalleeMemo
-        for key, fresh in walks:
-            if key not in self._memos:
-                self._memos[key] = CalleeMemo(key[1].steps, key[1].depth)
-            self._memos[key].absorb(fresh)
-
     def _indexing(self, names: list[str]) -> ContextManager[None]:
         """While the block runs, a second process indexes `names` into the
         cache (when there are a cache, a second core and names)."""

@@ -8,17 +8,12 @@ it; a fresh worker takes its place. Workers ignore SIGINT (Ctrl-C reaches the
 whole process group: the parent alone stops the batch, and stops them), and
 get SIGKILL when the parent dies however it dies (SIGTERM, SIGKILL; on Linux
 at once, elsewhere within a second).
-
-Workers can share what they learn: after each name, a worker hands what it
-has to share (`share`), and the parent passes it on with the next name it
-gives each other worker (`absorb`), as bytes it never reads.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -34,46 +29,37 @@ _PR_SET_PDEATHSIG = 1
 
 
 def pooled(init: Callable[[Any], Any], arg: Any, work: Callable[[Any, str], R], names: list[str], jobs: int,
-           died: Callable[[str, str], R], share: Callable[[Any], Any] | None = None,
-           absorb: Callable[[Any, Any], None] | None = None) -> Iterator[R]:
+           died: Callable[[str, str], R]) -> Iterator[R]:
     """`work(init(arg), name)` for each name, in `jobs` processes, as they
-    finish; `died(name, why)` for a name whose worker died drafting it.
-    With `share`, what `share(state)` returns after each name (when not
-    empty) reaches every other worker as `absorb(state, it)`."""
+    finish; `died(name, why)` for a name whose worker died drafting it."""
     import multiprocessing  # here: one operation drafted from a kept draft starts no process
     from multiprocessing.connection import wait
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     todo = list(reversed(names))
     workers: list[_Worker] = []
-    shared: list[tuple[_Worker, bytes]] = []  # what each worker shared, in order
-
-    def start() -> None:
-        workers.append(_Worker(ctx, (init, arg, work, share, absorb)))
-        workers[-1].give(todo.pop(), shared)
     try:
         while todo and len(workers) < jobs:
-            start()
+            workers.append(_Worker(ctx, init, arg, work))
+            workers[-1].give(todo.pop())
         while any(w.name is not None for w in workers):
             busy = [w for w in workers if w.name is not None]
             ready = set(wait([*(w.conn for w in busy), *(w.process.sentinel for w in busy)]))
             for worker in busy:
                 if worker.conn not in ready and worker.process.sentinel not in ready:
                     continue
-                name, taken = worker.name, worker.take()
+                name, result = worker.name, worker.take()
                 assert name is not None
-                if taken is _DIED:
+                if result is _DIED:
                     yield died(name, worker.end())
                     workers.remove(worker)
                     if todo:
-                        start()
+                        workers.append(_Worker(ctx, init, arg, work))
+                        workers[-1].give(todo.pop())
                     continue
-                result, learnt = taken
-                if learnt:
-                    shared.append((worker, learnt))
                 yield result
                 if todo:
-                    worker.give(todo.pop(), shared)
+                    worker.give(todo.pop())
     finally:
         for worker in workers:
             worker.end()
@@ -122,26 +108,22 @@ def _aside(work: Callable[[Any], None], arg: Any, parent: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, job: tuple[Any, ...]) -> None:
+    def __init__(self, ctx: Any, init: Callable[[Any], Any], arg: Any, work: Callable[[Any, str], Any]) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, job, os.getpid()), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, init, arg, work, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.name: str | None = None
-        self.seen = 0  # how much of what the workers shared it was given
 
-    def give(self, name: str, shared: list[tuple["_Worker", bytes]]) -> None:
-        """The next name, with what the other workers shared since the last."""
+    def give(self, name: str) -> None:
         self.name = name
-        news = [learnt for origin, learnt in shared[self.seen:] if origin is not self]
-        self.seen = len(shared)
         try:
-            self.conn.send((name, news))
+            self.conn.send(name)
         except OSError:  # it died already: the wait sees it
             pass
 
     def take(self) -> Any:
-        """The result of the name it held and what it shared, or _DIED."""
+        """The result of the name it held, or _DIED."""
         self.name = None
         try:
             return self.conn.recv() if self.conn.poll() else _DIED
@@ -170,26 +152,21 @@ class _Worker:
         return f"the drafting process ended (exit status {code})"
 
 
-def _serve(conn: Connection, job: tuple[Any, ...], parent: int) -> None:
+def _serve(conn: Connection, init: Callable[[Any], Any], arg: Any, work: Callable[[Any, str], Any],
+           parent: int) -> None:
     """A worker: one result for each name received, until the pipe closes."""
-    init, arg, work, share, absorb = job
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with(parent)
     state = init(arg)
     while True:
         try:
-            message = conn.recv()
+            name = conn.recv()
         except (EOFError, OSError):
             return
-        if message is None:
+        if name is None:
             return
-        name, news = message
-        for learnt in news:
-            absorb(state, pickle.loads(learnt))
-        result = work(state, name)
-        mine = share(state) if share else None
-        conn.send((result, pickle.dumps(mine, pickle.HIGHEST_PROTOCOL) if mine else b""))
+        conn.send(work(state, name))
 
 
 def _die_with(parent: int) -> None:

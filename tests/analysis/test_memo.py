@@ -5,7 +5,6 @@ named and the RPC methods drawn before."""
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
@@ -351,47 +350,3 @@ def _hits(root: Path, names: tuple[str, ...]) -> int:
 def test_a_walk_is_reused_where_what_differs_changes_nothing(make_tree, first: str, then: str):
     root = make_tree(TREE)
     assert _hits(root, (first, then)) > _hits(root, (first,)) + _hits(root, (then,))
-
-
-def test_walks_kept_in_another_process_are_reused_and_draw_the_same(make_tree):
-    """Workers of a batch hand each other the walks they kept (pickled):
-    reused in the other process, they draw what a fresh walk draws."""
-    root = make_tree(TREE)
-    limits = Limits()
-    fresh = {name: walked(root, (name,), limits, None)[0] for name in OPERATIONS}
-    theirs = CalleeMemo(limits.steps, limits.depth)
-    walked(root, OPERATIONS[::2], limits, theirs)
-    mine = CalleeMemo(limits.steps, limits.depth)
-    mine.absorb(pickle.loads(pickle.dumps(theirs.taken())))
-    assert theirs.taken() == []  # handed once
-    for got in walked(root, OPERATIONS[1::2], limits, mine):
-        assert got == fresh[got[0]], got[0]
-    assert mine.hits
-    assert mine.taken()  # what it walked itself is handed on, not what it was given
-    assert all(len(v) <= 4 for v in mine.kept.values())
-
-
-def test_a_read_only_replayed_is_made_so_its_problems_are_recorded(make_tree):
-    """A walk kept in another process logs reads this process never made:
-    a kept draft's record still holds the problems each read raises."""
-    root = make_tree({**TREE, "demo/driver.py": TREE["demo/driver.py"] + """
-            def old(self, async=False):
-                pass
-    """})
-    rules = rules_from(RULES)
-    theirs, mine = CalleeMemo(800, 24), CalleeMemo(800, 24)
-    trees = []
-    for memo in (theirs, mine):
-        tree = SourceTree(root)
-        tree.log = {}
-        Walker(Resolver(tree, rules), rules, Limits(), memo=memo).walk(Ref("method", "demo.compute.api.API.deep"),
-                                                                       "api", "deep")
-        trees.append(tree)
-        mine.absorb(pickle.loads(pickle.dumps(theirs.taken())))
-    first, second = trees
-    assert mine.hits and ("module", "demo.driver") in second.log
-    assert not any("async" in p for p in second.problems)  # the walk that read it was not made here
-    note = [p for p in first.problems if "async" in p]
-    assert note
-    assert second.reads() == first.reads()
-    assert note[0] in second.problems

@@ -76,7 +76,6 @@ class CalleeMemo:
     def __init__(self, steps: int, depth: int) -> None:
         self.steps, self.depth = steps, depth  # the limits its walks ran under
         self.kept: dict[Hashable, list[Kept]] = {}
-        self.fresh: list[tuple[Hashable, Kept]] = []  # kept here since last `taken`
         self.hits = 0
 
     def usable(self, key: Hashable, depth: int, count: int, present: Callable[[Check], bool]) -> Kept | None:
@@ -95,23 +94,6 @@ class CalleeMemo:
 
     def keep(self, key: Hashable, kept: Kept) -> None:
         """Keep a walk (a few per call: at other depths, other stacks)."""
-        if self._add(key, kept):
-            self.fresh.append((key, kept))
-
-    def taken(self) -> list[tuple[Hashable, Kept]]:
-        """The walks kept here since last asked (to hand to other processes)."""
-        fresh, self.fresh = self.fresh, []
-        return fresh
-
-    def absorb(self, walks: list[tuple[Hashable, Kept]]) -> None:
-        """Keep walks another process kept: a kept walk holds wherever its
-        answers are the same, whoever walked it."""
-        for key, kept in walks:
-            self._add(key, kept)
-
-    def _add(self, key: Hashable, kept: Kept) -> bool:
         variants = self.kept.setdefault(key, [])
-        if len(variants) >= VARIANTS:
-            return False
-        variants.append(kept)
-        return True
+        if len(variants) < VARIANTS:
+            variants.append(kept)

@@ -135,21 +135,8 @@ class SourceTree:
     def reads(self) -> list[Read]:
         """The logged reads: (kind, name, what it found, its files' stamps,
         the problems it raised)."""
-        for kind, name in list(self.log or {}):
-            if (kind, name) not in self._raised:  # logged by a walk another process made (reread)
-                self._make(kind, name)
         return [(kind, name, self.observe(kind, name), self.stamp(kind, name), self._raised.get((kind, name), []))
                 for kind, name in list(self.log or {})]
-
-    def _make(self, kind: str, name: str) -> None:
-        """Make a read that was only logged here, so that the problems it
-        raises are known (and reported) as where it was made."""
-        if kind == "module":
-            self._cache[name] = self._raising_for(("module", name), lambda: self._load(name))
-        elif kind == "package":
-            self._package_texts(name)
-        else:
-            self._raising_for((kind, name), lambda: self._glob(tuple(json.loads(name))))
 
     def observe(self, kind: str, name: str) -> str:
         """A digest of what a read finds in the tree now (once per process)."""
