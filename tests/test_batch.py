@@ -56,6 +56,31 @@ def test_one_and_two_processes_and_the_cache_give_the_same_bytes(run, tmp_path: 
     assert note in two.stderr and warm.stderr == two.stderr.replace(note, "").replace(" two", " warm")
 
 
+def test_a_batch_in_this_process_collects_itself_and_leaves_collection_as_it_was(run, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch):
+    """Automatic collections are off while a batch drafts (it collects every
+    COLLECT_EVERY drafts and freezes what survives); afterwards they are on
+    again and nothing stays frozen."""
+    import gc
+
+    from tracer import catalogue
+    monkeypatch.setattr(catalogue, "COLLECT_EVERY", 3)
+    seen = []
+    real = catalogue.draft_one
+
+    def watching(*args):
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return real(*args)
+
+    monkeypatch.setattr(catalogue, "draft_one", watching)
+    assert gc.isenabled()
+    result = run("nova", "--all", "-o", "out", "-j", "1", "--no-cache")
+    assert result.exit_code == 0, result.stderr
+    assert len(seen) > 4 and not any(enabled for enabled, _ in seen)
+    assert seen[2][1] == 0 and seen[3][1] > 0  # frozen after the third draft's collection
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_existing_files_are_skipped_unless_forced(run, tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()

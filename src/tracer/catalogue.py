@@ -9,6 +9,7 @@ written by the parent, and reported in the order of operation names.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,17 +141,41 @@ def _outcomes(setup: Setup, names: list[str], jobs: int) -> Iterator[Outcome]:
     they finish."""
     if jobs <= 1 or len(names) <= 1:
         project = setup.open()
-        yield from (draft_one(project, name, setup) for name in names)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            yield from (_collected(draft_one(project, name, setup), i) for i, name in enumerate(names, 1))
+        finally:
+            gc.unfreeze()
+            if collecting:
+                gc.enable()
         return
     yield from pooled(_open, setup, _work, names, jobs, _died)
 
 
-def _open(setup: Setup) -> tuple[Project, Setup]:
-    return setup.open(), setup
+# A batch keeps its index and its kept walks to the end, and Python's
+# automatic collections scan every object alive: they cost a tenth of a
+# batch and find little. A batch collects every COLLECT_EVERY drafts instead,
+# and what outlives a collection is not scanned again (gc.freeze).
+COLLECT_EVERY = 20
 
 
-def _work(opened: tuple[Project, Setup], name: str) -> Outcome:
-    return draft_one(opened[0], name, opened[1])
+def _collected(outcome: Outcome, drafted: int) -> Outcome:
+    if drafted % COLLECT_EVERY == 0:
+        gc.collect()
+        gc.freeze()
+    return outcome
+
+
+def _open(setup: Setup) -> tuple[Project, Setup, list[int]]:
+    gc.disable()  # a worker's whole life is a batch
+    return setup.open(), setup, [0]
+
+
+def _work(opened: tuple[Project, Setup, list[int]], name: str) -> Outcome:
+    project, setup, drafted = opened
+    drafted[0] += 1
+    return _collected(draft_one(project, name, setup), drafted[0])
 
 
 def _died(name: str, why: str) -> Outcome:
