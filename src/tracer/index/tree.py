@@ -50,6 +50,7 @@ class SourceTree:
         self.index_cache = cache
         bodies.cache = cache  # function bodies this process reads late are kept there too
         self._cache: dict[str, Module | None] = {}
+        self._located: dict[str, tuple[Path, bool] | str | None] = {}
         self._definers: dict[tuple[str, str], str | None] = {}
         self._texts: dict[str, list[tuple[Path, str]]] = {}
         self._options: dict[str, dict[str, object]] = {}
@@ -78,7 +79,13 @@ class SourceTree:
         return found[0] if isinstance(found, tuple) else None
 
     def _locate(self, name: str) -> tuple[Path, bool] | str | None:
-        """module_file's answer, or why the path there is no module."""
+        """module_file's answer, or why the path there is no module (looked
+        up once per process: a walk asks about the same names thousands of times)."""
+        if name not in self._located:
+            self._located[name] = self._look_up(name)
+        return self._located[name]
+
+    def _look_up(self, name: str) -> tuple[Path, bool] | str | None:
         base = self.root.joinpath(*name.split("."))
         for path, is_package in ((base / "__init__.py", True), (base.with_suffix(".py"), False)):
             why = _not_a_file(path)
