@@ -31,6 +31,17 @@ def test_draft_to_stdout_from_the_bundled_fixture(run):
     assert "bundled fixture tree 'liberty'" in result.stderr
 
 
+@pytest.mark.parametrize("op, title", [
+    ("pause", "pause a server"),            # an action: the rules' title
+    ("servers.index", "servers.index"),     # a resource method: its resource_title
+    ("list", "list a server"),              # the same, asked for by its catalogue alias: an action's title
+])
+def test_actions_and_resource_methods_are_titled_by_their_own_templates(run, op: str, title: str):
+    result = run("nova", op, "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"title {title}"
+
+
 def test_default_path_and_no_overwrite_without_force(run, tmp_path: Path):
     first = run("nova", "lock")
     target = tmp_path / "diagrams" / "nova" / "lock.wsd"

@@ -113,6 +113,13 @@ def test_a_title_template_other_than_op_is_refused(title: str):
                       "write {{ and }} for braces"
 
 
+def test_a_resource_title_is_held_to_the_same_template_and_defaults_to_op():
+    assert parse_rules(GOOD, "d.toml").resource_title == "{op}"
+    message = error_of(GOOD.replace("[project]\n", "[project]\nresource_title = '{nope}'\n"))
+    assert message == "rules/demo.toml:2: [project]: 'resource_title' may use only {op} (the operation's " \
+                      "name); write {{ and }} for braces"
+
+
 def test_a_title_with_op_and_braces_loads_and_a_bad_one_is_one_line(tmp_path: Path):
     assert parse_rules(GOOD.replace("[project]\n", TITLE + "'{{x}} {op} a server'\n"), "d.toml").title == \
         "{{x}} {op} a server"

@@ -147,7 +147,8 @@ class Project:
             self._memos[key] = CalleeMemo(limits.steps, limits.depth)
         walk = Walker(self.resolver, rules, limits, self.services,
                       frozenset({(self.rules.project, op.name)}), self._memos[key]).walk(op.ref, entry, name)
-        title = self.rules.title.format(op=name)
+        crud = op.resource and name == op.name  # an alias (`create`) is titled as an action
+        title = (self.rules.resource_title if crud else self.rules.title).format(op=name)
         steps = walk.statements
         if limits.folds:
             steps = fold(steps)

@@ -26,7 +26,7 @@ from tracer.tomlread import TomlReader, load_toml, read_toml
 # The tables a rules file may hold: plain tables with their keys (None: any
 # key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
 TABLES: dict[str, set[str] | None] = {
-    "project": {"name", "package", "client", "database", "title", "fixture"},
+    "project": {"name", "package", "client", "database", "title", "resource_title", "fixture"},
     "discovery": {"api_modules", "action_decorator", "resource_methods", "removed_decorator", "prefer",
                   "action_name", "entry_points"},
     "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls", "wrappers"}, "granularity": {"module"},
@@ -274,6 +274,7 @@ class Rules:
     runners: tuple[str, ...] = ()  # calls that run the function handed to them
     wrappers: tuple[str, ...] = ()  # calls returning the function handed to them, wrapped: `wrap(f)(x)` is `f(x)`
     settings: tuple[tuple[str, object], ...] = ()  # (pattern on a name, its value under the default configuration)
+    resource_title: str = "{op}"  # the title of an operation named by resource_methods
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -415,7 +416,8 @@ class _Reader(TomlReader):
         return Rules(
             project=g("name"), package=g("package"), path=self.path,
             client=g("client", str, "client"), database=g("database", str, "database"),
-            title=self._title(g("title", str, "{op}")), fixture=g("fixture", str, None),
+            title=self._title(g("title", str, "{op}"), "title"), fixture=g("fixture", str, None),
+            resource_title=self._title(g("resource_title", str, "{op}"), "resource_title"),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list),
                                                self.get(d, "participants", i, "opaque", bool, False),
@@ -526,7 +528,7 @@ class _Reader(TomlReader):
                                 f"({', '.join(sorted(groups)) or 'none'})") from None
         return RouteRule(pattern, d["request"], d.get("operation"))
 
-    def _title(self, template: str) -> str:
+    def _title(self, template: str, key: str) -> str:
         """The diagram's title: text and {op}, nothing else (a field with
         an index, conversion or width could fail or fill the memory)."""
         try:
@@ -534,7 +536,7 @@ class _Reader(TomlReader):
         except ValueError:  # a lone { or }
             fields = [None]
         if any(f != ("op", None, "") for f in fields):
-            raise self.fail("project", None, "title", "may use only {op} (the operation's name); "
+            raise self.fail("project", None, key, "may use only {op} (the operation's name); "
                             "write {{ and }} for braces") from None
         return template
 

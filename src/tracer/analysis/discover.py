@@ -23,6 +23,7 @@ class Operation:
     ref: Ref            # the handler method
     removed: str | None = None  # the release that removed it, if marked so
     inherited: str = ""  # the class that defines the handler, when not the one serving it
+    resource: bool = False  # named by the rules' resource_methods (`keypair.create`), not an action
 
     def describe(self) -> str:
         gone = f"  (removed in {self.removed})" if self.removed else ""
@@ -94,13 +95,14 @@ def _module_ops(module: Module, rules: Rules) -> list[Operation]:
     stem = Path(module.path).stem
     for cls in module.classes.values():
         for fn, owner in _handlers(module, cls):
-            name = _action_name(fn, stem, rules) or _resource_name(cls, fn, stem, rules)
+            action = _action_name(fn, stem, rules)
+            name = action or _resource_name(cls, fn, stem, rules)
             if name:
                 served = f"{module.name}.{cls.name}"
                 ref = Ref("method", f"{module.name}.{owner.name}.{fn.name}", "handler",
                           bound=served if owner is not cls else None)
                 ops.append(Operation(name, module.path, fn.line, f"{cls.name}.{fn.name}", ref, _removed(fn, rules),
-                                     owner.name if owner is not cls else ""))
+                                     owner.name if owner is not cls else "", resource=not action))
     for fn in module.functions.values():  # flask-style handlers: `@rest.post('/x')` on a function
         name = _action_name(fn, stem, rules)
         if name:
