@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracer.analysis.fold import empty_branches, fold, guard, lookups, same_arms
+from tracer.analysis.fold import empty_branches, fold, guard, lookups, repeats, same_arms
 from tracer.wsd.emit import emit
 from tracer.wsd.model import Diagram
 from tracer.wsd.parse import parse_text
@@ -33,6 +33,17 @@ def test_an_empty_arm_goes_and_an_alt_left_with_one_is_an_opt():
     assert text(empty_branches(steps("alt x\n  # f.py g()\nelse\n  a->b: go\nend\n"))) == \
         "opt not (x)\n    a->b: go\nend"
     assert empty_branches(steps("opt x\n  # f.py g()\nend\n")) == []
+
+
+def test_a_note_said_again_right_after_itself_is_said_once():
+    said = steps("note over api: validate request schema\nnote over api: validate request schema\n"
+                 "note over api: validate request schema\napi->db: get\nnote over api: validate request schema\n"
+                 "opt x\n  note over db: check\n  note over db: check\n  note over api: check\nend\n")
+    assert text(repeats(said)) == ("note over api: validate request schema\napi->db: get\n"
+                                   "note over api: validate request schema\n"
+                                   "opt x\n    note over db: check\n    note over api: check\nend")
+    twice = steps("api->db: get\napi->db: get\n")
+    assert repeats(twice) == twice  # a message sent twice was sent twice
 
 
 def test_guards_read_as_a_person_writes_them():

@@ -7,6 +7,8 @@ Each pass takes and returns a list of statements and is pure:
 - guards read as a person writes them (`not (not x)` is `x`, constants by
   their name, long conditions cut);
 - branches left empty go (an `alt` with one arm left is an `opt`);
+- a note said again right after itself is said once (a handler under five
+  schema decorators validates its request once, as a person draws it);
 - groups nest at most two deep: a deeper group's steps are kept, each arm
   led by a note that names its condition (a loop's steps stand alone).
 """
@@ -26,7 +28,7 @@ MAX_GUARD = 60
 
 
 def fold(steps: list[Statement]) -> list[Statement]:
-    for apply in (lookups, same_arms, empty_branches, guards, shallow):
+    for apply in (lookups, same_arms, empty_branches, repeats, guards, shallow):
         steps = apply(steps)
     return steps
 
@@ -148,6 +150,21 @@ def _cut(text: str) -> str:
     cut = text[:MAX_GUARD - 3]
     cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return cut.rstrip(" ,(") + "..."
+
+
+# repeats ---------------------------------------------------------------------
+def repeats(steps: list[Statement]) -> list[Statement]:
+    """A note equal to the step right before it goes (in every arm too)."""
+    def once(seq: list[Statement]) -> list[Statement]:
+        out: list[Statement] = []
+        for step in seq:
+            if not (isinstance(step, Note) and out and out[-1] == step):
+                out.append(step)
+        return out
+
+    def change(group: Group) -> list[Statement]:
+        return [replace(group, branches=tuple(Branch(b.label, tuple(once(list(b.steps)))) for b in group.branches))]
+    return once(_map_groups(steps, change))
 
 
 def guards(steps: list[Statement]) -> list[Statement]:
