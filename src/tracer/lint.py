@@ -155,6 +155,8 @@ def check_anchor(anchor: Anchor, source: SourceTree, tree_name: str) -> str | No
 def _resolve_path(anchor: Anchor, source: SourceTree, tree_name: str) -> tuple[str, str | None]:
     """The anchor's file relative to the tree, or a message saying why it has none."""
     path = (anchor.path or "").lstrip("/")
+    if ".." in path.split("/"):
+        return path, f"leads out of {tree_name} ('..'): an anchor names a file inside the tree"
     if "/" in path:
         if source.has(path):
             return path, None

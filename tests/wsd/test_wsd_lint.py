@@ -71,6 +71,16 @@ def test_missing_file_without_function_suggests_closest_path(tree: Path) -> None
     ]
 
 
+def test_an_anchor_leading_out_of_the_tree_is_not_read(tree: Path) -> None:
+    (tree.parent / "outside.py").write_text("def secret():\n    pass\n")
+    assert lint(f"# ../{tree.parent.name}/../outside.py secret()\n# nova/../../outside.py secret()\n", tree) == [
+        f"d.wsd:1: anchor '../{tree.parent.name}/../outside.py secret()': leads out of TREE ('..'): "
+        "an anchor names a file inside the tree",
+        "d.wsd:2: anchor 'nova/../../outside.py secret()': leads out of TREE ('..'): "
+        "an anchor names a file inside the tree",
+    ]
+
+
 def test_missing_function(tree: Path) -> None:
     assert lint("# nova/compute/api.py unpause()\n# nova/compute/api.py Other.pause()\n", tree) == [
         "d.wsd:1: anchor 'nova/compute/api.py unpause()': no def unpause in nova/compute/api.py;"
