@@ -107,6 +107,28 @@ def test_a_tree_that_cannot_be_read_is_a_clear_error(tmp_path: Path, mode: int):
                             "you need to read its folders and files\n"
 
 
+def test_a_handler_folder_that_cannot_be_listed_is_named(tmp_path: Path):
+    """Its operations are missing: `ops` and `no operation` say which folder
+    was not read, instead of listing nothing and saying nothing."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    handlers = tree / "nova" / "api" / "openstack" / "compute"
+    trace = str(Path(sys.executable).with_name("trace"))
+    handlers.chmod(0o000)
+    try:
+        ops, pause = (subprocess.run([*unprivileged(), trace, *args, "--source", str(tree), "--no-cache"],
+                                     capture_output=True, text=True, timeout=300)
+                      for args in (["ops", "nova"], ["nova", "pause", "-o", "-"]))
+    finally:
+        handlers.chmod(0o755)
+    if ops.stderr.startswith("setpriv:"):
+        pytest.skip(f"setpriv cannot drop root's power here: {ops.stderr.strip()}")
+    said = "nova/api/openstack/compute: cannot read (Permission denied); skipped"
+    assert f"warning: {said}" in ops.stderr.splitlines()
+    assert pause.returncode != 0
+    assert pause.stderr.strip().endswith(f"(1 file of the tree not read: {said})"), pause.stderr
+
+
 def test_unknown_project(run):
     result = run("keystone", "pause")
     assert result.exit_code == 2

@@ -110,8 +110,27 @@ class SourceTree:
     def _glob(self, patterns: tuple[str, ...]) -> list[Path]:
         found: set[Path] = set()
         for pattern in patterns:
+            self._listable(pattern)
             found.update(p for p in self.root.glob(pattern) if p.name != "__init__.py")
         return self._utf8_named(sorted(found))
+
+    def _listable(self, pattern: str) -> None:
+        """Report the folder a glob pattern starts in when it is there but
+        cannot be listed (glob passes over it in silence: its operations
+        would be missing with no word why)."""
+        head = []
+        for part in pattern.split("/")[:-1]:
+            if any(c in part for c in "*?["):
+                break
+            head.append(part)
+        for depth in range(1, len(head) + 1):  # the first folder on the way that cannot be listed
+            folder = self.root.joinpath(*head[:depth])
+            try:
+                os.listdir(folder)
+            except OSError as err:
+                if err.errno not in _ABSENT:
+                    self._report(f"{self.rel(folder)}: cannot read ({err.strerror or err}); skipped")
+                return
 
     def _utf8_named(self, paths: list[P]) -> list[P]:
         """The paths whose names are UTF-8; the others are reported and
