@@ -395,16 +395,17 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(kind))
 
 
-def _type_test(*bases: type) -> Callable[[object], bool]:
-    """isinstance(x, bases), answered once per concrete type: LibCST's base
-    classes are ABCs, whose isinstance checks cost more than the walk."""
+def _type_test(*bases: type, but: tuple[type, ...] = ()) -> Callable[[object], bool]:
+    """isinstance(x, bases) and not isinstance(x, but), answered once per
+    concrete type: LibCST's base classes are ABCs, whose isinstance checks
+    cost more than the walk."""
     known: dict[type, bool] = {}
 
     def test(value: object) -> bool:
         kind = type(value)
         hit = known.get(kind)
         if hit is None:
-            hit = known[kind] = issubclass(kind, bases)
+            hit = known[kind] = issubclass(kind, bases) and not issubclass(kind, but)
         return hit
     return test
 
@@ -413,16 +414,7 @@ _PUNCTUATION = (cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWh
                 cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
                 cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.BaseBinaryOp,
                 cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp, cst.ImportStar, cst.Asynchronous)
-_content_kinds: dict[type, bool] = {}
-
-
-def _is_content(value: object) -> bool:
-    """A node other than whitespace or punctuation (answered once per type)."""
-    kind = type(value)
-    hit = _content_kinds.get(kind)
-    if hit is None:
-        hit = _content_kinds[kind] = issubclass(kind, cst.CSTNode) and not issubclass(kind, _PUNCTUATION)
-    return hit
+_is_content = _type_test(cst.CSTNode, but=_PUNCTUATION)  # a node other than whitespace or punctuation
 _is_statement_part = _type_test(cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.BaseSuite,
                                 cst.SimpleStatementLine, cst.Else, cst.ExceptHandler, cst.Finally)
 _is_def = _type_test(cst.FunctionDef, cst.ClassDef)
