@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from tracer.problems import TracerError
+from tracer.roomy import with_room
 
 
 class TracerGroup(click.Group):
@@ -22,7 +23,7 @@ class TracerGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            return with_room(lambda: super(TracerGroup, self).invoke(ctx))
         except TracerError as err:
             click.echo(f"trace: {err}", err=True)
             sys.exit(err.exit_code)
