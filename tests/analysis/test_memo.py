@@ -350,3 +350,18 @@ def _hits(root: Path, names: tuple[str, ...]) -> int:
 def test_a_walk_is_reused_where_what_differs_changes_nothing(make_tree, first: str, then: str):
     root = make_tree(TREE)
     assert _hits(root, (first, then)) > _hits(root, (first,)) + _hits(root, (then,))
+
+
+def test_reads_since_a_point_come_once_each_and_an_earlier_reader_still_sees_them_all(tmp_path: Path):
+    tree = SourceTree(tmp_path)
+    a, b, c = ("module", "demo.a"), ("module", "demo.b"), ("class", "demo.c.C")
+    tree.trail.extend([c])
+    outer = len(tree.trail)
+    tree.trail.extend([a, b])
+    inner = len(tree.trail)
+    tree.trail.extend([b, c, b, a, c])
+    assert tree.trail_since(inner) == (b, c, a)  # first made first
+    assert tree.trail == [c, a, b, b, c, a]  # kept once each past the inner reader's start
+    tree.trail.append(a)
+    assert tree.trail_since(outer) == (a, b, c)
+    assert tree.trail_since(0) == (c, a, b)

@@ -83,10 +83,9 @@ class Resolver:
             if known[1]:
                 self.tree.reread(known[1])
             return known[0]
-        trail = self.tree.trail
-        start = len(trail)
+        start = len(self.tree.trail)
         found = find()
-        table[key] = (found, tuple(dict.fromkeys(trail[start:])))
+        table[key] = (found, self.tree.trail_since(start))
         return found
 
     def chosen(self, candidates: tuple[str, ...]) -> str:

@@ -354,7 +354,7 @@ class Walker:
                 looked, frozenset(c for c in looked if self._present(c, said, served, roles)),
                 tuple((k, v) for k, v in self.roles.items() if roles.get(k) != v),
                 frozenset(self.said - said), frozenset(self.served - served), tuple(scope[sent:]),
-                tuple(dict.fromkeys(tree.trail[trail:]))))
+                tree.trail_since(trail)))
         return steps
 
     def _replay(self, kept: Kept, inner: Frame) -> list[Statement]:

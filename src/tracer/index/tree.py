@@ -151,6 +151,15 @@ class SourceTree:
         if self.log is not None:
             self.log.setdefault(key)
 
+    def trail_since(self, start: int) -> tuple[ReadKey, ...]:
+        """The reads since trail position `start`, each once, in the order
+        first made; the trail keeps them so from there on (what a reader that
+        started earlier finds there is the same, and shorter to go through)."""
+        reads = tuple(dict.fromkeys(self.trail[start:]))
+        del self.trail[start:]
+        self.trail.extend(reads)
+        return reads
+
     def reread(self, keys: Iterable[ReadKey]) -> None:
         """Log reads made before as made now (a walk reused: tracer.analysis.memo)."""
         self.trail.extend(keys)
