@@ -56,15 +56,17 @@ def test_one_and_two_processes_and_the_cache_give_the_same_bytes(run, tmp_path: 
     assert note in two.stderr and warm.stderr == two.stderr.replace(note, "").replace(" two", " warm")
 
 
-def test_a_batch_in_this_process_collects_itself_and_leaves_collection_as_it_was(run, tmp_path: Path,
-                                                                               monkeypatch: pytest.MonkeyPatch):
-    """Automatic collections are off while a batch drafts (it collects every
-    COLLECT_EVERY drafts and freezes what survives); afterwards they are on
-    again and nothing stays frozen."""
+@pytest.mark.parametrize("growth, first_frozen", [(0, 1), (1 << 50, None)])
+def test_a_batch_in_this_process_collects_itself_and_leaves_collection_as_it_was(
+        run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, growth: int, first_frozen: int | None):
+    """Automatic collections are off while a batch drafts (it collects, and
+    freezes what survives, once its peak memory has grown by COLLECT_GROWTH:
+    with 0, after every draft; with a petabyte, never); afterwards they are
+    on again and nothing stays frozen."""
     import gc
 
     from tracer import catalogue
-    monkeypatch.setattr(catalogue, "COLLECT_EVERY", 3)
+    monkeypatch.setattr(catalogue, "COLLECT_GROWTH", growth)
     seen = []
     real = catalogue.draft_one
 
@@ -77,7 +79,8 @@ def test_a_batch_in_this_process_collects_itself_and_leaves_collection_as_it_was
     result = run("nova", "--all", "-o", "out", "-j", "1", "--no-cache")
     assert result.exit_code == 0, result.stderr
     assert len(seen) > 4 and not any(enabled for enabled, _ in seen)
-    assert seen[2][1] == 0 and seen[3][1] > 0  # frozen after the third draft's collection
+    frozen = [i for i, (_, count) in enumerate(seen) if count > 0]
+    assert seen[0][1] == 0 and (frozen[:1] == [first_frozen] if first_frozen else not frozen)
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
