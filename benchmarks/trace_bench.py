@@ -1,7 +1,7 @@
 """Time `trace` on real Nova releases against the stdlib-ast parse of the same tree.
 
     .venv/bin/python benchmarks/trace_bench.py [--versions 15.1.5 34.0.0 liberty] [--tree NAME=PATH ...]
-        [--op pause] [-j 2] [--no-pyan] [-o FILE]
+        [--op pause] [-j 2] [--rounds 3] [--no-pyan] [-o FILE]
 
 For each release: the whole-tree stdlib `ast` parse (the yardstick), trace's
 start-up, one operation cold (empty cache) and warm, every operation of the
@@ -101,13 +101,29 @@ def batch(label: str, src: list[str], jobs: int, cache: Path, out: Path) -> Run:
     return run
 
 
-def bench_tree(version: str, root: Path, op: str, jobs: int, pyan: Path | None, work: Path) -> list[Run]:
+def median(runs: list[Run]) -> Run:
+    """The run of median time (the peak: the largest of all); the note
+    lists every round's time when there were several."""
+    mid = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+    mid.peak_mb, mid.ok = max(r.peak_mb for r in runs), all(r.ok for r in runs)
+    if len(runs) > 1:
+        mid.note += f"; median of {len(runs)}: " + ", ".join(f"{r.seconds:.2f}" for r in runs)
+    return mid
+
+
+def bench_tree(version: str, root: Path, op: str, jobs: int, rounds: int, pyan: Path | None,
+               work: Path) -> list[Run]:
     src = ["--source", str(root)]
     listing = work / f"parsed-{version}.txt"  # written by the child: this process stays small
-    runs = [measure("stdlib ast, whole tree", [sys.executable, "-c", AST_PARSE, str(root / "nova"), str(listing)])]
+    yardsticks, batches = [], []
+    for n in range(rounds):  # the yardstick and the cold batch, alternating: the machine's mood shared
+        yardsticks.append(measure("stdlib ast, whole tree",
+                                  [sys.executable, "-c", AST_PARSE, str(root / "nova"), str(listing)]))
+        batches.append(batch("cold", src, jobs, work / f"cache-{version}-every-{n}", work / f"out-{version}-cold-{n}"))
     bad, *good = listing.read_text().splitlines()
-    runs[0].note = f"{len(good)} modules ({bad} py2-era files ast cannot parse)"
-    one, every = work / f"cache-{version}-one", work / f"cache-{version}-every"  # each starts empty
+    yardsticks[0].note = f"{len(good)} modules ({bad} py2-era files ast cannot parse)"
+    runs = [median(yardsticks)]
+    one, every = work / f"cache-{version}-one", work / f"cache-{version}-every-{rounds - 1}"  # each starts empty
     runs.append(trace_run("trace startup (`trace --version`)", ["--version"], work / "cache-startup"))
     runs.append(trace_run("one op, cold", ["nova", op, *src, "-o", "-"], one, op))
     runs.append(trace_run("one op, warm (whole command)", ["nova", op, *src, "-o", "-"], one, op))
@@ -115,8 +131,8 @@ def bench_tree(version: str, root: Path, op: str, jobs: int, pyan: Path | None, 
                           f"{op} --detail full: modules from the cache, the walk run"))
     runs.append(trace_run("one op, cold, `-j 1`", ["nova", op, *src, "-o", "-", "-j", "1"],
                           work / f"cache-{version}-single", f"{op}, no second process indexing"))
-    runs.append(batch("cold", src, jobs, every, work / f"out-{version}-cold"))
-    runs.append(batch("warm", src, jobs, every, work / f"out-{version}-warm"))
+    runs.append(median(batches))
+    runs.append(batch("warm", src, jobs, every, work / f"out-{version}-warm"))  # the last cold batch's cache
     if pyan is None:
         runs.append(Run("pyan3, whole tree", 0.0, 0.0, False, "not run (--no-pyan, or pyan3 could not be installed)"))
     else:
@@ -125,13 +141,14 @@ def bench_tree(version: str, root: Path, op: str, jobs: int, pyan: Path | None, 
     return runs
 
 
-def table(results: dict[str, list[Run]], op: str, jobs: int, left_out: list[str]) -> str:
+def table(results: dict[str, list[Run]], op: str, jobs: int, rounds: int, left_out: list[str]) -> str:
     lines = [f"Nova; {os.cpu_count()} cores, `-j {jobs}`; `{op}` as the one operation; each row one process, "
              "wall clock including interpreter start-up; ratio = time / stdlib-ast whole-tree parse "
              "in the same run; aims from issue #16; peak = the largest RSS of any one process of the row "
              f"(the command or one of its workers, from wait4; not their sum), aim < {PEAK_AIM_MB} MB per "
              "process for trace's rows. Cold rows start from an empty cache each (one for the single "
-             "operation, another for `--all`); tracer's modules are compiled to bytecode first, as "
+             f"operation, another for `--all`); the yardstick and every op cold run {rounds} times, "
+             "alternating, their medians shown; tracer's modules are compiled to bytecode first, as "
              "`pip install` leaves them.", "",
              "| release | what | time (s) | ratio | aim | peak (MB) | memory | note |",
              "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
@@ -214,6 +231,8 @@ def main() -> int:
                     help="Also time this tree (repeatable), e.g. liberty=/work/trees/nova-liberty.")
     ap.add_argument("--op", default="pause")
     ap.add_argument("-j", "--jobs", type=int, default=2, help="Processes for `--all` (the aims are for 2).")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="Times the yardstick and the cold `--all` run, alternating; their medians are shown.")
     ap.add_argument("--no-pyan", action="store_true", help="Skip the pyan3 peer.")
     ap.add_argument("-o", "--output", type=Path, default=HERE / "RESULTS.md")
     args = ap.parse_args()
@@ -222,8 +241,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="trace-bench-") as tmp:
         work = Path(tmp)
         pyan = None if args.no_pyan else pyan_venv(work)
-        results = {v: bench_tree(v, root, args.op, args.jobs, pyan, work) for v, root in roots.items()}
-    text = "# trace benchmark\n\n" + table(results, args.op, args.jobs, left_out) + \
+        rounds = max(1, args.rounds)
+        results = {v: bench_tree(v, root, args.op, args.jobs, rounds, pyan, work) for v, root in roots.items()}
+    text = "# trace benchmark\n\n" + table(results, args.op, args.jobs, rounds, left_out) + \
         f"\n{RUN_LINE} (downloads the sdists and pyan3 once).\n"
     old = args.output.read_text() if args.output.is_file() else ""
     kept = _after_table(old)
