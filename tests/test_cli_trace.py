@@ -42,6 +42,20 @@ def test_actions_and_resource_methods_are_titled_by_their_own_templates(run, op:
     assert result.stdout.splitlines()[0] == f"title {title}"
 
 
+def test_an_action_of_another_resource_is_titled_by_the_file_serving_it(run, tmp_path: Path):
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "liberty", tree)
+    (tree / "nova/api/openstack/compute/aggregates.py").write_text(
+        "from nova.api.openstack import wsgi\n\n\n"
+        "class AggregateController(wsgi.Controller):\n"
+        "    @wsgi.action('add_host')\n"
+        "    def _add_host(self, req, id, body):\n"
+        "        return body\n")
+    titles = {op: run("nova", op, "--source", str(tree), "-o", "-").stdout.partition("\n")[0]
+              for op in ("add_host", "pause")}
+    assert titles == {"add_host": "title add_host a host aggregate", "pause": "title pause a server"}
+
+
 def test_default_path_and_no_overwrite_without_force(run, tmp_path: Path):
     first = run("nova", "lock")
     target = tmp_path / "diagrams" / "nova" / "lock.wsd"

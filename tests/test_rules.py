@@ -120,6 +120,19 @@ def test_a_resource_title_is_held_to_the_same_template_and_defaults_to_op():
                       "name); write {{ and }} for braces"
 
 
+
+def test_file_titles_map_a_file_to_a_title_held_to_the_same_template():
+    assert parse_rules(GOOD, "d.toml").file_titles == ()
+    good = parse_rules(GOOD.replace("[project]\n", "[project]\nfile_titles = { b = '{op} a b', a = '{op} an a' }\n"),
+                       "d.toml")
+    assert good.file_titles == (("a", "{op} an a"), ("b", "{op} a b"))
+    message = error_of(GOOD.replace("[project]\n", "[project]\nfile_titles = { a = '{0}' }\n"))
+    assert message == "rules/demo.toml:2: [project]: 'file_titles' may use only {op} (the operation's " \
+                      "name); write {{ and }} for braces"
+    message = error_of(GOOD.replace("[project]\n", "[project]\nfile_titles = { a = 1 }\n"))
+    assert "'file_titles' must map names to strings ('a' does not)" in message
+
+
 def test_a_title_with_op_and_braces_loads_and_a_bad_one_is_one_line(tmp_path: Path):
     assert parse_rules(GOOD.replace("[project]\n", TITLE + "'{{x}} {op} a server'\n"), "d.toml").title == \
         "{{x}} {op} a server"

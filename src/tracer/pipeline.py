@@ -7,7 +7,7 @@ import hashlib
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, ContextManager
 
 from tracer.analysis.limits import Limits
@@ -147,8 +147,7 @@ class Project:
             self._memos[key] = CalleeMemo(limits.steps, limits.depth)
         walk = Walker(self.resolver, rules, limits, self.services,
                       frozenset({(self.rules.project, op.name)}), self._memos[key]).walk(op.ref, entry, name)
-        crud = op.resource and name == op.name  # an alias (`create`) is titled as an action
-        title = (self.rules.resource_title if crud else self.rules.title).format(op=name)
+        title = self._title(op, name).format(op=name)
         steps = walk.statements
         if limits.folds:
             steps = fold(steps)
@@ -158,6 +157,14 @@ class Project:
             steps = brief(steps, databases)
         diagram = to_diagram(title, steps, self.rules.client, walk.roles)
         return Draft(op, diagram, walk, self._problems())
+
+    def _title(self, op: Operation, name: str) -> str:
+        """The title template: a resource method's, else an action's (by the
+        file serving it, where the rules name one); an alias (`create`) is
+        titled as an action."""
+        if op.resource and name == op.name:
+            return self.rules.resource_title
+        return dict(self.rules.file_titles).get(PurePosixPath(op.path).stem, self.rules.title)
 
     def drafted(self, name: str, limits: Limits = Limits(), granularity: str | None = None,
                 prefetch: bool = False) -> Drafted:

@@ -26,7 +26,7 @@ from tracer.tomlread import TomlReader, load_toml, read_toml
 # The tables a rules file may hold: plain tables with their keys (None: any
 # key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
 TABLES: dict[str, set[str] | None] = {
-    "project": {"name", "package", "client", "database", "title", "resource_title", "fixture"},
+    "project": {"name", "package", "client", "database", "title", "resource_title", "file_titles", "fixture"},
     "discovery": {"api_modules", "action_decorator", "resource_methods", "removed_decorator", "prefer",
                   "action_name", "entry_points"},
     "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls", "wrappers"}, "granularity": {"module"},
@@ -275,6 +275,7 @@ class Rules:
     wrappers: tuple[str, ...] = ()  # calls returning the function handed to them, wrapped: `wrap(f)(x)` is `f(x)`
     settings: tuple[tuple[str, object], ...] = ()  # (pattern on a name, its value under the default configuration)
     resource_title: str = "{op}"  # the title of an operation named by resource_methods
+    file_titles: tuple[tuple[str, str], ...] = ()  # an action's title by the file serving it (no .py), not `title`
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -418,6 +419,8 @@ class _Reader(TomlReader):
             client=g("client", str, "client"), database=g("database", str, "database"),
             title=self._title(g("title", str, "{op}"), "title"), fixture=g("fixture", str, None),
             resource_title=self._title(g("resource_title", str, "{op}"), "resource_title"),
+            file_titles=tuple((f, self._title(t, "file_titles")) for f, t in
+                              self.mapping(proj, "project", None, "file_titles")),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list),
                                                self.get(d, "participants", i, "opaque", bool, False),
