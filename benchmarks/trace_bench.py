@@ -121,7 +121,8 @@ def bench_tree(version: str, root: Path, op: str, jobs: int, rounds: int, pyan: 
                                   [sys.executable, "-c", AST_PARSE, str(root / "nova"), str(listing)]))
         batches.append(batch("cold", src, jobs, work / f"cache-{version}-every-{n}", work / f"out-{version}-cold-{n}"))
     bad, *good = listing.read_text().splitlines()
-    yardsticks[0].note = f"{len(good)} modules ({bad} py2-era files ast cannot parse)"
+    for run in yardsticks:
+        run.note = f"{len(good)} modules ({bad} py2-era files ast cannot parse)"
     runs = [median(yardsticks)]
     one, every = work / f"cache-{version}-one", work / f"cache-{version}-every-{rounds - 1}"  # each starts empty
     runs.append(trace_run("trace startup (`trace --version`)", ["--version"], work / "cache-startup"))
