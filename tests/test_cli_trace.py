@@ -195,3 +195,12 @@ def test_driver_choice_comes_from_the_rules(run):
     result = run("explain", "nova", "pause", "--driver", "fake")
     assert result.exit_code == 0
     assert "LibvirtDriver" not in result.stdout
+
+
+def test_an_empty_cache_dir_is_refused_and_nothing_is_written_here(run, tmp_path: Path):
+    result = run("nova", "pause", "--cache-dir", "", "-o", "-")
+    assert result.exit_code == 2
+    assert "Invalid value for '--cache-dir': an empty path names no folder" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert run("nova", "pause", "--cache-dir", "here", "-o", "-").exit_code == 0
+    assert (tmp_path / "here" / "index").is_dir()
