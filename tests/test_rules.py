@@ -370,3 +370,22 @@ type = ["demo.new.Base", "demo.newer.Base"]
     warnings = [line for line in run.stdout.splitlines() if "is no class of" in line]
     assert warnings == [f"warning: {rules / 'demo.toml'}: [[attributes]] type 'demo.new.Base' nor "
                         f"'demo.newer.Base' is no class of {tmp_path / 'tree'}"], run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("line, message", [
+    ('name = ""', "'name' must be a project's name (nova), not ''"),
+    ('name = "../x"', "'name' must be a project's name (nova), not '../x'"),
+    ('package = "demo/sub"', "'package' must be a package's name, the tree's top folder (nova), not 'demo/sub'"),
+    ('package = "demo.core"', "'package' must be a package's name, the tree's top folder (nova), not 'demo.core'"),
+    ('fixture = "../.."', "'fixture' must be a folder's name under fixtures/ (liberty), not '../..'"),
+    ('fixture = ""', "'fixture' must be a folder's name under fixtures/ (liberty), not ''"),
+])
+def test_project_names_are_one_word_never_a_path(line: str, message: str):
+    key = line.split(" ")[0]
+    text = GOOD.replace(f'{key} = "demo"\n', "") if key in ("name", "package") else GOOD
+    assert error_of(text.replace("[project]\n", f"[project]\n{line}\n")).endswith(f"[project]: {message}")
+
+
+def test_a_plain_fixture_name_loads():
+    rules = parse_rules(GOOD.replace("[project]\n", '[project]\nfixture = "demo-1.0"\n'), "rules/demo.toml")
+    assert (rules.package, rules.fixture) == ("demo", "demo-1.0")

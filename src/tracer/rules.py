@@ -23,6 +23,9 @@ from tracer.globs import any_match, matches
 from tracer.problems import TracerError
 from tracer.tomlread import TomlReader, load_toml, read_toml
 
+_NAME = re.compile(r"[A-Za-z0-9][\w.-]*")  # one word: no path, nothing empty
+_PACKAGE = re.compile(r"[A-Za-z_]\w*")  # the top folder of the tree's code
+
 # The tables a rules file may hold: plain tables with their keys (None: any
 # key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
 TABLES: dict[str, set[str] | None] = {
@@ -415,9 +418,12 @@ class _Reader(TomlReader):
         if bad is not None:
             raise self.fail("aliases", None, bad, "must map a name to an operation name (a string)")
         return Rules(
-            project=g("name"), package=g("package"), path=self.path,
+            project=self._word(g("name"), "name", _NAME, "a project's name (nova)"),
+            package=self._word(g("package"), "package", _PACKAGE, "a package's name, the tree's top folder (nova)"),
+            path=self.path,
             client=g("client", str, "client"), database=g("database", str, "database"),
-            title=self._title(g("title", str, "{op}"), "title"), fixture=g("fixture", str, None),
+            title=self._title(g("title", str, "{op}"), "title"),
+            fixture=self._word(g("fixture", str, None), "fixture", _NAME, "a folder's name under fixtures/ (liberty)"),
             resource_title=self._title(g("resource_title", str, "{op}"), "resource_title"),
             file_titles=tuple((f, self._title(t, "file_titles")) for f, t in
                               self.mapping(proj, "project", None, "file_titles")),
@@ -530,6 +536,12 @@ class _Reader(TomlReader):
                 raise self.fail("routes", i, key, f"may use only the named groups of 'client' "
                                 f"({', '.join(sorted(groups)) or 'none'})") from None
         return RouteRule(pattern, d["request"], d.get("operation"))
+
+    def _word(self, value: str | None, key: str, pattern: re.Pattern[str], what: str) -> str | None:
+        """A [project] name that must be one word of its kind (None passes)."""
+        if value is not None and not pattern.fullmatch(value):
+            raise self.fail("project", None, key, f"must be {what}, not {value!r}")
+        return value
 
     def _title(self, template: str, key: str) -> str:
         """The diagram's title: text and {op}, nothing else (a field with
