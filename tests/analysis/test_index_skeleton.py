@@ -110,6 +110,41 @@ def test_bodies_are_left_out_and_lines_mapped_back():
         == [line_of(text) for text in skeleton if text and "pass" not in text]
 
 
+LITERALS = textwrap.dedent('''\
+    opts = [
+        cfg.StrOpt('a', help="""one
+    two"""),
+        cfg.IntOpt('b'),
+    ]; LIMIT = 3
+    NAMED = API = {'é': 1,
+                   'x': (2,
+                         3)}
+
+
+    class Schema(base.Base):
+        fields = {
+            'id': fields.IntegerField(),
+        }
+        pair = (1,
+                2)
+
+        def get(self, context):
+            return self.fields
+    ''')
+
+
+def test_container_literals_are_left_out_with_their_lines():
+    found = outline(LITERALS)
+    rows = found.text.split("\n")
+    assert rows[:6] == ["opts = []; LIMIT = 3", "", "", "", "", "NAMED = API = {}"]
+    assert "    fields = {}" in rows and "    pair = ()" in rows and "cfg" not in found.text
+    assert len(rows) == len(LITERALS.split("\n")) and found.real == list(range(len(rows) + 1))
+    lazy, whole = index(LITERALS), index(LITERALS, put_off=False)
+    same_records(lazy, whole)
+    assert lazy.assigns == {"opts": "", "LIMIT": "", "NAMED": "", "API": ""}
+    assert lazy.classes["Schema"].methods["get"].line == LITERALS.split("\n").index("    def get(self, context):") + 1
+
+
 def test_a_put_off_body_is_read_when_asked_for_with_its_own_lines():
     mod = index(SOURCE)
     pause = mod.classes["API"].methods["pause"]

@@ -7,7 +7,9 @@ bodies left out: classes, signatures, decorators, imports and assignments are
 indexed at once, a body only when the walk asks for it (model.Function.events).
 
 A left-out body is one `pass` line; the outline maps its lines back to the
-module's. A body the module's own index reads is kept: one that imports
+module's. A container literal assigned at module or class level over several
+lines (`opts = [cfg.StrOpt(...), ...]`) is left out too, as `opts = []`: the
+index keeps no more of it. A body the module's own index reads is kept: one that imports
 (module imports are gathered from bodies too) or sets `self.x = ...` (a
 class's attributes).
 """
@@ -37,7 +39,18 @@ def outline(text: str) -> Outline | None:
     real: list[int] = [0]  # real[skeleton line] = the module's line
     spans: dict[int, int] = {}
     done = 0  # lines of `lines` copied or left out so far
-    for fn in _defs(tree.body):
+    for node in sorted((*_defs(tree.body), *_literals(tree.body)), key=lambda n: n.lineno):
+        if isinstance(node, ast.expr):  # a literal's lines: `X = {}`, then blank lines as many as it had
+            if node.lineno <= done or node.end_lineno is None or node.end_col_offset is None:
+                continue
+            kept += lines[done:node.lineno - 1]
+            head, tail = lines[node.lineno - 1], lines[node.end_lineno - 1]
+            kept.append(_cut(head, node.col_offset) + _EMPTY[type(node)] + _cut(tail, node.end_col_offset, True))
+            kept += [""] * (node.end_lineno - node.lineno)
+            real += range(done + 1, node.end_lineno + 1)
+            done = node.end_lineno
+            continue
+        fn = node
         first = _body_start(fn, lines)
         if first is None or first <= done or fn.end_lineno is None or _kept(lines[first - 1:fn.end_lineno]):
             continue
@@ -79,6 +92,33 @@ def _defs(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionD
                 yield from _defs(getattr(stmt, part, []))
             for handler in getattr(stmt, "handlers", []):
                 yield from _defs(handler.body)
+
+
+_EMPTY = {ast.Dict: "{}", ast.List: "[]", ast.Tuple: "()", ast.Set: "{()}"}
+
+
+def _literals(body: list[ast.stmt]) -> Iterator[ast.expr]:
+    """The values of assignments, at module and class level, that are
+    container literals over several lines (option lists, schemas, route
+    tables): the index keeps only an assigned name's chain, none for a
+    literal, so an empty one reads the same at a fraction of the parse."""
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and type(stmt.value) in _EMPTY and \
+                (stmt.value.end_lineno or 0) > stmt.value.lineno:
+            yield stmt.value
+        elif isinstance(stmt, ast.ClassDef):
+            yield from _literals(stmt.body)
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for part in ("body", "orelse", "finalbody"):
+                yield from _literals(getattr(stmt, part, []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from _literals(handler.body)
+
+
+def _cut(line: str, col: int, after: bool = False) -> str:
+    """The text of a line before (or after) a column ast counts in UTF-8 bytes."""
+    raw = line.encode("utf-8")
+    return (raw[col:] if after else raw[:col]).decode("utf-8", errors="replace")
 
 
 def _body_start(fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> int | None:
