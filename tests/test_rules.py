@@ -373,12 +373,12 @@ type = ["demo.new.Base", "demo.newer.Base"]
 
 
 @pytest.mark.parametrize("line, message", [
-    ('name = ""', "'name' must be a project's name (nova), not ''"),
-    ('name = "../x"', "'name' must be a project's name (nova), not '../x'"),
-    ('package = "demo/sub"', "'package' must be a package's name, the tree's top folder (nova), not 'demo/sub'"),
-    ('package = "demo.core"', "'package' must be a package's name, the tree's top folder (nova), not 'demo.core'"),
-    ('fixture = "../.."', "'fixture' must be a folder's name under fixtures/ (liberty), not '../..'"),
-    ('fixture = ""', "'fixture' must be a folder's name under fixtures/ (liberty), not ''"),
+    ('name = ""', "'name' must be a project's name, one word, not ''"),
+    ('name = "../x"', "'name' must be a project's name, one word, not '../x'"),
+    ('package = "demo/sub"', "'package' must be a package's name, the tree's top folder, not 'demo/sub'"),
+    ('package = "demo.core"', "'package' must be a package's name, the tree's top folder, not 'demo.core'"),
+    ('fixture = "../.."', "'fixture' must be a folder's name under fixtures/, not '../..'"),
+    ('fixture = ""', "'fixture' must be a folder's name under fixtures/, not ''"),
 ])
 def test_project_names_are_one_word_never_a_path(line: str, message: str):
     key = line.split(" ")[0]

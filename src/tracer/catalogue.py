@@ -162,7 +162,7 @@ def _outcomes(setup: Setup, names: list[str], jobs: int) -> Iterator[Outcome]:
 
 # A batch keeps its index and its kept walks to the end, and Python's
 # automatic collections scan every object alive, again and again: they cost
-# a tenth of a batch and find little (a cold batch of Nova 34.0.0's 187
+# a tenth of a batch and find little (a cold batch of a large tree's 187
 # operations peaks at 223 MB with no collection at all, 217 MB collecting
 # every 20 drafts). A batch collects only when its peak memory has grown by
 # COLLECT_GROWTH since it last did (or began), and what outlives a

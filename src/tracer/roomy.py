@@ -4,7 +4,7 @@ CPython (3.11 and later) keeps Python frames in 16 KiB chunks that it maps
 from the system when the stack grows past one and unmaps when the stack
 shrinks back. A walk whose recursion keeps going in and out across a chunk's
 end maps and unmaps that chunk on every call: some 180,000 times in a batch
-of Nova's operations, a tenth of its time. Calling through a frame that asks
+of 187 operations, a tenth of its time. Calling through a frame that asks
 for a large chunk gives every call below it that chunk's rest to work in:
 only the pages used are ever touched, and the chunk is mapped once.
 """

@@ -418,12 +418,12 @@ class _Reader(TomlReader):
         if bad is not None:
             raise self.fail("aliases", None, bad, "must map a name to an operation name (a string)")
         return Rules(
-            project=self._word(g("name"), "name", _NAME, "a project's name (nova)"),
-            package=self._word(g("package"), "package", _PACKAGE, "a package's name, the tree's top folder (nova)"),
+            project=self._word(g("name"), "name", _NAME, "a project's name, one word"),
+            package=self._word(g("package"), "package", _PACKAGE, "a package's name, the tree's top folder"),
             path=self.path,
             client=g("client", str, "client"), database=g("database", str, "database"),
             title=self._title(g("title", str, "{op}"), "title"),
-            fixture=self._word(g("fixture", str, None), "fixture", _NAME, "a folder's name under fixtures/ (liberty)"),
+            fixture=self._word(g("fixture", str, None), "fixture", _NAME, "a folder's name under fixtures/"),
             resource_title=self._title(g("resource_title", str, "{op}"), "resource_title"),
             file_titles=tuple((f, self._title(t, "file_titles")) for f, t in
                               self.mapping(proj, "project", None, "file_titles")),
