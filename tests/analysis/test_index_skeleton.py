@@ -158,14 +158,61 @@ def test_a_put_off_body_is_read_when_asked_for_with_its_own_lines():
            ("check_instance_lock.inner", line_of("def inner("), "functools.wraps")
 
 
-def test_bodies_the_module_index_reads_are_kept():
-    """Imports in a body are the module's, `self.x = ...` a class attribute."""
+def test_what_the_module_index_reads_in_bodies_is_read_with_them_put_off_or_not():
+    """Imports in a body are the module's (that body is kept), `self.x = ...`
+    a class attribute (read from the stdlib's tree, the body left out)."""
     mod = index(SOURCE)
     assert mod.imports["objects"] == "nova.objects"
     assert mod.classes["API"].attrs["compute_rpcapi"] == "utils.RPC()"
     assert mod.classes["API"].methods["lazy_import"].body is not None
-    assert mod.classes["API"].methods["__init__"].body is not None
+    assert mod.classes["API"].methods["__init__"].body is None
     assert mod.functions["one_line"].body is not None  # no body of its own to leave out
+
+
+SETS = textwrap.dedent('''\
+    class Driver(base.Driver):
+        def __init__(self, virtapi, read_only=False):
+            self.a = self.b = host.Host(virtapi) or None
+            self._x: int = 1
+            self.c, self.d = 1, 2
+            if read_only:
+                self.e = conn.open().ro
+            elif virtapi:
+                self.e = None
+                self.f = virtapi if read_only else api.API()
+            else:
+                self.g = x[0].y
+            try:
+                self.h = a and b
+            except Exception:
+                self.i = make()
+            finally:
+                self.j = done
+            for item in items:
+                self.k = item.value
+            with lock:
+                self.l = lock.owner
+
+            def inner():
+                self.m = nope()
+
+            class Inner:
+                n = 1
+            self.a = later()
+
+        def reset(self):
+            self.a = reset()
+            self.o = (yield)
+    ''')
+
+
+def test_what_a_left_out_body_sets_on_self_is_what_a_whole_reading_finds():
+    lazy, whole = index(SETS), index(SETS, put_off=False)
+    assert lazy.classes["Driver"].methods["__init__"].body is None
+    assert lazy.classes["Driver"].attrs == whole.classes["Driver"].attrs == {
+        "a": "host.Host()", "b": "host.Host()", "e": "conn.open().ro", "f": "virtapi", "g": "x[].y",
+        "h": "b", "i": "make()", "j": "done", "k": "item.value", "l": "lock.owner"}
+    same_records(lazy, whole)
 
 
 def test_put_off_and_whole_give_the_same_records():

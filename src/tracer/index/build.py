@@ -97,8 +97,8 @@ def build_module(name: str, path: str, is_package: bool, text: str, put_off: boo
         except Refused as err:
             raise Refused(found.real[err.line], err.why) from None
         try:
-            return _Builder(name, path, is_package, parse(found.text), None,
-                            spans=found.spans, lines=text.split("\n"), real=found.real).module()
+            return _Builder(name, path, is_package, parse(found.text), None, spans=found.spans,
+                            lines=text.split("\n"), real=found.real, attrs=found.attrs).module()
         except cst.ParserSyntaxError:
             pass  # read whole below: the same error, or Python-2-era names put right
     check(text)
@@ -148,7 +148,7 @@ def _parse_body(fn: Function, source: Source) -> Body:
 class _Builder:
     def __init__(self, name: str, path: str, is_package: bool, tree: cst.Module, note: str | None,
                  spans: dict[int, int] | None = None, lines: list[str] | None = None, offset: int = 0,
-                 real: list[int] | None = None) -> None:
+                 real: list[int] | None = None, attrs: dict[int, dict[str, str]] | None = None) -> None:
         self.name, self.path, self.is_package = name, path, is_package
         self.tree = tree
         self.starts = start_lines(tree)
@@ -157,6 +157,7 @@ class _Builder:
         elif offset:
             self.starts = {k: v + offset for k, v in self.starts.items()}
         self.spans = spans or {}  # def line -> last line, of the functions whose bodies were left out
+        self.attrs = attrs or {}  # def line -> what such a body sets on `self`
         self.lines = lines or []
         self.note = note
         self.imports: dict[str, str] = {}
@@ -218,7 +219,7 @@ class _Builder:
                 accessor = any(d.name.endswith((".setter", ".deleter")) for d in fn.decorators)
                 if not (accessor and fn.name in methods):  # a property is its getter
                     methods[fn.name] = fn
-                found = _self_attrs(stmt)
+                found = self.attrs.get(fn.line, {}) if fn.body is None else _self_attrs(stmt)
                 if fn.name == "__init__":
                     init.update(found)
                 else:

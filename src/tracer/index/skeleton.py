@@ -38,6 +38,7 @@ def outline(text: str) -> Outline | None:
     kept: list[str] = []
     real: list[int] = [0]  # real[skeleton line] = the module's line
     spans: dict[int, int] = {}
+    attrs: dict[int, dict[str, str]] = {}
     done = 0  # lines of `lines` copied or left out so far
     for node in sorted((*_defs(tree.body), *_literals(tree.body)), key=lambda n: n.lineno):
         if isinstance(node, ast.expr):  # a literal's lines: `X = {}`, then blank lines as many as it had
@@ -61,20 +62,24 @@ def outline(text: str) -> Outline | None:
         real.append(first)
         done = fn.end_lineno
         spans[fn.lineno] = fn.end_lineno
+        if (found := self_attrs(fn.body)):
+            attrs[fn.lineno] = found
     kept += lines[done:]
     real += range(done + 1, len(lines) + 1)
-    return Outline("\n".join(kept), spans, real)
+    return Outline("\n".join(kept), spans, real, attrs)
 
 
 @dataclass(frozen=True)
 class Outline:
     """`text`: the module with each left-out body a `pass`; `spans`: {def
     line: last line} of those functions; `real`: the module's line of each
-    line of `text` (real[n] for line n, counted from 1)."""
+    line of `text` (real[n] for line n, counted from 1); `attrs`: what the
+    left-out bodies set on `self`."""
 
     text: str
     spans: dict[int, int]
     real: list[int]
+    attrs: dict[int, dict[str, str]]  # {def line: its `self.x = ...` (build._self_attrs)} of those functions
 
 
 _Def = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -137,12 +142,57 @@ def _body_start(fn: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) ->
     return first
 
 
-_KEPT = re.compile(r"\bimport\b|\bself\s*\.\s*\w+\s*=(?!=)")
+_KEPT = re.compile(r"\bimport\b")
 
 
 def _kept(body: list[str]) -> bool:
-    """Does a body hold what the module's index reads: imports (the
-    module's imports are gathered from bodies too) or `self.x = ...` (a
-    class's attributes)? Read in the text: a word in a comment or a string
-    keeps a body that could have been left out, which costs time only."""
+    """Does a body hold imports (the module's imports are gathered from
+    bodies too)? Read in the text: a word in a comment or a string keeps a
+    body that could have been left out, which costs time only."""
     return any(_KEPT.search(line) for line in body)
+
+
+def self_attrs(body: list[ast.stmt]) -> dict[str, str]:
+    """`self.x = value` in a body, in blocks too, not in nested defs (first
+    one wins): the same as build._self_attrs reads in LibCST's tree."""
+    found: dict[str, str] = {}
+    for stmt in body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
+                        target.value.id == "self" and (value := _value_chain(stmt.value)):
+                    found.setdefault(target.attr, value)
+        elif isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+                               *_TRY_STAR)):
+            for part in (stmt.body, getattr(stmt, "handlers", ()), getattr(stmt, "orelse", ()),
+                         getattr(stmt, "finalbody", ())):
+                for item in part:
+                    inner = self_attrs(item.body) if isinstance(item, ast.ExceptHandler) else self_attrs([item])
+                    for key, value in inner.items():
+                        found.setdefault(key, value)
+    return found
+
+
+_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
+
+
+def _value_chain(expr: ast.expr) -> str | None:
+    """build.value_chain on the stdlib's tree: `x or API()` -> 'API()'."""
+    if isinstance(expr, ast.BoolOp):
+        return next((c for c in map(_value_chain, reversed(expr.values)) if c), None)
+    if isinstance(expr, ast.IfExp):
+        return _value_chain(expr.body) or _value_chain(expr.orelse)
+    return _chain(expr)
+
+
+def _chain(expr: ast.expr) -> str | None:
+    """build.chain on the stdlib's tree: `a.b(x).c` -> 'a.b().c'."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        head = _chain(expr.value)
+        return f"{head}.{expr.attr}" if head else None
+    if isinstance(expr, (ast.Call, ast.Subscript)):
+        head = _chain(expr.func if isinstance(expr, ast.Call) else expr.value)
+        return (f"{head}()" if isinstance(expr, ast.Call) else f"{head}[]") if head else None
+    return None
