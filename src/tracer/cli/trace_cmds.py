@@ -31,6 +31,8 @@ driver_option = click.option("--driver", default=None, help="Virt driver binding
 release_option = click.option("--release", default=None, metavar="NAME",
                               help="Trace a release (liberty, 2024.1) or version (15.1.5), fetched into the cache.")
 offline_option = click.option("--offline", is_flag=True, help="With --release: use the cache only, never download.")
+
+
 def _named_folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
     """An empty --cache-dir is refused: it would fill the current folder."""
     if value is not None and not value.strip():
@@ -40,7 +42,8 @@ def _named_folder(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 cache_dir_option = click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-                                callback=_named_folder, envvar="TRACER_CACHE_DIR", help="Where indexed modules are kept between runs "
+                                callback=_named_folder, envvar="TRACER_CACHE_DIR",
+                                help="Where indexed modules are kept between runs "
                                 "(default $XDG_CACHE_HOME/tracer, else ~/.cache/tracer).")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Index afresh; neither read nor write the cache.")
 detail_option = click.option(

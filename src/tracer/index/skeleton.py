@@ -9,9 +9,9 @@ indexed at once, a body only when the walk asks for it (model.Function.events).
 A left-out body is one `pass` line; the outline maps its lines back to the
 module's. A container literal assigned at module or class level over several
 lines (`opts = [cfg.StrOpt(...), ...]`) is left out too, as `opts = []`: the
-index keeps no more of it. A body the module's own index reads is kept: one that imports
-(module imports are gathered from bodies too) or sets `self.x = ...` (a
-class's attributes).
+index keeps no more of it. A body that imports is kept (module imports are
+gathered from bodies too); what a left-out body sets on `self` (a class's
+attributes) is read here, from the stdlib's tree.
 """
 
 from __future__ import annotations
@@ -41,13 +41,10 @@ def outline(text: str) -> Outline | None:
     attrs: dict[int, dict[str, str]] = {}
     done = 0  # lines of `lines` copied or left out so far
     for node in sorted((*_defs(tree.body), *_literals(tree.body)), key=lambda n: n.lineno):
-        if isinstance(node, ast.expr):  # a literal's lines: `X = {}`, then blank lines as many as it had
+        if isinstance(node, ast.expr):  # a literal: left out, its lines kept
             if node.lineno <= done or node.end_lineno is None or node.end_col_offset is None:
                 continue
-            kept += lines[done:node.lineno - 1]
-            head, tail = lines[node.lineno - 1], lines[node.end_lineno - 1]
-            kept.append(_cut(head, node.col_offset) + _EMPTY[type(node)] + _cut(tail, node.end_col_offset, True))
-            kept += [""] * (node.end_lineno - node.lineno)
+            kept += lines[done:node.lineno - 1] + _emptied(node, lines)
             real += range(done + 1, node.end_lineno + 1)
             done = node.end_lineno
             continue
@@ -85,18 +82,23 @@ class Outline:
 _Def = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _defs(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """Functions and methods, in classes and statement blocks; not inside functions."""
+def _outer(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements at module and class level, in statement blocks too; a
+    function is given, its body is not entered."""
     for stmt in body:
-        if isinstance(stmt, _Def):
-            yield stmt
-        elif isinstance(stmt, ast.ClassDef):
-            yield from _defs(stmt.body)
+        yield stmt
+        if isinstance(stmt, ast.ClassDef):
+            yield from _outer(stmt.body)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for part in ("body", "orelse", "finalbody"):
-                yield from _defs(getattr(stmt, part, []))
+                yield from _outer(getattr(stmt, part, []))
             for handler in getattr(stmt, "handlers", []):
-                yield from _defs(handler.body)
+                yield from _outer(handler.body)
+
+
+def _defs(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Functions and methods, in classes and statement blocks; not inside functions."""
+    return (stmt for stmt in _outer(body) if isinstance(stmt, _Def))
 
 
 _EMPTY = {ast.Dict: "{}", ast.List: "[]", ast.Tuple: "()", ast.Set: "{()}"}
@@ -107,17 +109,17 @@ def _literals(body: list[ast.stmt]) -> Iterator[ast.expr]:
     container literals over several lines (option lists, schemas, route
     tables): the index keeps only an assigned name's chain, none for a
     literal, so an empty one reads the same at a fraction of the parse."""
-    for stmt in body:
-        if isinstance(stmt, ast.Assign) and type(stmt.value) in _EMPTY and \
-                (stmt.value.end_lineno or 0) > stmt.value.lineno:
-            yield stmt.value
-        elif isinstance(stmt, ast.ClassDef):
-            yield from _literals(stmt.body)
-        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
-            for part in ("body", "orelse", "finalbody"):
-                yield from _literals(getattr(stmt, part, []))
-            for handler in getattr(stmt, "handlers", []):
-                yield from _literals(handler.body)
+    return (stmt.value for stmt in _outer(body) if isinstance(stmt, ast.Assign) and type(stmt.value) in _EMPTY
+            and (stmt.value.end_lineno or 0) > stmt.value.lineno)
+
+
+def _emptied(literal: ast.expr, lines: list[str]) -> list[str]:
+    """A literal's lines, the literal made empty: `X = {}` on its first line
+    (what stood before and after it kept), then as many blank lines as it had."""
+    assert literal.end_lineno is not None and literal.end_col_offset is not None
+    head, tail = lines[literal.lineno - 1], lines[literal.end_lineno - 1]
+    first = _cut(head, literal.col_offset) + _EMPTY[type(literal)] + _cut(tail, literal.end_col_offset, True)
+    return [first] + [""] * (literal.end_lineno - literal.lineno)
 
 
 def _cut(line: str, col: int, after: bool = False) -> str:
