@@ -112,6 +112,18 @@ def median(runs: list[Run]) -> Run:
     return mid
 
 
+def paired(runs: list[Run], yardsticks: list[Run]) -> Run:
+    """`median(runs)`, its ratio the median of each round over the yardstick
+    run beside it."""
+    ratios = sorted(r.seconds / y.seconds for r, y in zip(runs, yardsticks))
+    mid = median(runs)
+    mid.ratio = ratios[len(ratios) // 2]
+    if len(ratios) > 1:
+        mid.note += "; ratio: the median of each round's over its own yardstick (" + \
+            ", ".join(f"{r:.2f}x" for r in ratios) + ")"
+    return mid
+
+
 def bench_tree(version: str, root: Path, op: str, jobs: int, rounds: int, pyan: Path | None,
                work: Path) -> list[Run]:
     src = ["--source", str(root)]
@@ -133,12 +145,7 @@ def bench_tree(version: str, root: Path, op: str, jobs: int, rounds: int, pyan: 
                           f"{op} --detail full: modules from the cache, the walk run"))
     runs.append(trace_run("one op, cold, `-j 1`", ["nova", op, *src, "-o", "-", "-j", "1"],
                           work / f"cache-{version}-single", f"{op}, no second process indexing"))
-    paired = sorted(b.seconds / y.seconds for b, y in zip(batches, yardsticks))
-    runs.append(median(batches))
-    runs[-1].ratio = paired[len(paired) // 2]
-    if len(paired) > 1:
-        runs[-1].note += "; ratio: the median of each round's over its own yardstick (" + \
-            ", ".join(f"{r:.2f}x" for r in paired) + ")"
+    runs.append(paired(batches, yardsticks))
     runs.append(batch("warm", src, jobs, every, work / f"out-{version}-warm"))  # the last cold batch's cache
     if pyan is None:
         runs.append(Run("pyan3, whole tree", 0.0, 0.0, False, "not run (--no-pyan, or pyan3 could not be installed)"))
