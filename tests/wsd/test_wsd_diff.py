@@ -385,3 +385,45 @@ def test_cli_bad_alias_and_file_beside_folder_are_one_line(tmp_path: Path) -> No
     empty_b.mkdir()
     empty = run("diff", empty_a, empty_b)
     assert empty.exit_code == 2 and "no .wsd files" in empty.stderr
+
+
+def _long(steps: int, changed_every: int = 0) -> str:
+    """A diagram of `steps` messages between two participants, one section;
+    every `changed_every`-th one reworded."""
+    lines = ["participant api", "participant compute"]
+    for n in range(steps):
+        text = f"step {n} reworded entirely" if changed_every and n % changed_every == 0 else f"step {n} of the work"
+        lines.append(f"api->compute: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def test_too_many_pairs_to_weigh_pair_equal_steps_only_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracer.wsd.diff as wsd_diff
+
+    a, b = _long(60), _long(60, changed_every=7)
+    exact = diff(a, b)
+    assert not exact.coarse
+    assert {e.op for e in exact.entries} == {"equal", "changed"}  # 'step 7 of the work' ~ 'step 7 reworded'
+    monkeypatch.setattr(wsd_diff, "MOST_WEIGHED", 60 * 60 - 1)
+    first_coarse = diff(a, b)  # the whole section by equal wording; the 9 x 9 left over weighed as ever
+    assert len(first_coarse.coarse) == 1 and "60 x 60 steps" in first_coarse.coarse[0]
+    assert first_coarse.entries == exact.entries
+    monkeypatch.setattr(wsd_diff, "MOST_WEIGHED", 9 * 9 - 1)
+    coarse = diff(a, b)
+    assert [n.split(" steps")[0] for n in coarse.coarse] == ["60 x 60", "9 x 9"]
+    ops = [e.op for e in coarse.entries]
+    assert ops.count("equal") == sum(1 for n in range(60) if n % 7) and "changed" not in ops
+    assert ops.count("removed") == ops.count("added") == 9
+
+
+def test_cli_diff_of_long_diagrams_warns_when_pairing_coarsely(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracer.wsd.diff as wsd_diff
+
+    monkeypatch.setattr(wsd_diff, "MOST_WEIGHED", 15)
+    (tmp_path / "a.wsd").write_text(_long(20))
+    (tmp_path / "b.wsd").write_text(_long(20, changed_every=5))
+    result = CliRunner().invoke(main, ["diff", str(tmp_path / "a.wsd"), str(tmp_path / "b.wsd")])
+    assert result.exit_code == 1
+    assert "warning: 20 x 20 steps to align at once" in result.stderr
+    assert result.stdout.count("\n- ") == result.stdout.count("\n+ ") == 4 and "\n~" not in result.stdout

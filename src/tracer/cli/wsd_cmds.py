@@ -47,6 +47,8 @@ def diff(a: Path, b: Path, stat: bool, as_json: bool, aliases: tuple[str, ...], 
     parsed_a, parsed_b = read_diagram(a), read_diagram(b)
     _warn(parsed_a, parsed_b)
     result = diff_diagrams(parsed_a.diagram, parsed_b.diagram, renames)
+    for note in result.coarse:
+        click.echo(f"warning: {note}", err=True)
     if as_json:
         click.echo(format_json(result, str(a), str(b)), nl=False)
     elif stat:

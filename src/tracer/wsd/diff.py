@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from difflib import SequenceMatcher
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -49,6 +50,8 @@ _COLOUR = {"removed": "red", "added": "green", "changed": "yellow"}
 KINDS = ("message", "note")
 THRESHOLD = 0.5  # similarity from which two wordings between the same participants are one changed step
 _EQUAL_WORTH, _REPLY_WORTH = 2.0, 0.25  # an equal step outweighs any changed one; replies weigh little
+MOST_WEIGHED = 1_500_000  # step pairs between the same participants weighed in one alignment (some
+# seconds); past it, only steps worded the same pair
 SectionKey = tuple[str | None, str | None] | None
 
 
@@ -124,6 +127,7 @@ class Hunk:
 @dataclass(frozen=True)
 class DiffResult:
     hunks: tuple[Hunk, ...]
+    coarse: tuple[str, ...] = ()  # where steps were paired by equal wording only (too many to weigh)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -268,6 +272,8 @@ def _worth(x: Step, y: Step) -> float | None:
 
 def _align_steps(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
     """Pairs (A index -> B index) of an order-respecting alignment of the two lists."""
+    if _too_many(ia, ib, sa, sb):
+        return _equal_runs(ia, ib, sa, sb)
     by_who: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pos, j in enumerate(ib):
         by_who[sb[j].between].append(pos)
@@ -282,6 +288,22 @@ def _align_steps(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -
     return {ia[p]: ib[q] for p, q in align(len(ia), len(ib), candidates)}
 
 
+def _too_many(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> bool:
+    """Would aligning these weigh more than MOST_WEIGHED pairs?"""
+    if len(ia) * len(ib) <= MOST_WEIGHED:
+        return False
+    per_who = Counter(sb[j].between for j in ib)
+    return sum(per_who[sa[i].between] for i in ia) > MOST_WEIGHED
+
+
+def _equal_runs(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
+    """Too many steps to weigh every pair: runs of equal steps, in order
+    (difflib's matching blocks, near linear time); no step pairs as changed."""
+    keys_a, keys_b = [(sa[i].key, sa[i].reply_to is None) for i in ia], [(sb[j].key, sb[j].reply_to is None) for j in ib]
+    blocks = SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_matching_blocks()
+    return {ia[p + k]: ib[q + k] for p, q, size in blocks for k in range(size)}
+
+
 def _drop_lone_replies(pairs: dict[int, int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
     """A reply stays paired only when its request is paired with the other's request."""
     return {i: j for i, j in pairs.items()
@@ -294,15 +316,17 @@ def diff_diagrams(a: Diagram, b: Diagram, aliases: Mapping[str, str] | None = No
     ra, rb = sections_of(sa), sections_of(sb)
     section_pairs = _pair_sections(ra, rb)
     pairs: dict[int, int] = {}
-    for i, j in section_pairs:
-        pairs.update(_align_steps(ra[i].steps, rb[j].steps, sa, sb))
+    runs = [(ra[i].steps, rb[j].steps) for i, j in section_pairs]
+    for ia, ib in runs:
+        pairs.update(_align_steps(ia, ib, sa, sb))
     taken = set(pairs.values())
-    left_a = [s.index for s in sa if s.index not in pairs]
-    left_b = [s.index for s in sb if s.index not in taken]
-    pairs.update(_align_steps(left_a, left_b, sa, sb))
+    runs.append(([s.index for s in sa if s.index not in pairs], [s.index for s in sb if s.index not in taken]))
+    pairs.update(_align_steps(*runs[-1], sa, sb))
     pairs = _drop_lone_replies(pairs, sa, sb)
     section_pairs += _pair_by_steps(ra, rb, section_pairs, pairs)
-    return DiffResult(_hunks(sa, sb, ra, rb, section_pairs, pairs))
+    coarse = tuple(f"{len(ia):,} x {len(ib):,} steps to align at once (over {MOST_WEIGHED:,} pairs to weigh): "
+                   f"only steps worded the same were paired" for ia, ib in runs if _too_many(ia, ib, sa, sb))
+    return DiffResult(_hunks(sa, sb, ra, rb, section_pairs, pairs), coarse)
 
 
 def _pair_by_steps(ra: list[_Section], rb: list[_Section], section_pairs: list[tuple[int, int]],
@@ -392,12 +416,29 @@ def _merge(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step], pairs: 
 
 
 def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The longest run of pairs increasing in both members (pairs come sorted by the first)."""
-    best: list[list[tuple[int, int]]] = []
-    for pair in pairs:
-        chains = [c for c in best if c[-1][1] < pair[1]]
-        best.append(max(chains, key=len, default=[]) + [pair])
-    return max(best, key=len, default=[])
+    """The longest run of pairs increasing in both members (pairs come sorted
+    by the first): each pair follows the earliest of the longest runs it can
+    end, and the earliest longest run wins; O(n log n), a Fenwick tree over
+    the second members holding (length, -index) maxima."""
+    ranks = {v: r for r, v in enumerate(sorted({j for _, j in pairs}), 1)}
+    tree = [(0, 0)] * (len(ranks) + 1)
+    length, before = [0] * len(pairs), [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        best, r = (0, 0), ranks[j] - 1  # the runs ending below j
+        while r:
+            best, r = max(best, tree[r]), r & (r - 1)
+        length[k], before[k] = best[0] + 1, -best[1] - 1 if best[0] else -1
+        r = ranks[j]
+        while r < len(tree):
+            tree[r], r = max(tree[r], (length[k], -k - 1)), r + (r & -r)
+    if not pairs:
+        return []
+    k = length.index(max(length))
+    run = []
+    while k >= 0:
+        run.append(pairs[k])
+        k = before[k]
+    return run[::-1]
 
 
 def _pair(x: Step, y: Step, moved: bool) -> Entry:
