@@ -68,3 +68,18 @@ def test_values_keep_their_string_literals_whole():
     from tracer.analysis.text import short_value
     assert short_value('"%s.start" % delete_type') == '"%s.start" % delete_type'
     assert short_value("[vm_states.ACTIVE, 'a.b']") == "[ACTIVE, 'a.b']"
+
+
+def test_a_formatted_string_is_written_out_with_the_values_known():
+    from tracer.analysis.text import formatted
+    assert formatted("'aggregate.%s' % event_suffix", {}) == "aggregate.<event_suffix>"
+    assert formatted("'aggregate.%s' % event_suffix", {"event_suffix": "create.start"}) == "aggregate.create.start"
+    assert formatted('"%s.%s" % (action, fields.Phase.END)', {"action": "pause"}) == "pause.<END>"
+    assert formatted("'{}.start'.format(kind)", {}) == "<kind>.start"
+    assert formatted("'{kind}.{0}'.format(phase, kind='snapshot')", {}) == "snapshot.<phase>"
+    assert formatted("f'{action}.end'", {"action": "shelve"}) == "shelve.end"
+    assert formatted("'100%% of %s' % x", {}) == "100% of <x>"
+    # not a formatting this can write out: left to the caller
+    for text in ("'%(name)s' % values", "'%s %s' % pair", "count % 2", "'{0}{1}'.format(a)", "name"):
+        assert formatted(text, {}) is None, text
+    assert formatted("'%s' % flag", {"flag": True}) == "<flag>"  # a flag is no word in a name

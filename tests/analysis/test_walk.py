@@ -192,6 +192,13 @@ SHAPES = {
                     instance.save()
                 do_stop()
 
+            def resize(self, ctx, instance):
+                self._notify_phase(ctx, 'resize', 'start')
+                self._notify_phase(ctx, instance.action, 'end')
+
+            def _notify_phase(self, ctx, action, phase):
+                self.notify(ctx, "%s.%s" % (action, phase))
+
             def reboot(self, ctx, instance, soft):
                 if soft:
                     self.notify(ctx, 'soft')
@@ -221,6 +228,15 @@ def test_an_early_return_makes_the_rest_an_else_branch(make_tree):
         Ref("method", "demo.compute.manager.Manager.reboot"), "compute", "reboot")
     text = emit(Diagram("t", tuple(result.statements)))
     assert "alt soft\n    note over compute: notify: soft\nelse\n    note over compute: notify: hard\nend" in text
+
+
+def test_a_note_on_a_formatted_name_fills_in_what_the_caller_passed(make_tree):
+    tree = SourceTree(make_tree(SHAPES))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
+        Ref("method", "demo.compute.manager.Manager.resize"), "compute", "resize")
+    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    assert notes == ["notify: resize.start", "notify: <action>.end"]
 
 
 def test_recursion_and_the_step_limit_leave_a_note(make_tree):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from typing import TYPE_CHECKING
+import string
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     from tracer.index.model import Arg
@@ -12,6 +14,7 @@ PREPOSITIONS = {"by", "for", "from", "on", "with", "in", "to", "of", "and"}
 _STRING = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")  # a string literal, kept whole
 _QUALIFIED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)\b")
 _FIELD = re.compile(r"\{(\w+)\}")
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[a-zA-Z%]")
 
 
 def words(name: str) -> list[str]:
@@ -32,7 +35,7 @@ def humanise(name: str, cls: str | None = None) -> str:
 
 def short_value(text: str) -> str:
     """`task_states.PAUSING` -> `PAUSING`; `[vm_states.ACTIVE]` -> `[ACTIVE]`;
-    string literals are left as written (`"%s.start" % delete_type`)."""
+    string literals are left as written."""
     parts = _STRING.split(" ".join(text.split()))
     return "".join(part if i % 2 else _QUALIFIED.sub(r"\1", part) for i, part in enumerate(parts))
 
@@ -40,21 +43,92 @@ def short_value(text: str) -> str:
 MAX_VALUE = 48
 
 
-def arg_value(arg: Arg) -> str:
-    """An argument for a note: literals unquoted, names shortened, long
-    values cut (`[None, REBOOTING, ...]`)."""
-    text = arg.literal if arg.literal is not None else short_value(arg.text)
+def arg_value(arg: Arg, known: Mapping[str, Any] | None = None) -> str:
+    """An argument for a note: literals unquoted, names shortened, a string
+    made by formatting written out (`formatted`), long values cut
+    (`[None, REBOOTING, ...]`)."""
+    text = arg.literal if arg.literal is not None else formatted(arg.text, known or {}) or short_value(arg.text)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3].rstrip(" ,") + "..."
 
 
-def render(template: str, args: tuple[Arg, ...], fields: dict[str, str]) -> str:
-    """Fill {0} {kw} {name} {args} ... ; a missing field becomes `?`."""
+def formatted(text: str, known: Mapping[str, Any]) -> str | None:
+    """The string an expression formats, its values filled in: a name the
+    walk knows the value of as that value, anything else as <its short
+    form>: `'aggregate.%s' % event_suffix` -> `aggregate.<event_suffix>`,
+    `"%s.%s" % (action, phase)` with phase='end' -> `<action>.end`; also
+    `'{}.start'.format(x)` and f-strings. None for any other expression."""
+    if "%" not in text and "{" not in text:
+        return None
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
+    value = lambda n: _filled(n, known)  # noqa: E731
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
+        items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        return _percent(node.left.value, [value(n) for n in items])  # type: ignore[attr-defined]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and _is_str(node.func.value):
+        keywords = {k.arg: value(k.value) for k in node.keywords if k.arg}
+        return _braces(node.func.value.value, [value(n) for n in node.args], keywords)  # type: ignore[attr-defined]
+    if isinstance(node, ast.JoinedStr):
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else
+                       value(v.value) if isinstance(v, ast.FormattedValue) else "?" for v in node.values)
+    return None
+
+
+def _is_str(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _filled(node: ast.expr, known: Mapping[str, Any]) -> str:
+    """One value put into a formatted string."""
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.Name) and isinstance(known.get(node.id), (str, int, float)) \
+            and not isinstance(known[node.id], bool):
+        return str(known[node.id])
+    return f"<{short_value(ast.unparse(node))}>"
+
+
+def _percent(template: str, values: list[str]) -> str | None:
+    """`template % values`; None for a mapping's `%(name)s` or a count that does not match."""
+    specs = [m for m in _PERCENT.finditer(template) if m.group() != "%%"]
+    if len(specs) != len(values) or any(m.group().startswith("%(") or "*" in m.group() for m in specs):
+        return None
+    rest = iter(values)
+    return _PERCENT.sub(lambda m: "%" if m.group() == "%%" else next(rest), template)
+
+
+def _braces(template: str, args: list[str], keywords: dict[str, str]) -> str | None:
+    """`template.format(*args, **keywords)`, each field's spec dropped; None where a field is not given."""
+    out, auto = [], iter(range(len(args)))
+    try:
+        for literal_text, field, _, _ in string.Formatter().parse(template):
+            out.append(literal_text)
+            if field is None:
+                continue
+            head = re.split(r"[.\[]", field, maxsplit=1)[0]
+            if head == "":
+                out.append(args[next(auto)])
+            elif head.isdigit():
+                out.append(args[int(head)])
+            else:
+                out.append(keywords[head])
+    except (ValueError, IndexError, KeyError, StopIteration):
+        return None
+    return "".join(out)
+
+
+def render(template: str, args: tuple[Arg, ...], fields: dict[str, str], known: Mapping[str, Any] | None = None) -> str:
+    """Fill {0} {kw} {name} {args} ... ; a missing field becomes `?`;
+    `known`: the values of the caller's parameters the walk knows."""
     positional = [a for a in args if a.keyword is None]
     values = dict(fields)
-    values.update({str(i): arg_value(a) for i, a in enumerate(positional)})
-    values.update({a.keyword: arg_value(a) for a in args if a.keyword})
+    values.update({str(i): arg_value(a, known) for i, a in enumerate(positional)})
+    values.update({a.keyword: arg_value(a, known) for a in args if a.keyword})
     values.setdefault("args", ", ".join(
-        f"{a.keyword}={arg_value(a)}" if a.keyword else arg_value(a) for a in args))
+        f"{a.keyword}={arg_value(a, known)}" if a.keyword else arg_value(a, known) for a in args))
     return _FIELD.sub(lambda m: values.get(m.group(1), "?"), template).strip()
 
 

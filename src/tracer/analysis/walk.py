@@ -688,7 +688,7 @@ class Walker:
         note = self._note_rule(call=call.callee, qual=name)
         if note is not None:
             self._emit(frame, out, Landmark("over", (frame.participant,),
-                                            render(note.text, call.args, self._fields(call, ref))))
+                                            render(note.text, call.args, self._fields(call, ref), frame.known)))
             return
         persist = self._persist_rule(call.callee, name)
         if persist is not None:
@@ -1202,7 +1202,7 @@ class Walker:
         fields = self._fields(call, ref)
         listed = "\n".join(f"{k} = {' or '.join(v)}" for k, v in changes.items())
         fields["changes"] = listed or f"save {humanise(receiver.split('.')[-1])}"
-        text = wsd_text(render(rule.text, call.args, fields))
+        text = wsd_text(render(rule.text, call.args, fields, frame.known))
         db = self.rules.database
         self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done", "dotted"))
         self.edges.append((frame.ref.name, ref.name if ref else call.callee,
