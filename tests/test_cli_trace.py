@@ -34,7 +34,8 @@ def test_draft_to_stdout_from_the_bundled_fixture(run):
 @pytest.mark.parametrize("op, title", [
     ("pause", "pause a server"),            # an action: the rules' title
     ("servers.index", "servers.index"),     # a resource method: its resource_title
-    ("list", "list a server"),              # the same, asked for by its catalogue alias: an action's title
+    ("create", "create a server"),          # servers.create asked for by its catalogue alias: an action's title
+    ("list", "list servers"),               # servers.index by its alias, titled by the rules' own title for it
 ])
 def test_actions_and_resource_methods_are_titled_by_their_own_templates(run, op: str, title: str):
     result = run("nova", op, "-o", "-")

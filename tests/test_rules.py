@@ -389,3 +389,11 @@ def test_project_names_are_one_word_never_a_path(line: str, message: str):
 def test_a_plain_fixture_name_loads():
     rules = parse_rules(GOOD.replace("[project]\n", '[project]\nfixture = "demo-1.0"\n'), "rules/demo.toml")
     assert (rules.package, rules.fixture) == ("demo", "demo-1.0")
+
+
+def test_titles_name_one_operations_title_held_to_the_same_template():
+    assert parse_rules(GOOD, "d.toml").titles == ()
+    good = parse_rules(GOOD.replace("[project]\n", "[project]\ntitles = { list = 'list all {op}s' }\n"), "d.toml")
+    assert good.titles == (("list", "list all {op}s"),)
+    message = error_of(GOOD.replace("[project]\n", "[project]\ntitles = { list = '{op.x}' }\n"))
+    assert "'titles' may use only {op}" in message

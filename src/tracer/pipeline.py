@@ -159,9 +159,11 @@ class Project:
         return Draft(op, diagram, walk, self._problems())
 
     def _title(self, op: Operation, name: str) -> str:
-        """The title template: a resource method's, else an action's (by the
-        file serving it, where the rules name one); an alias (`create`) is
-        titled as an action."""
+        """The title template: the one the rules give this name, else a
+        resource method's, else an action's (by the file serving it, where
+        the rules name one); an alias (`create`) is titled as an action."""
+        if name in (titles := dict(self.rules.titles)):
+            return titles[name]
         if op.resource and name == op.name:
             return self.rules.resource_title
         return dict(self.rules.file_titles).get(PurePosixPath(op.path).stem, self.rules.title)

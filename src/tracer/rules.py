@@ -29,7 +29,8 @@ _PACKAGE = re.compile(r"[A-Za-z_]\w*")  # the top folder of the tree's code
 # The tables a rules file may hold: plain tables with their keys (None: any
 # key, as in [aliases]) and arrays of tables ([[name]]) with their fields.
 TABLES: dict[str, set[str] | None] = {
-    "project": {"name", "package", "client", "database", "title", "resource_title", "file_titles", "fixture"},
+    "project": {"name", "package", "client", "database", "title", "resource_title", "file_titles", "titles",
+                "fixture"},
     "discovery": {"api_modules", "action_decorator", "resource_methods", "removed_decorator", "prefer",
                   "action_name", "entry_points"},
     "aliases": None, "skip": {"calls", "unknown"}, "runners": {"calls", "wrappers"}, "granularity": {"module"},
@@ -279,6 +280,7 @@ class Rules:
     settings: tuple[tuple[str, object], ...] = ()  # (pattern on a name, its value under the default configuration)
     resource_title: str = "{op}"  # the title of an operation named by resource_methods
     file_titles: tuple[tuple[str, str], ...] = ()  # an action's title by the file serving it (no .py), not `title`
+    titles: tuple[tuple[str, str], ...] = ()  # one operation's title by the name asked for (an alias too), before all
     digest: str = field(default="", compare=False)
 
     def participant_of(self, module: str) -> str | None:
@@ -427,6 +429,7 @@ class _Reader(TomlReader):
             resource_title=self._title(g("resource_title", str, "{op}"), "resource_title"),
             file_titles=tuple((f, self._title(t, "file_titles")) for f, t in
                               self.mapping(proj, "project", None, "file_titles")),
+            titles=tuple((n, self._title(t, "titles")) for n, t in self.mapping(proj, "project", None, "titles")),
             participants=tuple(ParticipantRule(self.get(d, "participants", i, "name", str),
                                                self.get(d, "participants", i, "modules", list),
                                                self.get(d, "participants", i, "opaque", bool, False),
