@@ -61,6 +61,11 @@ class Project:
         self._looked = False  # whether an operation was looked for quickly
 
     @cached_property
+    def _rules_digest(self) -> str:
+        """The rules files' digest, read once: a batch's drafts share it."""
+        return _rules_digest()
+
+    @cached_property
     def resolver(self) -> "Resolver":
         from tracer.analysis.resolve import Resolver
         return Resolver(self.tree, self.rules, self.options)
@@ -226,7 +231,7 @@ class Project:
     def _request(self, name: str, limits: Limits, granularity: str | None) -> object:
         """All a draft depends on besides what its walk reads in the trees."""
         from tracer.index.cache import build_id  # the index's code and LibCST's version
-        return {"project": self.rules.project, "rules": _rules_digest(), "index": build_id().hex(),
+        return {"project": self.rules.project, "rules": self._rules_digest, "index": build_id().hex(),
                 "root": root_of(self.tree.root),
                 "services": sorted((n, root_of(s.tree.root)) for n, s in self.services.trees.items()),
                 "options": self.options or {}, "operation": name, "limits": asdict(limits),
