@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from difflib import SequenceMatcher
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -209,17 +208,16 @@ def _walk(statements: Iterable[object], groups: tuple[str, ...]) -> Iterator[tup
 
 def _mark_replies(steps: list[Step]) -> list[Step]:
     """A message B->A answers the latest unanswered A->B before it."""
-    open_requests: list[Step] = []
+    open_requests: dict[tuple[str, ...], list[Step]] = defaultdict(list)  # by (source, target)
     out = list(steps)
     for step in steps:
         if step.kind != "message" or step.ends[0] == step.ends[1]:
             continue
-        back = step.ends[::-1]
-        k = next((k for k in range(len(open_requests) - 1, -1, -1) if open_requests[k].ends == back), None)
-        if k is None:
-            open_requests.append(step)
+        answered = open_requests.get(step.ends[::-1])
+        if answered:
+            out[step.index] = replace(step, reply_to=answered.pop().index)
         else:
-            out[step.index] = replace(step, reply_to=open_requests.pop(k).index)
+            open_requests[step.ends].append(step)
     return out
 
 
@@ -297,11 +295,37 @@ def _too_many(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> b
 
 
 def _equal_runs(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
-    """Too many steps to weigh every pair: runs of equal steps, in order
-    (difflib's matching blocks, near linear time); no step pairs as changed."""
-    keys_a, keys_b = [(sa[i].key, sa[i].reply_to is None) for i in ia], [(sb[j].key, sb[j].reply_to is None) for j in ib]
-    blocks = SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_matching_blocks()
-    return {ia[p + k]: ib[q + k] for p, q, size in blocks for k in range(size)}
+    """Too many steps to weigh every pair: equal steps paired in order, the
+    patience way (near linear time): steps worded once on each side anchor
+    the longest in-order run of them, and the stretches between anchors are
+    paired the same way, or by their equal ends; no step pairs as changed."""
+    ka = [(sa[i].key, sa[i].reply_to is None) for i in ia]
+    kb = [(sb[j].key, sb[j].reply_to is None) for j in ib]
+    pairs: dict[int, int] = {}
+    todo = [(0, len(ka), 0, len(kb))]
+    while todo:
+        a0, a1, b0, b1 = todo.pop()
+        while a0 < a1 and b0 < b1 and ka[a0] == kb[b0]:  # equal heads
+            pairs[ia[a0]], a0, b0 = ib[b0], a0 + 1, b0 + 1
+        while a0 < a1 and b0 < b1 and ka[a1 - 1] == kb[b1 - 1]:  # equal tails
+            pairs[ia[a1 - 1]], a1, b1 = ib[b1 - 1], a1 - 1, b1 - 1
+        once_a = _once(ka, a0, a1)
+        once_b = _once(kb, b0, b1)
+        anchors = _increasing(sorted((p, once_b[k]) for k, p in once_a.items() if k in once_b))
+        for (p, q), (p1, q1) in zip([(a0 - 1, b0 - 1), *anchors], [*anchors, (a1, b1)]):
+            if (p, q) != (a0 - 1, b0 - 1):
+                pairs[ia[p]] = ib[q]
+            if anchors and p + 1 < p1 and q + 1 < q1:
+                todo.append((p + 1, p1, q + 1, q1))
+    return pairs
+
+
+def _once(keys: list[object], start: int, end: int) -> dict[object, int]:
+    """The keys found once in keys[start:end], with their place."""
+    seen: dict[object, int] = {}
+    for n in range(start, end):
+        seen[keys[n]] = -1 if keys[n] in seen else n
+    return {k: n for k, n in seen.items() if n >= 0}
 
 
 def _drop_lone_replies(pairs: dict[int, int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
