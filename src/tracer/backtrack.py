@@ -5,8 +5,11 @@ Python matches regular expressions by backtracking, so a pattern such as
 reads the parsed pattern and names the shape that allows it: inside a
 repeat, a part of variable length followed by something that can match its
 first character (the same text then splits in many ways), or alternatives
-under a repeat that can begin with the same character. It is conservative:
-an unambiguous rewrite passes (`(\\w+\\.)*` rather than `(\\w+)*`).
+under a repeat that can begin with the same character; or, one after the
+other, three or more repeats of variable length that can match the same
+character (`\\w*\\w*\\w*Z`: the text splits between them in n**3 ways).
+It is conservative: an unambiguous rewrite passes (`(\\w+\\.)*` rather than
+`(\\w+)*`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ _CATEGORY = {"DIGIT": r"\d", "SPACE": r"\s", "WORD": r"\w", "LINEBREAK": r"\n"}
 NESTED = ("a repeated part inside a repeat can match the same text in more than one way (as in (a+)+); "
           "end each repetition with a character the part cannot match, e.g. (\\w+\\.)*")
 OVERLAP = "alternatives under a repeat can begin with the same character (as in (\\d+|\\w+)*); make them distinct"
+RUN = ("three or more repeats in a row can match the same characters (as in \\w*\\w*\\w*), so the text splits "
+       "between them in many ways; keep one, or separate them with a character they cannot match")
+MOST_IN_A_ROW = 2  # repeats able to take the same character, one after the other
 
 
 def hazard(pattern: str) -> str | None:
@@ -33,7 +39,63 @@ def hazard(pattern: str) -> str | None:
         tree = _parser.parse(pattern)
     except re.error:
         return None  # compiling reports it
-    return _walk(list(tree), frozenset(), False)
+    return _walk(list(tree), frozenset(), False) or (RUN if _in_a_row(list(tree)) > MOST_IN_A_ROW else None)
+
+
+def _in_a_row(seq: list) -> int:
+    """The most repeats of variable length one after the other that can all
+    match one character (a part between them that takes that character, or
+    may take nothing, keeps the run going)."""
+    items = _inline(seq)
+    shared = frozenset().union(*(chars for chars, variable, _ in items if variable))
+    most = 0
+    for c in shared:
+        run = 0
+        for chars, variable, nullable in items:
+            if variable and c in chars:
+                run += 1
+                most = max(most, run)
+            elif not (nullable or c in chars):
+                run = 0
+    return most
+
+
+def _inline(seq: list) -> list[tuple[Chars, bool, bool]]:
+    """The items of a sequence, groups opened: (the characters it may take,
+    whether it is a repeat of variable length, whether it can match nothing)."""
+    out: list[tuple[Chars, bool, bool]] = []
+    for op, arg in seq:
+        name = str(op)
+        if name == "SUBPATTERN":
+            out += _inline(arg[-1])
+        elif name.endswith("REPEAT") and name != "POSSESSIVE_REPEAT":
+            low, high, body = arg
+            chars, nullable = _first(body)
+            out.append((_all_chars(body), low != high, nullable or low == 0))
+        else:
+            chars, nullable = _first_item(name, arg)
+            out.append((chars, False, nullable))
+    return out
+
+
+def _all_chars(seq: list) -> Chars:
+    """Every character a part can take anywhere in it (not only first)."""
+    out: Chars = frozenset()
+    for op, arg in seq:
+        name = str(op)
+        if name in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+            out |= _chars(name, arg)
+        elif name == "SUBPATTERN":
+            out |= _all_chars(arg[-1])
+        elif name == "ATOMIC_GROUP":
+            out |= _all_chars(arg)
+        elif name.endswith("REPEAT"):
+            out |= _all_chars(arg[2])
+        elif name == "BRANCH":
+            out |= frozenset().union(*(_all_chars(b) for b in arg[1]))
+        elif name not in ("AT", "ASSERT", "ASSERT_NOT"):
+            out |= PROBE
+    return out
 
 
 def _walk(seq: list, follow: Chars, loop: bool) -> str | None:
