@@ -244,3 +244,10 @@ def test_a_text_with_no_wsd_statement_is_not_a_diagram(tmp_path):
     odd = tmp_path / "odd.wsd"
     odd.write_text("a->b: x\nthis line is unknown\n", encoding="utf-8")
     assert len(parse_file(odd).problems) == 1  # a diagram with an unknown line is still a diagram
+
+
+def test_lines_may_end_in_crlf_or_a_lone_cr():
+    unix = parse_text("title t\na->b: hi\nb-->a: ok\n")
+    for ending in ("\r\n", "\r"):
+        parsed = parse_text("title t" + ending + "a->b: hi" + ending + "b-->a: ok" + ending)
+        assert parsed.diagram == unix.diagram and not parsed.problems

@@ -419,7 +419,7 @@ def _split_names(who: str) -> tuple[str, ...]:
 def parse_text(text: str, path: str = "<text>") -> Parsed:
     """Parse WSD text; problems come back as warnings, never as exceptions."""
     parser = _Parser(path)
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # CRLF, and old Macs' lone CR
     for n, raw in enumerate(lines, start=1):
         parser.feed(raw, n)
     return parser.finish(len(lines))
