@@ -176,3 +176,15 @@ def test_progress_bar_on_a_terminal_for_many_files(tmp_path: Path, monkeypatch) 
     result = render(str(root), "-o", str(tmp_path / "o"))
     assert result.exit_code == 0 and "rendering" in result.stderr
     assert "5 rendered" in result.stdout
+
+
+@pytest.mark.parametrize("template", ["https://x/{nope}", "https://x/{path", "https://x/{path.__class__}",
+                                      "https://x/{0}", "https://x/{path[0]}"])
+def test_a_source_url_template_with_other_fields_is_refused(tmp_path: Path, template: str) -> None:
+    root = tree(tmp_path, {"a.wsd": "# nova/compute/api.py pause()\nA->B: hello\n"})
+    result = CliRunner().invoke(main, ["render", str(root), "-o", str(tmp_path / "o"), "--source-url", template])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"trace: --source-url {template!r}: use only the fields {{path}} {{func}} {{tag}} {{line}}, "
+        "and write {{ and }} for braces"]
+    assert not (tmp_path / "o" / "a.svg").exists()

@@ -10,13 +10,17 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from string import Formatter
 from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
 
 from tracer.render import style
 from tracer.render.fonts import FONT_FAMILY, Fonts, load_fonts, split_lines
 from tracer.render.shapes import Arrow, Box, Layout, Rule, Shape, Text
+from tracer.problems import TracerError
 from tracer.wsd.model import Anchor
+
+LINK_FIELDS = ("path", "func", "tag", "line")
 
 
 EMBEDDED_FAMILY = "TracerAileron"
@@ -47,6 +51,17 @@ class SourceLinks:
 
     template: str
     tag: str = ""
+
+    def __post_init__(self) -> None:
+        """A template that could only fail or leak is refused up front."""
+        try:
+            names = [name for _, name, _, _ in Formatter().parse(self.template) if name is not None]
+            Formatter().format(self.template, path="p", func="f", line=1, tag="t")
+        except (ValueError, KeyError, IndexError, AttributeError):
+            names = [""]
+        if any(name not in LINK_FIELDS for name in names):
+            raise TracerError(f"--source-url {self.template!r}: use only the fields "
+                              f"{' '.join('{' + f + '}' for f in LINK_FIELDS)}, and write {{{{ and }}}} for braces")
 
     def url(self, anchor: Anchor) -> str | None:
         if not anchor.path and "{path}" in self.template:
