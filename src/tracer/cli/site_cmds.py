@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from tracer.cli.app import main
-from tracer.site.build import build_site
+from tracer.cli.outputs import check_writable
+from tracer.site.build import MARKER, build_site
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -19,12 +20,20 @@ _DIR = click.Path(file_okay=False, path_type=Path)
               help="Catalogue of PROJECT/RELEASE/OP.wsd files.")
 @click.option("--pictures", type=_DIR, default=Path("output"), show_default=True,
               help="Their pictures, PROJECT/RELEASE/OP.svg (from `trace render`).")
-def site_cmd(output: Path, diagrams: Path, pictures: Path) -> None:
+@click.option("--force", is_flag=True,
+              help=f"Build into a folder that `trace site` did not make (no {MARKER} in it), "
+                   "replacing the files of the same names.")
+def site_cmd(output: Path, diagrams: Path, pictures: Path, force: bool) -> None:
     """Build a static HTML catalogue: an index by project and release, and a page
     per operation with its picture, WSD text, source links and the diff against
     the neighbouring releases. Open OUTPUT/index.html from disk or serve the folder.
+
+    OUTPUT must be new, empty, or a site `trace site` made before (it keeps the
+    list of its files in OUTPUT/.trace-site); other files are never replaced
+    without --force.
     """
-    built = build_site(diagrams, pictures, output)
+    check_writable(output, folder_too=True)
+    built = build_site(diagrams, pictures, output, force=force)
     for warning in built.warnings:
         click.echo(f"warning: {warning}", err=True)
     for page in built.unrendered:

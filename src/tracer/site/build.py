@@ -4,20 +4,31 @@
 Output depends only on the inputs (sorted, no dates), so a rebuild of an
 unchanged catalogue writes the same bytes. Files are written atomically;
 files of a previous build that are no longer produced are left alone.
+
+The site folder holds `.trace-site`, the list of the files `trace site` made
+there: only those are ever replaced. A folder that holds files but no such
+list is someone's, and is not built into without `force`; nor is a file the
+list does not name replaced. Everything is checked before the first write.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tracer.files import write_atomic
+from tracer.problems import TracerError
 from tracer.releases import Table
 from tracer.site.collect import Op, Project, Release, collect
 from tracer.site.pages import Loaded, index_page, op_page
 from tracer.site.style import CSS, favicon
 from tracer.wsd.parse import parse_text
 from tracer.wsd.reader import read_wsd
+
+MARKER = ".trace-site"
+_HEADER = ("# Written by `trace site`: the files it made in this folder, which a rebuild may replace.\n"
+           "# Other files here are left alone.\n")
 
 
 @dataclass
@@ -31,12 +42,22 @@ class Built:
     warnings: list[str] = field(default_factory=list)
 
 
-def build_site(diagrams: Path, pictures: Path, out: Path, table: Table | None = None) -> Built:
+def build_site(diagrams: Path, pictures: Path, out: Path, table: Table | None = None,
+               force: bool = False) -> Built:
+    """Build the site into `out`; with `force`, also into a folder (or over
+    files) that `trace site` did not make."""
     projects = collect(diagrams, pictures, table)
+    files = ["style.css", "favicon.ico", "index.html"]
+    files += [name for project in projects for op in project.ops
+              for name in (op.page, *([_picture_name(op)] if op.svg else []))]
+    made = _made_before(out, force)
+    _check_places(out, files, made, force)
     built = Built(out / "index.html")
-    write_atomic(out / "style.css", CSS)
-    write_atomic(out / "favicon.ico", favicon())
-    write_atomic(built.index, index_page(projects))
+    # the list first: a build cut short leaves a folder the next one may rebuild
+    _write(out, out / MARKER, _HEADER + "".join(f"{name}\n" for name in sorted(made | set(files))))
+    _write(out, out / "style.css", CSS)
+    _write(out, out / "favicon.ico", favicon())
+    _write(out, built.index, index_page(projects))
     for project in projects:
         loaded = {op: _load(op, built) for op in project.ops}
         for op, item in loaded.items():
@@ -62,10 +83,64 @@ def _write_op(out: Path, item: Loaded, project: Project,
               others: list[tuple[Release, Loaded | None]], built: Built) -> None:
     op = item.op
     page = out / op.page
-    write_atomic(page, op_page(item, project, others))
+    _write(out, page, op_page(item, project, others))
     built.pages += 1
     if op.svg is None:
         built.unrendered.append(op.page)
         return
-    write_atomic(page.with_suffix(".svg"), op.svg.read_bytes())
+    try:
+        picture = op.svg.read_bytes()
+    except OSError as err:
+        raise TracerError(f"{op.svg}: cannot read ({err.strerror or err}); "
+                          f"check its permissions, or run `trace render` again") from None
+    _write(out, out / _picture_name(op), picture)
     built.pictures += 1
+
+
+def _picture_name(op: Op) -> str:
+    return str(PurePosixPath(op.page).with_suffix(".svg"))
+
+
+def _made_before(out: Path, force: bool) -> set[str]:
+    """The files an earlier `trace site` made in `out` (from its list); a
+    folder that holds files but no list is refused unless forced."""
+    marker = out / MARKER
+    try:
+        if not out.is_dir():
+            return set()  # made by this build (a file there fails at the first write)
+        if marker.is_file():
+            text = marker.read_text("utf-8", errors="replace")
+            return {line for line in text.splitlines() if line.strip() and not line.startswith("#")}
+        if force or not any(out.iterdir()):
+            return set()
+    except OSError as err:
+        raise TracerError(f"-o {out}: cannot read {err.filename or out} ({err.strerror or err}); "
+                          f"pick another place") from None
+    raise TracerError(f"-o {out}: this folder holds files that `trace site` did not write (it has no {MARKER}); "
+                      f"nothing written. Pick an empty or new folder, or pass --force to build the site into it",
+                      exit_code=1)
+
+
+def _check_places(out: Path, files: list[str], made: set[str], force: bool) -> None:
+    """Before any write: no file of the user's stands where the site puts a
+    folder or a file (one the list does not name, unless forced)."""
+    folders = sorted({out / parent for name in files for parent in PurePosixPath(name).parents[:-1]})
+    for folder in folders:
+        if os.path.lexists(folder) and not folder.is_dir():  # a file, or a link to nothing
+            raise TracerError(f"-o {out}: {folder} is a file, and the site needs a folder there; "
+                              f"move it, or pick another place")
+    for name in files:
+        path = out / name
+        if path.is_dir():
+            raise TracerError(f"-o {out}: {path} is a folder, and the site writes a file there; "
+                              f"move it, or pick another place")
+        if not force and name not in made and os.path.lexists(path):
+            raise TracerError(f"-o {out}: {path} was not written by `trace site` (its {MARKER} does not "
+                              f"list it); not overwritten. Move it, or pass --force to replace it", exit_code=1)
+
+
+def _write(out: Path, path: Path, data: str | bytes) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as err:
+        raise TracerError(f"-o {out}: cannot write {path} ({err.strerror or err}); pick another place") from None
