@@ -145,6 +145,14 @@ def test_container_literals_are_left_out_with_their_lines():
     assert lazy.classes["Schema"].methods["get"].line == LITERALS.split("\n").index("    def get(self, context):") + 1
 
 
+def test_a_long_literal_on_one_line_is_left_out_too():
+    data = "TABLE = [" + ", ".join(f"({n}, 'x{n}')" for n in range(100)) + "]; SHORT = [1, 2]\n" \
+           "class Plan(object):\n    steps = {" + ", ".join(f"'s{n}': {n}" for n in range(60)) + "}\n"
+    found = outline(data)
+    assert found.text.split("\n")[:3] == ["TABLE = []; SHORT = [1, 2]", "class Plan(object):", "    steps = {}"]
+    same_records(index(data), index(data, put_off=False))
+
+
 def test_a_put_off_body_is_read_when_asked_for_with_its_own_lines():
     mod = index(SOURCE)
     pause = mod.classes["API"].methods["pause"]

@@ -102,15 +102,18 @@ def _defs(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionD
 
 
 _EMPTY = {ast.Dict: "{}", ast.List: "[]", ast.Tuple: "()", ast.Set: "{()}"}
+LONG_LITERAL = 256  # bytes on one line from which a literal is left out too
 
 
 def _literals(body: list[ast.stmt]) -> Iterator[ast.expr]:
     """The values of assignments, at module and class level, that are
-    container literals over several lines (option lists, schemas, route
-    tables): the index keeps only an assigned name's chain, none for a
-    literal, so an empty one reads the same at a fraction of the parse."""
+    container literals over several lines or a long one (option lists,
+    schemas, route tables, data): the index keeps only an assigned name's
+    chain, none for a literal, so an empty one reads the same at a fraction
+    of the parse."""
     return (stmt.value for stmt in _outer(body) if isinstance(stmt, ast.Assign) and type(stmt.value) in _EMPTY
-            and (stmt.value.end_lineno or 0) > stmt.value.lineno)
+            and ((stmt.value.end_lineno or 0) > stmt.value.lineno
+                 or (stmt.value.end_col_offset or 0) - stmt.value.col_offset > LONG_LITERAL))
 
 
 def _emptied(literal: ast.expr, lines: list[str]) -> list[str]:
