@@ -156,3 +156,18 @@ def test_each_driver_draws_its_hypervisor(tmp_path: Path, driver: str, participa
     assert result.exit_code == 0, result.stderr
     assert f"participant {participant}\n" in result.stdout
     assert re.search(rf"^nova_compute-+>+\+?{participant}: pause$", result.stdout, re.M)
+
+
+@pytest.mark.parametrize("args", [["diff", "NAME", "NAME"], ["render", "NAME"], ["nova", "pause", "-o", "NAME.wsd"]])
+def test_a_path_the_system_refuses_is_one_line_not_a_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         args: list[str]):
+    """A name longer than a file system allows was an internal error (OSError,
+    exit 3): the path and the system's reason, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACER_DEBUG", raising=False)
+    name = "a" * 300
+    result = run(*[a.replace("NAME", name) for a in args])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"trace: {name}") and ": File name too long; check that path" in result.stderr
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+    assert list(tmp_path.iterdir()) == []

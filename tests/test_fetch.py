@@ -660,6 +660,119 @@ def test_a_bad_table_names_the_file_and_line(text, where):
     assert str(err.value).startswith("t.toml" + where), str(err.value)
 
 
+LONG = "1." * 200 + "1"  # a version no folder can be named after
+
+
+@pytest.mark.parametrize("args", [
+    ["fetch", "nova", LONG],
+    ["nova", "pause", "--release", LONG, "-o", "-"],
+    ["nova", "pause", "--release", LONG, "--offline", "-o", "-"],
+    ["ops", "nova", "--release", LONG, "--offline"],
+    ["compare", "nova", "pause", LONG, "liberty", "--offline"],
+])
+def test_a_version_too_long_to_name_a_folder_is_refused_up_front(tmp_path, monkeypatch, args):
+    """Was an internal error: OSError [Errno 36] File name too long, from the cache's folder."""
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, f"http://127.0.0.1:{_closed_port()}")))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == ("trace: '1.1.1.1.1.1.1.1.1.1.1.1....' (401 characters) is too long for a release or "
+                             "a version (at most 64): give a release name (liberty, 2024.1) or a version (15.1.5)\n")
+    assert not (tmp_path / "cache" / "sources").exists()
+
+
+def test_an_empty_release_is_refused_by_resolve_too():
+    with pytest.raises(TracerError, match="the release is empty: give a release name"):
+        resolve("nova", " ")
+
+
+def _read_only(monkeypatch, folder: Path) -> None:
+    """Nothing can be made under `folder`, as on a read-only file system (root
+    writes in any folder whatever its mode)."""
+    import errno
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if Path(path).is_relative_to(folder):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+
+
+@pytest.mark.parametrize("made", [False, True])  # the cache's folders already there, or not yet
+def test_a_read_only_cache_is_one_line_before_any_download(tmp_path, monkeypatch, made):
+    """Was an internal error: OSError [Errno 30] Read-only file system: '.../sources'."""
+    cache = tmp_path / "cache"
+    (cache / "sources" if made else cache).mkdir(parents=True)
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(cache))
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, f"http://127.0.0.1:{_closed_port()}")))
+    _read_only(monkeypatch, cache)
+    where = cache / "sources" if made else cache
+    fetched = CliRunner().invoke(main, ["fetch", "nova", "liberty", "--timeout", "1"])
+    assert fetched.exit_code == 2, fetched.stderr
+    assert fetched.stderr == (f"trace: {cache / 'sources'}: cannot write in {where} (read-only file system); "
+                              "set TRACER_CACHE_DIR to a folder you can write\n")
+    drafted = CliRunner().invoke(main, ["nova", "pause", "--release", "liberty", "-o", "-"])
+    assert drafted.exit_code == 2, drafted.stderr
+    assert drafted.stderr == (f"trace: {cache / 'sources'}: cannot write in {where} (read-only file system); "
+                              "give --cache-dir (or set TRACER_CACHE_DIR) a folder you can write\n")
+    assert sorted(p.name for p in cache.rglob("*")) == (["sources"] if made else [])
+
+
+def test_a_read_only_cache_still_serves_the_trees_it_holds(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    tree = cache / "sources" / f"nova-{VERSION}"
+    shutil.copytree(FIXTURE, tree)
+    (tree / MARKER).write_text("{}\n")
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(cache))
+    _read_only(monkeypatch, cache / "sources")
+    for args in (["fetch", "nova", "liberty"], ["nova", "pause", "--release", "liberty", "-o", "-"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.stderr
+        assert "from the cache" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["fetch", "nova", "liberty"], ["fetch", "nova", "liberty", "--git", "/no/repo"],
+                                  ["nova", "pause", "--release", "liberty", "-o", "-"]])
+def test_a_file_where_the_cache_needs_a_folder_is_named(tmp_path, monkeypatch, args):
+    """Was an internal error: FileExistsError: '.../sources'."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "sources").write_text("x\n")
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(cache))
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, f"http://127.0.0.1:{_closed_port()}")))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"trace: {cache / 'sources'}: a file where a folder is needed; move it away, "
+                                    "or ") and result.stderr.count("\n") == 1
+    assert (cache / "sources").read_text() == "x\n"  # the file is the user's: kept
+
+
+def test_a_file_on_the_way_to_the_cache_is_named(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("x\n")
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    monkeypatch.setenv("TRACER_RULES_DIR", str(_rules(tmp_path, f"http://127.0.0.1:{_closed_port()}")))
+    result = CliRunner().invoke(main, ["fetch", "nova", "liberty"])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (f"trace: {tmp_path / 'file'}: a file where a folder is needed (on the way to "
+                             f"{tmp_path / 'file' / 'cache' / 'sources'}); move it away, or set TRACER_CACHE_DIR "
+                             "to a folder you can write\n")
+
+
+def test_cache_dir_is_where_a_release_is_looked_for(tmp_path, monkeypatch):
+    """--cache-dir holds the index and the fetched trees, as TRACER_CACHE_DIR does."""
+    mine = tmp_path / "mine"
+    tree = mine / "sources" / f"nova-{VERSION}"
+    shutil.copytree(FIXTURE, tree)
+    (tree / MARKER).write_text("{}\n")
+    monkeypatch.setenv("TRACER_CACHE_DIR", str(tmp_path / "elsewhere"))
+    result = CliRunner().invoke(main, ["nova", "pause", "--release", "liberty", "--offline", "--cache-dir", str(mine),
+                                       "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert f"tracing nova from {tree}" in result.stderr
+
+
 def _rules(tmp_path: Path, base: str) -> Path:
     """A rules folder: the real nova rules, a release table pointing at `base`."""
     folder = tmp_path / "rules"

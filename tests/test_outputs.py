@@ -118,6 +118,33 @@ def test_render_one_file_to_the_file_named(run, tmp_path: Path, wsd: Path):
     assert clash.exit_code == 2 and "names a .svg file but -f says png" in clash.stderr
 
 
+def test_render_keeps_an_existing_file_that_is_not_a_picture(run, tmp_path: Path, wsd: Path):
+    """`-o README` (older than the diagram) was replaced by an SVG: a file
+    neither named nor made as a picture is kept, unless --force."""
+    readme = tmp_path / "README"
+    readme.write_text("my notes\n")
+    os.utime(readme, (1, 1))  # older than its "source": the picture would be redrawn
+    result = run("render", str(wsd), "-o", "README")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == ("trace: -o README: exists and is not a picture (no .svg, .png or .pdf extension, nor "
+                             "a picture inside); not overwritten. Name the picture README.svg, or pass --force "
+                             "to replace README\n")
+    assert readme.read_text() == "my notes\n"
+    png = run("render", str(wsd), "-o", "README", "-f", "png", "--force")
+    assert png.exit_code == 0, png.stderr
+    assert Image.open(readme).format == "PNG"
+
+
+def test_render_again_into_a_picture_without_an_extension(run, tmp_path: Path, wsd: Path):
+    """A picture drawn there before is a picture: up to date it is skipped, else redrawn."""
+    assert run("render", str(wsd), "-o", "pic", "-f", "png").exit_code == 0
+    again = run("render", str(wsd), "-o", "pic", "-f", "png")
+    assert again.exit_code == 0 and "1 skipped" in again.stdout
+    os.utime(tmp_path / "pic", (1, 1))
+    assert run("render", str(wsd), "-o", "pic").exit_code == 0
+    assert (tmp_path / "pic").read_bytes().startswith(b"<?xml")
+
+
 def test_render_to_standard_output(run, tmp_path: Path, wsd: Path):
     result = run("render", str(wsd), "-o", "-")
     assert result.exit_code == 0, result.stderr

@@ -21,6 +21,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -110,6 +111,42 @@ def tree_path(target: Target, cache: Path | None = None) -> Path:
     return (cache or cache_root()) / "sources" / f"{target.project}-{target.version}"
 
 
+def sources_folder(cache: Path | None = None) -> Path:
+    """The cache's folder of trees, made if need be and written once (a probe
+    folder made and removed), so that nothing is downloaded that cannot be
+    kept; a folder that cannot be made or written is one line naming it."""
+    folder = (cache or cache_root()) / "sources"
+    hint = ("give --cache-dir (or set TRACER_CACHE_DIR) a folder you can write" if cache is not None
+            else "set TRACER_CACHE_DIR to a folder you can write")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=folder))
+    except OSError as err:
+        raise TracerError(unwritable(folder, err, hint)) from None
+    return folder
+
+
+def unwritable(folder: Path, err: OSError, hint: str) -> str:
+    """Why `folder` cannot be made or written, as one line ending with `hint`:
+    something not a folder standing on its way, else the system's reason."""
+    place = folder
+    while not _exists(place) and place != place.parent:
+        place = place.parent
+    if _exists(place) and not place.is_dir():
+        kind = "a file where a folder is needed" if place.is_file() else "not a folder"
+        on_the_way = "" if place == folder else f" (on the way to {folder})"
+        return f"{place}: {kind}{on_the_way}; move it away, or {hint}"
+    return f"{folder}: cannot write in {place} ({(err.strerror or str(err)).lower()}); {hint}"
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.lstat()
+        return True
+    except OSError:
+        return False
+
+
 def cached(target: Target, cache: Path | None = None) -> Path | None:
     """The whole tree of `target` in the cache (default: this process's), or None."""
     root = tree_path(target, cache)
@@ -141,7 +178,7 @@ def fetch(target: Target, offline: bool = False, options: Options = Options(),
           cache: Path | None = None) -> Fetched:
     """The unpacked tree of `target`, from the cache (default: cache_root())
     or downloaded into it; NotFetched when no candidate gives it."""
-    sweep(tree_path(target, cache).parent)
+    _sweep(tree_path(target, cache).parent)
     root = cached(target, cache)
     if root is not None:
         return Fetched(root, None, f"using {target.label} from the cache: {root}")
@@ -151,7 +188,7 @@ def fetch(target: Target, offline: bool = False, options: Options = Options(),
                           f"folder in place of the release)")
     tried = Tried()
     url = urljoin(index_url(), f"{target.distribution}/") if target.pypi else target.urls[0]
-    with Scratch(tree_path(target, cache).parent) as scratch, _session(options) as session:
+    with Scratch(sources_folder(cache)) as scratch, _session(options) as session:
         try:
             with deadline(options.deadline):
                 for url, link in _candidates(session, target, options, tried):
@@ -166,6 +203,15 @@ def fetch(target: Target, offline: bool = False, options: Options = Options(),
     raise NotFetched(f"could not fetch {target.label}; tried: {'; '.join(tried.lines)}. Download one of these "
                      f"by hand, unpack it and pass --source DIR (the folder that holds {target.package}/)",
                      unreachable=not tried.answered)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove what killed runs left; a cache that cannot be written (read-only,
+    shared) keeps them, and its whole trees are still read."""
+    try:
+        sweep(folder)
+    except OSError:
+        pass
 
 
 def fetch_command(target: Target) -> str:

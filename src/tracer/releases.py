@@ -22,6 +22,7 @@ from tracer.tomlread import TomlReader, load_toml, read_toml
 
 CHECKS = ("git", "pypi", "unverified")
 _VERSION = re.compile(r"^\d+(\.\d+)*([.-]?(a|b|rc|dev)\d*)*$")
+LONGEST = 64  # characters of a release name or version; a tree's folder is named after it
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def resolve(project: str, what: str, table: Table | None = None) -> Target:
     """A release name (`liberty`, `2024.1`, `caracal`) or a version (`15.1.5`)."""
+    check_name(what)
     table = table or load_table()
     src = table.project(project)
     release = table.release(what)
@@ -138,6 +140,16 @@ def resolve(project: str, what: str, table: Table | None = None) -> Target:
     return Target(project, src.package, version, name, entry.checked if entry else "",
                   version_key(version) >= version_key(src.pypi_from), tuple(urls), tags[-1],
                   table.git.format(repo=src.repo) if table.git else None, src.dist)
+
+
+def check_name(what: str) -> None:
+    """A release name or version that can name a folder in the cache: not
+    empty, not longer than any release's (a tree's folder is named after it)."""
+    if not what.strip():
+        raise TracerError("the release is empty: give a release name (liberty, 2024.1) or a version (15.1.5)")
+    if len(what) > LONGEST:
+        raise TracerError(f"'{what[:24]}...' ({len(what)} characters) is too long for a release or a version "
+                          f"(at most {LONGEST}): give a release name (liberty, 2024.1) or a version (15.1.5)")
 
 
 def table_path() -> Path:

@@ -36,12 +36,13 @@ def locate(rules: Rules, source: Path | None) -> Located:
     return found
 
 
-def locate_release(rules: Rules, what: str, offline: bool = False) -> Located:
-    """The cached tree of a release or version, fetched first unless offline."""
+def locate_release(rules: Rules, what: str, offline: bool = False, cache: Path | None = None) -> Located:
+    """The cached tree of a release or version, fetched first unless offline
+    (into `cache`; default: the cache's usual place)."""
     from tracer.fetch import fetch  # network code only when asked for
     from tracer.releases import resolve
 
-    fetched = fetch(resolve(rules.project, what), offline=offline)
+    fetched = fetch(resolve(rules.project, what), offline=offline, cache=cache)
     check_tree(fetched.root, rules.package)
     return Located(fetched.root, f"{fetched.how}\ntracing {rules.project} from {fetched.root}")
 

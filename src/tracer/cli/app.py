@@ -35,6 +35,12 @@ class TracerGroup(click.Group):
         except Exception as err:  # a bug: one line, the traceback on request
             if os.environ.get("TRACER_DEBUG"):
                 raise
+            if isinstance(err, OSError) and err.filename is not None:
+                # a path the system refused where no check foresaw it: the path and why, exit 2
+                click.echo(f"trace: {err.filename}: {err.strerror or err}; check that path (its name, its "
+                           "folders, their permissions, the space left) or give another (TRACER_DEBUG=1 shows "
+                           "where it failed)", err=True)
+                sys.exit(2)
             click.echo(f"trace: internal error: {type(err).__name__}: {err} "
                        "(a bug: please report it; TRACER_DEBUG=1 shows the traceback)", err=True)
             sys.exit(3)

@@ -37,6 +37,43 @@ class Output:
     fmt: str
 
 
+def _named(param: click.Parameter | None) -> str:
+    """How the user wrote the parameter: `-o/--output`, or the argument's name
+    (`FILE` for one shown as FILE|-)."""
+    if isinstance(param, click.Option):
+        return "/".join(param.opts)
+    return param.human_readable_name.split("|")[0] if param is not None else "a value"
+
+
+def refuse_empty(value: object, param: click.Parameter | None, ctx: click.Context | None, what: str) -> None:
+    """An empty value (or blanks) would quietly mean the current folder, or
+    nothing: a usage error naming the parameter and `what` to give."""
+    if isinstance(value, str) and not value.strip():
+        raise click.UsageError(f"{_named(param)} is empty: {what}", ctx)
+
+
+def given(what: str):
+    """A click callback refusing an empty value (each of several), see refuse_empty."""
+    def check(ctx: click.Context, param: click.Parameter, value):
+        for one in value if isinstance(value, tuple) else (value,):
+            refuse_empty(one, param, ctx, what)
+        return value
+    return check
+
+
+class GivenPath(click.Path):
+    """click.Path that refuses an empty value (which it would make the current
+    folder, `.`) before converting it; `what` says what to give instead."""
+
+    def __init__(self, what: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        refuse_empty(value, param, ctx, self.what)
+        return super().convert(value, param, ctx)
+
+
 def is_folder(value: str) -> bool:
     """`-o` names a folder: it ends with a slash or is one already."""
     return value.endswith(("/", os.sep)) or Path(value).is_dir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 
@@ -9,9 +10,10 @@ import click
 
 from tracer.analysis.limits import Limits
 from tracer.cli.app import color_default, main
+from tracer.cli.outputs import given
 from tracer.compare import compare as compare_drafts
 from tracer.compare import format_json_text, format_stat_text, format_text
-from tracer.fetch import Options, cache_root, fetch as fetch_target
+from tracer.fetch import Options, cache_root, cached, fetch as fetch_target, sources_folder
 from tracer.index.cache import IndexCache
 from tracer.pipeline import Project
 from tracer.problems import TracerError
@@ -24,7 +26,8 @@ from tracer.wsd.parse import parse_text
 
 @main.command()
 @click.argument("project")
-@click.argument("release", metavar="RELEASE|VERSION")
+@click.argument("release", metavar="RELEASE|VERSION",
+                callback=given("give a release name (liberty, 2024.1) or a version (15.1.5)"))
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=Options.timeout, show_default=True,
               help="Seconds to wait to connect and between reads.")
 @click.option("--retries", type=click.IntRange(0, 10), default=Options.retries, show_default=True,
@@ -51,6 +54,8 @@ def fetch(project: str, release: str, timeout: float, retries: int, deadline: fl
 
         if not (git or target.git):
             raise TracerError(f"the release table names no git repository for {project}: pass --git URL|PATH")
+        if cached(target) is None:
+            sources_folder()  # where the tree goes can be written: checked before the clone
         fetched = fetch_git(target, git or target.git or "", options)
     else:
         fetched = fetch_target(target, options=options)
@@ -58,11 +63,14 @@ def fetch(project: str, release: str, timeout: float, retries: int, deadline: fl
     click.echo(str(fetched.root))
 
 
+_SIDE = "give a release name (liberty, 2024.1), a version (15.1.5) or a folder holding a tree"
+
+
 @main.command()
 @click.argument("project")
 @click.argument("operation")
-@click.argument("old", metavar="OLD")
-@click.argument("new", metavar="NEW")
+@click.argument("old", metavar="OLD", callback=given(_SIDE))
+@click.argument("new", metavar="NEW", callback=given(_SIDE))
 @click.option("--stat", is_flag=True, help="Per-kind counts instead of the steps.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
@@ -97,7 +105,7 @@ def compare(project: str, operation: str, old: str, new: str, stat: bool, as_jso
 def _draft(project: str, operation: str, what: str, offline: bool, driver: str | None, depth: int):
     """(label, diagram) of one side."""
     rules = load_rules(project)
-    if Path(what).is_dir():  # a tree on disk, as --source takes
+    if _is_folder(what):  # a tree on disk, as --source takes
         root, label, short = Path(what), what, Path(what).name
     else:
         target = resolve(project, what)
@@ -112,6 +120,16 @@ def _draft(project: str, operation: str, what: str, offline: bool, driver: str |
         click.echo(f"warning: {short}: {problem}", err=True)
     # re-read as text so steps carry the line numbers of `trace PROJECT OP --release X -o -`
     return label, parse_text(emit(draft.diagram)).diagram
+
+
+def _is_folder(what: str) -> bool:
+    """`what` names a folder (a name too long for one names none: resolve says so)."""
+    try:
+        return Path(what).is_dir()
+    except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:
+            return False
+        raise
 
 
 def _warn_unverified(target: Target) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from tracer.cli.app import main
-from tracer.cli.outputs import (EXTENSION, Output, check_writable, convert, deliver, folder_output, format_of,
-                                is_folder, one_output, read_diagram, refuse_existing)
+from tracer.cli.outputs import (EXTENSION, GivenPath, Output, check_writable, convert, deliver, folder_output,
+                                format_of, given, is_folder, one_output, read_diagram, refuse_existing)
 from tracer.problems import Problem, TracerError
 from tracer.render.batch import OFFLINE_FORMATS, Job, Outcome, RenderOptions, draw, find_jobs, run
 from tracer.render.export import TARGETS
@@ -36,15 +36,21 @@ def _warn(problem: Problem) -> None:
 
 
 @main.command("render")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=GivenPath("give a .wsd file or a folder of them (leave it out for "
+                                                  "diagrams/)", path_type=Path))
 @click.option("-o", "--output", default=None, metavar="PATH",
+              callback=given("give a folder (DIR/), FILE.svg or FILE.png, or - for standard output "
+                             "(leave it out for output/)"),
               help="Folder for the pictures (default output/). With one .wsd file: FILE.svg or FILE.png "
                    "(the format from its extension), or - for standard output.")
 @click.option("-f", "--format", "format_", default=None,
               help="Comma-separated: svg,png (online also pdf). Default svg, or the extension of -o FILE.")
 @click.option("--renderer", type=click.Choice(["offline", "online"]), default="offline",
               show_default=True)
-@click.option("--force", is_flag=True, help="Render even when the picture is newer than its source.")
+@click.option("--force", is_flag=True,
+              help="Render even when the picture is newer than its source; with -o FILE, also replace a file "
+                   "that is not a picture (no .svg, .png or .pdf extension, nor a picture inside: README), "
+                   "which is kept otherwise.")
 @click.option("--scale", type=click.FloatRange(0.25, 8), default=1.0, show_default=True,
               help="PNG pixel scale, 2 for high-DPI screens.")
 @click.option("--style", default="modern-blue", show_default=True, help="Online renderer style.")
@@ -66,7 +72,8 @@ def render_cmd(paths: tuple[Path, ...], output: str | None, format_: str | None,
     Outputs mirror the input tree under OUTPUT: diagrams/PROJECT/OP.wsd ->
     output/PROJECT/OP.svg (several folders: from the folder they share).
     Pictures newer than their source are skipped.
-    One file with `-o FILE.png` (or `-o -`) writes just that picture.
+    One file with `-o FILE.png` (or `-o -`) writes just that picture; an
+    existing file that is not a picture (README) is kept unless --force.
     """
     sources = paths or (Path("diagrams"),)
     to_file = (len(sources) == 1 and sources[0].is_file() and output is not None
@@ -107,6 +114,7 @@ def _render_one(source: Path, output: str, opts: RenderOptions, quiet: bool) -> 
     target = one_output(output, source, opts.formats[0], opts.formats)
     if target.path is not None:
         check_writable(target.path)
+        _keep_other_files(target.path, target.fmt, opts.force)
         _report(run([Job(source, (target.path,))], opts), quiet)
         return
     parsed = parse_file(source)
@@ -117,6 +125,27 @@ def _render_one(source: Path, output: str, opts: RenderOptions, quiet: bool) -> 
     for w in () if quiet else (*parsed.problems, *warnings):
         _warn(w)
     deliver(target, data)
+
+
+def _keep_other_files(path: Path, fmt: str, force: bool) -> None:
+    """`-o NAME` for a file that exists, is not named as a picture and does not
+    hold one (README, notes) is not a picture this command drew: kept, unless
+    forced. A picture drawn there before (`-o pic -f png`) is one, as FILE.png is."""
+    if path.is_file() and format_of(path) is None and not force and not _holds_a_picture(path):
+        raise TracerError(f"-o {path}: exists and is not a picture (no .svg, .png or .pdf extension, nor a picture "
+                          f"inside); not overwritten. Name the picture {path.name}.{EXTENSION.get(fmt, fmt)}, or "
+                          f"pass --force to replace {path}", exit_code=1)
+
+
+def _holds_a_picture(path: Path) -> bool:
+    """The file starts as an SVG, PNG or PDF does."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return False
+    return head.startswith((b"\x89PNG\r\n", b"%PDF-")) or (head.lstrip().startswith((b"<?xml", b"<svg"))
+                                                             and b"<svg" in head)
 
 
 def _show_bar(files: int) -> bool:
@@ -140,10 +169,12 @@ def _report(outcomes: list[Outcome], quiet: bool) -> None:
 
 
 @main.command("export")
-@click.argument("file", metavar="FILE|-")
+@click.argument("file", metavar="FILE|-", callback=given("give a .wsd file, or - for standard input"))
 @click.option("--to", "target", type=click.Choice(TARGETS), default=None,
               help="The syntax (default: the extension of -o FILE.puml or FILE.mmd).")
 @click.option("-o", "--output", default=None, metavar="PATH",
+              callback=given("give FILE.puml or FILE.mmd, a folder (DIR/), or - for standard output "
+                             "(or leave it out)"),
               help="FILE.puml or FILE.mmd, a folder (DIR/), or - for standard output (the default).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 def export_cmd(file: str, target: str | None, output: str | None, force: bool) -> None:

@@ -11,7 +11,8 @@ import click
 
 from tracer.analysis.limits import DETAILS, Limits
 from tracer.cli.app import TracerGroup, main
-from tracer.cli.outputs import CONVERTED, check_writable, convert, deliver, folder_output, one_output, refuse_existing
+from tracer.cli.outputs import (CONVERTED, GivenPath, check_writable, convert, deliver, folder_output, given,
+                                one_output, refuse_existing)
 from tracer.index.cache import IndexCache, default_dir
 from tracer.pipeline import Project
 from tracer.problems import TracerError
@@ -21,14 +22,17 @@ from tracer.source import locate, locate_release
 if TYPE_CHECKING:
     from tracer.catalogue import Setup, Summary
 
+_TREE = "give the folder that holds the project's package (a checkout or an unpacked sdist)"
+_RELEASE = "give a release name (liberty, 2024.1) or a version (15.1.5), or leave the option out"
 source_option = click.option("--source", "sources", multiple=True, metavar="[SERVICE=]TREE",
+                             callback=given(_TREE + ", or SERVICE=TREE"),
                              help="Directory holding the project's package (checkout or sdist). "
                                   "SERVICE=TREE (repeatable) gives another service's tree: requests "
                                   "to it are walked on inside.")
-own_source_option = click.option("--source", type=click.Path(path_type=Path), default=None,
+own_source_option = click.option("--source", type=GivenPath(_TREE, path_type=Path), default=None,
                                  help="Directory holding the project's package (checkout or sdist).")
 driver_option = click.option("--driver", default=None, help="Virt driver binding to use (rules' choices).")
-release_option = click.option("--release", default=None, metavar="NAME",
+release_option = click.option("--release", default=None, metavar="NAME", callback=given(_RELEASE),
                               help="Trace a release (liberty, 2024.1) or version (15.1.5), fetched into the cache.")
 offline_option = click.option("--offline", is_flag=True, help="With --release: use the cache only, never download.")
 
@@ -43,8 +47,8 @@ def _named_folder(ctx: click.Context, param: click.Parameter, value: str | None)
 
 cache_dir_option = click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
                                 callback=_named_folder, envvar="TRACER_CACHE_DIR",
-                                help="Where indexed modules are kept between runs "
-                                "(default $XDG_CACHE_HOME/tracer, else ~/.cache/tracer).")
+                                help="Where indexed modules (and the trees --release fetches) are kept "
+                                "between runs (default $XDG_CACHE_HOME/tracer, else ~/.cache/tracer).")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Index afresh; neither read nor write the cache.")
 detail_option = click.option(
     "--detail", type=click.Choice(DETAILS), default="normal", show_default=True,
@@ -74,6 +78,9 @@ def split_sources(project: str, sources: tuple[str, ...]) -> tuple[Path | None, 
         elif name not in known:
             raise click.BadParameter(f"no rules for service '{name}' (known: {', '.join(known)})",
                                      param_hint="--source")
+        elif not path.strip():
+            raise click.UsageError(f"--source {value} names no tree: give {name}=TREE, the folder that "
+                                   f"holds {name}'s package")
         if name == project:
             if own is not None:
                 raise click.BadParameter(f"{project}'s own tree given twice", param_hint="--source")
@@ -87,9 +94,10 @@ def split_sources(project: str, sources: tuple[str, ...]) -> tuple[Path | None, 
 
 def open_project(project: str, sources: tuple[str, ...] | Path | None, driver: str | None = None,
                  release: str | None = None, offline: bool = False,
-                 cache: IndexCache | None = None) -> Project:
+                 cache: IndexCache | None = None, cache_dir: Path | None = None) -> Project:
     """The project on its tree (--source, --release, ...), with the trees of
-    other services given as --source SERVICE=TREE."""
+    other services given as --source SERVICE=TREE. A release is fetched into
+    `cache_dir` (--cache-dir; default: the cache's usual place)."""
     if isinstance(sources, tuple):
         source, others = split_sources(project, sources)
     else:
@@ -98,7 +106,7 @@ def open_project(project: str, sources: tuple[str, ...] | Path | None, driver: s
         raise click.UsageError("--release and --source do not go together; pick one")
     rules = load_rules(project)
     check_driver(rules, driver)
-    located = locate_release(rules, release, offline) if release else locate(rules, source)
+    located = locate_release(rules, release, offline, cache_dir) if release else locate(rules, source)
     click.echo(located.how, err=True)
     proj = Project(rules, located.root, {"driver": driver} if driver else None, cache)
     for name, path in others.items():
@@ -163,6 +171,8 @@ def project_command(name: str) -> click.Command | None:
     @release_option
     @offline_option
     @click.option("-o", "--output", default=None, metavar="PATH",
+                  callback=given("give a file (FILE.wsd, .svg, .png, .puml, .mmd), a folder (DIR/), "
+                                 "or - to print it"),
                   help="FILE.wsd (or .svg, .png, .puml, .mmd: the format from the extension), a folder "
                        "(DIR/), or - to print it. With --all: a folder.")
     @click.option("--force", is_flag=True, help="Overwrite an existing diagram.")
@@ -188,7 +198,7 @@ def project_command(name: str) -> click.Command | None:
             out_dir = folder_output(output, Path("diagrams") / name)
             check_writable(out_dir, folder_too=True)
         cache = index_cache(cache_dir, no_cache)
-        proj = open_project(name, sources, driver, release, offline, cache)
+        proj = open_project(name, sources, driver, release, offline, cache, cache_dir)
         detail = "brief" if short else detail
         if everything or catalogue:
             from tracer.catalogue import Setup, default_jobs
@@ -268,7 +278,7 @@ def ops(project: str, source: Path | None, release: str | None, offline: bool,
         cache_dir: Path | None, no_cache: bool) -> None:
     """List the operations found in a tree, with their API handlers."""
     proj = open_project(project, source, release=release, offline=offline,
-                        cache=index_cache(cache_dir, no_cache))
+                        cache=index_cache(cache_dir, no_cache), cache_dir=cache_dir)
     aliases: dict[str, list[str]] = {}
     for alias, target in proj.rules.aliases:
         aliases.setdefault(target, []).append(alias)
@@ -296,7 +306,7 @@ def explain(project: str, operation: str, sources: tuple[str, ...], release: str
             driver: str | None, depth: int,
             granularity: str | None, detail: str, cache_dir: Path | None, no_cache: bool) -> None:
     """Show the call graph walked for an operation and every call left unresolved."""
-    proj = open_project(project, sources, driver, release, offline, index_cache(cache_dir, no_cache))
+    proj = open_project(project, sources, driver, release, offline, index_cache(cache_dir, no_cache), cache_dir)
     draft = proj.draft(operation, Limits(depth=depth, detail=detail), granularity)
     report(draft.problems, proj)
     graph = draft.walk.graph()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from tracer.cli.app import color_default, main
-from tracer.cli.outputs import STDIN, read_diagram
+from tracer.cli.outputs import STDIN, GivenPath, read_diagram
 from tracer.lint import lint_anchors
 from tracer.problems import TracerError
 from tracer.wsd.diff import diff_diagrams, format_json, format_stat, format_unified, parse_aliases
@@ -16,7 +16,7 @@ from tracer.wsd.diff_dirs import diff_folders, format_table
 from tracer.wsd.diff_dirs import format_json as folders_json
 from tracer.wsd.parse import Parsed, parse_file
 
-_FILE = click.Path(path_type=Path, dir_okay=True)
+_FILE = GivenPath("give a .wsd file, a folder of them, or - for standard input", path_type=Path, dir_okay=True)
 
 
 @main.command()
@@ -70,8 +70,9 @@ def _diff_folders(a: Path, b: Path, renames: dict[str, str], as_json: bool) -> N
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=_FILE)
-@click.option("--source", "trees", required=True, multiple=True, type=click.Path(path_type=Path),
+@click.argument("files", nargs=-1, required=True, type=GivenPath("give a .wsd file", path_type=Path))
+@click.option("--source", "trees", required=True, multiple=True,
+              type=GivenPath("give the root of the source tree the anchors point into", path_type=Path),
               help="Root of the source tree the anchors point into; repeat it for a draft that "
                    "crosses services (each anchor is checked in the tree holding its top folder).")
 def lint(files: tuple[Path, ...], trees: tuple[Path, ...]) -> None:
