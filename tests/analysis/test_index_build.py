@@ -269,8 +269,7 @@ def test_modules_the_parser_cannot_take_are_reported_and_skipped(tmp_path: Path)
     where = "warning: nova/api/openstack/compute/"
     warnings = [line for line in result.stderr.splitlines() if line.startswith(where)]
     assert sorted(line[len(where):] for line in warnings) == [
-        "broken.py:2: cannot read (syntax error: parser error: error at 3:0: expected one of ), *, **, "
-        "NAME); skipped",
+        "broken.py:2: cannot read (syntax error: expected one of ), *, **, NAME); skipped",
         "calls.py:3: cannot read (an expression chained more than 500 operators, attributes or calls long); "
         "skipped",
         "chain.py:3: cannot read (an expression chained more than 500 operators, attributes or calls long); "
@@ -413,3 +412,17 @@ def test_the_parse_skips_libcsts_node_checks_only_while_it_parses():
         parse("def broken(:\n")
     with pytest.raises(cst.CSTValidationError):  # put back after a failed parse too
         cst.Name("not a name")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # LibCST stops at the token after the fault (line 7 here, 'error at 6:8'); Python names the def's line
+    ("import os\n\n\nclass API(object):\n    def pause(self, context, instance)\n        return 1\n",
+     "m.py:5: cannot read (syntax error: expected ':'); skipped"),
+    # Python-2-era `async` names are renamed before Python is asked, as they are for LibCST
+    ('def f(async=False):\n    print "x"\n',
+     "m.py:2: cannot read (syntax error: Missing parentheses in call to 'print'. Did you mean print(...)?); "
+     "skipped"),
+])
+def test_a_syntax_error_is_reported_where_python_finds_it(text: str, expected: str):
+    from tracer.index.tree import _build
+    assert _build("m", "m.py", False, text) == expected

@@ -421,7 +421,11 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
     try:
         return build_module(name, rel, is_package, text)
     except cst.ParserSyntaxError as err:
-        return f"{rel}:{err.raw_line}: cannot read (syntax error: {err.message}); skipped"
+        # Python's line (LibCST names the token after the fault, often a line
+        # or two on), and its words unless they say no more than LibCST's
+        theirs = re.sub(r"^parser error: error at \d+:\d+: ", "", err.message)
+        line, why = _python_says(text) or (err.raw_line, theirs)
+        return f"{rel}:{line}: cannot read (syntax error: {theirs if why == 'invalid syntax' else why}); skipped"
     except Refused as err:
         return f"{rel}:{err.line}: cannot read ({err.why}); skipped"
     except RecursionError:
@@ -429,6 +433,22 @@ def _build(name: str, rel: str, is_package: bool, text: str) -> Entry:
     finally:
         if collecting:
             gc.enable()
+
+
+def _python_says(text: str) -> tuple[int, str] | None:
+    """Where and why Python's own parser stops on a text LibCST refused, or
+    None when Python reads it; Python-2-era `async` names renamed first, as
+    LibCST's second try had them."""
+    import ast
+
+    from tracer.index.build import rename_py2_keywords
+    try:
+        ast.parse(rename_py2_keywords(text)[0])
+    except SyntaxError as err:
+        return err.lineno or 0, err.msg
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def is_utf8(name: str) -> bool:
