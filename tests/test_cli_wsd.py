@@ -116,3 +116,19 @@ def test_lint_reference_stop_against_small_tree(reference_dir: Path, tree: Path)
     result = run("lint", reference_dir / "nova" / "stop.wsd", "--source", tree)
     assert result.exit_code == 1
     assert "stop.wsd:10: anchor 'nova/api/compute/servers.py _stop_server()'" in result.stdout
+
+
+def test_lint_names_a_comment_written_like_an_anchor_that_is_not_one(tree: Path, tmp_path: Path) -> None:
+    f = tmp_path / "near.wsd"
+    f.write_text("# nova/api/openstack/compute/servers.py ServersController._stop_server\nA->B: x\n"
+                 "# nova/api/openstack/compute/servers ServersController._stop_server\n"
+                 "# and/or a note in prose\n# see https://example.org/a/b\n")
+    result = run("lint", f, "--source", tree)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{f}:1: comment '# nova/api/openstack/compute/servers.py ServersController._stop_server' looks like an "
+        "anchor but is not one (its name lacks ()); write "
+        "'# nova/api/openstack/compute/servers.py ServersController._stop_server()'",
+        f"{f}:3: comment '# nova/api/openstack/compute/servers ServersController._stop_server' looks like an "
+        "anchor but is not one (its path names no .py file); write "
+        "'# nova/api/openstack/compute/servers.py ServersController._stop_server()'"]

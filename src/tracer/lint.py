@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from tracer.problems import Problem, TracerError
-from tracer.wsd.model import Anchor, Diagram
+from tracer.wsd.model import Anchor, Comment, Diagram, walk
 
 _SKIP_DIRS = {".git", ".tox", ".venv", "__pycache__", "node_modules"}
 
@@ -122,12 +122,42 @@ def lint_anchors(diagram: Diagram, wsd_path: str, tree: Path, *more: Path) -> li
     in the tree holding its path's top folder (`pkg/...`), else the first."""
     sources = [SourceTree(t) for t in (tree, *more)]
     problems = []
-    for anchor in diagram.anchors():
+    for stmt in walk(diagram.statements):
+        if not isinstance(stmt, Comment):
+            continue
+        anchor = stmt.anchor
+        if anchor is None:
+            if (hint := near_anchor(stmt)) is not None:
+                problems.append(Problem(wsd_path, stmt.line, hint))
+            continue
         source = _tree_for(anchor, sources)
         message = check_anchor(anchor, source, str(source.root))
         if message:
             problems.append(Problem(wsd_path, anchor.line, f"anchor '{anchor}': {message}"))
     return problems
+
+
+_NEAR = re.compile(r"^(?P<path>[\w.-]*(?:/[\w.-]+)+/?)(?:\s+(?P<name>[A-Za-z_][\w.]*)(?:\s*\(\s*\))?)?$")
+
+
+def near_anchor(comment: Comment) -> str | None:
+    """What is wrong with a comment written like an anchor that is not one
+    (`# pkg/virt/driver power_on`: no .py, no ()), or None for other comments."""
+    text = comment.text.strip()
+    found = _NEAR.match(text) if comment.level == 1 and comment.anchor is None else None
+    if found is None:
+        return None
+    path, name = found["path"], found["name"]
+    if not (path.endswith(".py") or "(" in text or (name and path.strip("/").count("/") >= 2)):
+        return None  # `and/or`, a folder named alone: prose
+    if path.endswith(".py"):
+        fixed, why = path, "its name lacks ()"
+    else:
+        stem, _, last = path.rstrip("/").rpartition("/")
+        fixed, why = f"{stem}/{last.split('.')[0]}.py", "its path names no .py file"
+    return f"comment '# {text}' looks like an anchor but is not one ({why}); write '# {fixed} {name or 'func'}()'"
+
+
 
 
 def _tree_for(anchor: Anchor, sources: list[SourceTree]) -> SourceTree:
