@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from render_checks import reference_files
 
+from tracer.problems import TracerError
 from tracer.render.layout import layout
 from tracer.render.png import render_png
 from tracer.render.svg import SourceLinks, render_svg
@@ -81,9 +82,10 @@ def test_svg_links_anchored_sections_to_the_source() -> None:
     assert not list(svg_root(SAMPLE).iter(f"{SVG}a"))
 
 
-def test_a_bad_template_gives_no_link_rather_than_an_error() -> None:
-    root = svg_root(SAMPLE, SourceLinks("https://x/{nope}"))
-    assert not list(root.iter(f"{SVG}a"))
+def test_a_bad_template_is_refused_before_drawing() -> None:
+    for template in ("https://x/{nope}", "https://x/{path", "https://x/{path.__class__}"):
+        with pytest.raises(TracerError, match="use only the fields"):
+            SourceLinks(template)
 
 
 def test_multiline_text_becomes_tspans() -> None:
