@@ -49,7 +49,7 @@ _COLOUR = {"removed": "red", "added": "green", "changed": "yellow"}
 KINDS = ("message", "note")
 THRESHOLD = 0.5  # similarity from which two wordings between the same participants are one changed step
 _EQUAL_WORTH, _REPLY_WORTH = 2.0, 0.25  # an equal step outweighs any changed one; replies weigh little
-MOST_WEIGHED = 1_500_000  # step pairs between the same participants weighed in one alignment (some
+MOST_WEIGHED = 600_000  # step pairs between the same participants weighed in one alignment (a few
 # seconds); past it, only steps worded the same pair
 SectionKey = tuple[str | None, str | None] | None
 
