@@ -681,6 +681,14 @@ def test_a_version_too_long_to_name_a_folder_is_refused_up_front(tmp_path, monke
     assert not (tmp_path / "cache" / "sources").exists()
 
 
+@pytest.mark.parametrize("what", ["a\nb", "liberty\r", "1.0\x1b[2J"])
+def test_a_release_with_a_character_that_is_not_printable_is_one_line(what):
+    with pytest.raises(TracerError) as err:
+        resolve("nova", what)
+    assert "\n" not in str(err.value) and "\r" not in str(err.value) and "\x1b" not in str(err.value)
+    assert str(err.value).startswith(f"{what!r} is no release or version (it holds a character that is not printable)")
+
+
 def test_an_empty_release_is_refused_by_resolve_too():
     with pytest.raises(TracerError, match="the release is empty: give a release name"):
         resolve("nova", " ")

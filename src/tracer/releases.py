@@ -144,9 +144,13 @@ def resolve(project: str, what: str, table: Table | None = None) -> Target:
 
 def check_name(what: str) -> None:
     """A release name or version that can name a folder in the cache: not
-    empty, not longer than any release's (a tree's folder is named after it)."""
+    empty, printable, not longer than any release's (a tree's folder is named
+    after it)."""
     if not what.strip():
         raise TracerError("the release is empty: give a release name (liberty, 2024.1) or a version (15.1.5)")
+    if not what.isprintable():  # a newline or a control character: no release has one
+        raise TracerError(f"{what!r} is no release or version (it holds a character that is not printable): "
+                          "give a release name (liberty, 2024.1) or a version (15.1.5)")
     if len(what) > LONGEST:
         raise TracerError(f"'{what[:24]}...' ({len(what)} characters) is too long for a release or a version "
                           f"(at most {LONGEST}): give a release name (liberty, 2024.1) or a version (15.1.5)")
