@@ -141,6 +141,28 @@ def test_a_helper_is_drawn_for_its_purpose_not_its_reads(make_tree):
     assert "note over api: check quota" in steps
 
 
+def test_a_helper_that_runs_the_function_it_is_given_keeps_what_that_reads(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        def in_cell(ctx, fn, *args):
+            return _gather(ctx, fn, *args)
+
+        def _gather(ctx, fn, *args):
+            return fn(ctx, *args)
+
+        class API(object):
+            def stop(self, ctx, uuid):
+                self._lookup(ctx, uuid)
+
+            def _lookup(self, ctx, uuid):
+                return in_cell(ctx, db.get_instance, uuid)
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    # the read is what the runner is handed to do; the function goes by its own name, not `fn`
+    assert "api->database: get instance" in steps and not any("fn" in s.split() for s in steps)
+
+
 def test_a_branch_on_configuration_takes_the_declared_default(make_tree):
     files = {"demo/compute/api.py": """
         from demo import db

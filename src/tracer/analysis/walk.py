@@ -769,9 +769,10 @@ class Walker:
             kept = messages_only(steps, frame.participant)
             if self.limits.folds:
                 # a helper is drawn for its purpose: what it reads on the way is its own
-                # business (all of it, unless reading is its purpose: `get_instance`)
-                kept = _trim(without_reads(kept, frame.participant, everywhere=not _reads(found[2].name)),
-                             lambda s: True)
+                # business (all of it, unless reading is its purpose: `get_instance`, or it
+                # runs a function it is given: `run_in_cell(ctx, cell, Instance.get_by_uuid)`)
+                purpose = _reads(found[2].name) or any(r.kind in ("function", "method") for r in env.values())
+                kept = _trim(without_reads(kept, frame.participant, everywhere=not purpose), lambda s: True)
             # what it kept counts here, but for other services' steps: those had their own limit
             self.count = count + size(kept) - (self.remote_size - remote)
             self.unresolved.append(Unresolved(where, call.callee, "followed; only what it sends and its landmarks drawn",
@@ -1269,8 +1270,13 @@ class Walker:
 
     def _fields(self, call: Call, ref: Ref | None) -> dict[str, str]:
         """{name} and {class} for templates; the class as the code names it
-        (`objects.Instance.get_by_uuid` -> Instance), else the defining one."""
+        (`objects.Instance.get_by_uuid` -> Instance), else the defining one.
+        A function called through a name that holds it (`fn(ctx, uuid)`, a
+        parameter given `objects.Instance.get_by_uuid`) goes by its own name."""
         name = call.callee.rsplit(".", 1)[-1].replace("()", "")
+        if ref is not None and ref.kind in ("function", "method") and "." not in call.callee \
+                and name != ref.name.rsplit(".", 1)[-1]:
+            name = ref.name.rsplit(".", 1)[-1]
         owner = call.callee.rsplit(".", 1)[0].split(".")[-1] if "." in call.callee else ""
         cls = owner if owner[:1].isupper() else None
         if cls is None and ref is not None and ref.kind == "method":
