@@ -44,6 +44,9 @@ def test_a_note_said_again_right_after_itself_is_said_once():
                                    "opt x\n    note over db: check\n    note over api: check\nend")
     twice = steps("api->db: get\napi->db: get\n")
     assert repeats(twice) == twice  # a message sent twice was sent twice
+    shouted = steps("note over compute: notify: pause.start\nnote over compute: notify: PAUSE.START\n"
+                    "note over api: notify: PAUSE.START\n")
+    assert text(repeats(shouted)) == "note over compute: notify: pause.start\nnote over api: notify: PAUSE.START"
 
 
 def test_guards_read_as_a_person_writes_them():

@@ -154,11 +154,13 @@ def _cut(text: str) -> str:
 
 # repeats ---------------------------------------------------------------------
 def repeats(steps: list[Statement]) -> list[Statement]:
-    """A note equal to the step right before it goes (in every arm too)."""
+    """A note equal to the step right before it goes (in every arm too),
+    letter case aside (`notify: pause.start`, then `notify: PAUSE.START`
+    from the constants a second notifier is given)."""
     def once(seq: list[Statement]) -> list[Statement]:
         out: list[Statement] = []
         for step in seq:
-            if not (isinstance(step, Note) and out and out[-1] == step):
+            if not (isinstance(step, Note) and out and _said(out[-1], step)):
                 out.append(step)
         return out
 
@@ -172,6 +174,12 @@ def guards(steps: list[Statement]) -> list[Statement]:
         return [replace(group, branches=tuple(Branch(guard(b.label) if b.label else "", b.steps)
                                               for b in group.branches))]
     return _map_groups(steps, change)
+
+
+def _said(before: Statement, note: Note) -> bool:
+    """Does `note` say what the step before it said?"""
+    return type(before) is type(note) and \
+        replace(before, text=before.text.casefold()) == replace(note, text=note.text.casefold())  # type: ignore[arg-type]
 
 
 # depth -----------------------------------------------------------------------
