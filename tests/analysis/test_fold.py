@@ -86,3 +86,21 @@ def test_a_formatted_string_is_written_out_with_the_values_known():
     for text in ("'%(name)s' % values", "'%s %s' % pair", "count % 2", "'{0}{1}'.format(a)", "name"):
         assert formatted(text, {}) is None, text
     assert formatted("'%s' % flag", {"flag": True}) == "<flag>"  # a flag is no word in a name
+
+
+def test_a_formatted_string_may_take_its_template_from_a_constant():
+    from tracer.analysis.text import formatted
+    constants = {"POLICY_ROOT": "compute:servers:%s", "policies.TEMPLATE": "{}.start"}.get
+    assert formatted("POLICY_ROOT % 'pause'", {}, constants) == "compute:servers:pause"
+    assert formatted("policies.TEMPLATE.format(kind)", {}, constants) == "<kind>.start"
+    assert formatted("UNKNOWN % 'pause'", {}, constants) is None  # a constant the tree does not hold
+    assert formatted("POLICY_ROOT % 'pause'", {}) is None  # no way to read constants
+
+
+def test_a_long_formatted_name_keeps_its_end():
+    from tracer.analysis.text import MAX_VALUE, arg_value
+    from tracer.index.model import Arg
+    constants = {"BASE": "volume_extension:backup_admin_actions:%s"}.get
+    value = arg_value(Arg(None, 'BASE % "reset_status"'), {}, constants)
+    assert value.endswith("backup_admin_actions:reset_status") and value.startswith("...")
+    assert len(value) == MAX_VALUE

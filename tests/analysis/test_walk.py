@@ -239,6 +239,32 @@ def test_a_note_on_a_formatted_name_fills_in_what_the_caller_passed(make_tree):
     assert notes == ["notify: resize.start", "notify: <action>.end"]
 
 
+def test_a_note_formatted_with_a_modules_constant_reads_the_constant(make_tree):
+    files = dict(SHAPES)
+    files["demo/policies.py"] = """
+        ROOT = 'compute:%s'
+    """
+    files["demo/compute/manager.py"] = """
+        from demo import policies
+        from demo.policies import ROOT
+
+        class Manager(object):
+            def lock(self, ctx):
+                self.notify(ctx, policies.ROOT % 'lock')
+                self.notify(ctx, ROOT % 'unlock')
+                self.notify(ctx, policies.MISSING % 'x')
+
+            def notify(self, ctx, event):
+                pass
+    """
+    tree = SourceTree(make_tree(files))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
+        Ref("method", "demo.compute.manager.Manager.lock"), "compute", "lock")
+    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    assert notes == ["notify: compute:lock", "notify: compute:unlock", "notify: MISSING % 'x'"]  # the last as written
+
+
 def test_recursion_and_the_step_limit_leave_a_note(make_tree):
     steps = draft(make_tree, "demo.compute.manager.Manager.loop", files=SHAPES)
     assert steps[-1] == "note over api: loop (recursive call: not followed)"

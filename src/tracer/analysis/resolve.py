@@ -220,6 +220,20 @@ class Resolver:
             out = self.call_result(out, depth) if out else None
         return out
 
+    def constant(self, chain: str, ctx: Context) -> str | None:
+        """The string a module-level constant holds, named here by `chain`
+        (`POLICY_ROOT`, `policies.POLICY_ROOT`, or imported by name); None
+        for anything else."""
+        head, _, name = chain.rpartition(".")
+        module: str | None = ctx.module
+        if head:
+            ref = self.eval(head, ctx)
+            module = ref.name if ref is not None and ref.kind == "module" else None
+        elif (mod := self.tree.module(ctx.module)) is not None and name in mod.imports:
+            module, _, name = mod.imports[name].rpartition(".")
+        found = self.tree.module(module) if module else None
+        return found.constants.get(name) if found is not None else None
+
     def symbol(self, module: str, name: str, depth: int = 0) -> Ref | None:
         """A name defined or imported at module level."""
         mod = self.tree.module(module)

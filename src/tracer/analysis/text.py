@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import string
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
     from tracer.index.model import Arg
@@ -43,42 +43,59 @@ def short_value(text: str) -> str:
 MAX_VALUE = 48
 
 
-def arg_value(arg: Arg, known: Mapping[str, Any] | None = None) -> str:
+Constants = Callable[[str], "str | None"]  # the string a named constant holds, if any
+
+
+def arg_value(arg: Arg, known: Mapping[str, Any] | None = None, constant: Constants | None = None) -> str:
     """An argument for a note: literals unquoted, names shortened, a string
     made by formatting written out (`formatted`), long values cut
     (`[None, REBOOTING, ...]`)."""
-    text = arg.literal if arg.literal is not None else formatted(arg.text, known or {}) or short_value(arg.text)
+    made = formatted(arg.text, known or {}, constant) if arg.literal is None else None
+    if made is not None and len(made) > MAX_VALUE:  # a name built from parts ends in what sets it apart
+        return "..." + made[3 - MAX_VALUE:]
+    text = arg.literal if arg.literal is not None else made or short_value(arg.text)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3].rstrip(" ,") + "..."
 
 
-def formatted(text: str, known: Mapping[str, Any]) -> str | None:
+def formatted(text: str, known: Mapping[str, Any], constant: Constants | None = None) -> str | None:
     """The string an expression formats, its values filled in: a name the
     walk knows the value of as that value, anything else as <its short
     form>: `'aggregate.%s' % event_suffix` -> `aggregate.<event_suffix>`,
     `"%s.%s" % (action, phase)` with phase='end' -> `<action>.end`; also
-    `'{}.start'.format(x)` and f-strings. None for any other expression."""
-    if "%" not in text and "{" not in text:
+    `'{}.start'.format(x)` and f-strings. The template may be a module's
+    string constant (`POLICY_ROOT % 'pause'`), read through `constant`.
+    None for any other expression."""
+    if "%" not in text and "{" not in text and ".format(" not in text:
         return None
     try:
         node = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError):
         return None
     value = lambda n: _filled(n, known)  # noqa: E731
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_str(node.left):
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and \
+            (template := _template(node.left, constant)) is not None:
         items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-        return _percent(node.left.value, [value(n) for n in items])  # type: ignore[attr-defined]
+        return _percent(template, [value(n) for n in items])
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
-            and _is_str(node.func.value):
+            and (template := _template(node.func.value, constant)) is not None:
         keywords = {k.arg: value(k.value) for k in node.keywords if k.arg}
-        return _braces(node.func.value.value, [value(n) for n in node.args], keywords)  # type: ignore[attr-defined]
+        return _braces(template, [value(n) for n in node.args], keywords)
     if isinstance(node, ast.JoinedStr):
         return "".join(str(v.value) if isinstance(v, ast.Constant) else
                        value(v.value) if isinstance(v, ast.FormattedValue) else "?" for v in node.values)
     return None
 
 
-def _is_str(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+def _template(node: ast.expr, constant: Constants | None) -> str | None:
+    """A format's template: a string literal, or a constant's string."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if constant is not None and isinstance(node, (ast.Name, ast.Attribute)):
+        try:
+            return constant(ast.unparse(node))
+        except RecursionError:
+            return None
+    return None
 
 
 def _filled(node: ast.expr, known: Mapping[str, Any]) -> str:
@@ -120,15 +137,17 @@ def _braces(template: str, args: list[str], keywords: dict[str, str]) -> str | N
     return "".join(out)
 
 
-def render(template: str, args: tuple[Arg, ...], fields: dict[str, str], known: Mapping[str, Any] | None = None) -> str:
+def render(template: str, args: tuple[Arg, ...], fields: dict[str, str], known: Mapping[str, Any] | None = None,
+           constant: Constants | None = None) -> str:
     """Fill {0} {kw} {name} {args} ... ; a missing field becomes `?`;
-    `known`: the values of the caller's parameters the walk knows."""
+    `known`: the values of the caller's parameters the walk knows;
+    `constant`: the strings the module's constants hold."""
     positional = [a for a in args if a.keyword is None]
     values = dict(fields)
-    values.update({str(i): arg_value(a, known) for i, a in enumerate(positional)})
-    values.update({a.keyword: arg_value(a, known) for a in args if a.keyword})
-    values.setdefault("args", ", ".join(
-        f"{a.keyword}={arg_value(a, known)}" if a.keyword else arg_value(a, known) for a in args))
+    value = lambda a: arg_value(a, known, constant)  # noqa: E731
+    values.update({str(i): value(a) for i, a in enumerate(positional)})
+    values.update({a.keyword: value(a) for a in args if a.keyword})
+    values.setdefault("args", ", ".join(f"{a.keyword}={value(a)}" if a.keyword else value(a) for a in args))
     return _FIELD.sub(lambda m: values.get(m.group(1), "?"), template).strip()
 
 

@@ -688,7 +688,7 @@ class Walker:
         note = self._note_rule(call=call.callee, qual=name)
         if note is not None:
             self._emit(frame, out, Landmark("over", (frame.participant,),
-                                            render(note.text, call.args, self._fields(call, ref), frame.known)))
+                                            render(note.text, call.args, self._fields(call, ref), frame.known, self._constant(frame))))
             return
         persist = self._persist_rule(call.callee, name)
         if persist is not None:
@@ -1203,7 +1203,7 @@ class Walker:
         fields = self._fields(call, ref)
         listed = "\n".join(f"{k} = {' or '.join(v)}" for k, v in changes.items())
         fields["changes"] = listed or f"save {humanise(receiver.split('.')[-1])}"
-        text = wsd_text(render(rule.text, call.args, fields, frame.known))
+        text = wsd_text(render(rule.text, call.args, fields, frame.known, self._constant(frame)))
         db = self.rules.database
         self._emit(frame, out, Message(frame.participant, db, text), Message(db, frame.participant, "done", "dotted"))
         self.edges.append((frame.ref.name, ref.name if ref else call.callee,
@@ -1282,6 +1282,10 @@ class Walker:
         if cls is None and ref is not None and ref.kind == "method":
             cls = ref.owner.rsplit(".", 1)[-1]
         return {"name": humanise(name, cls), "class": humanise(cls or "object")}
+
+    def _constant(self, frame: Frame) -> Callable[[str], str | None]:
+        """The strings module constants hold, as named in this frame's module."""
+        return lambda chain: self.r.constant(chain, frame.ctx)
 
     @staticmethod
     def _skipped(name: str, patterns: tuple[str, ...]) -> bool:

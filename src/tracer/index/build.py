@@ -26,6 +26,7 @@ from tracer.index.model import (
 from tracer.index.skeleton import outline
 
 PY2_NAMES = ("async", "await")
+MAX_CONSTANT = 200  # characters of a module's string constant kept for notes
 
 
 def parse(text: str) -> cst.Module:
@@ -164,13 +165,14 @@ class _Builder:
         self.functions: dict[str, Function] = {}
         self.classes: dict[str, ClassDef] = {}
         self.assigns: dict[str, str] = {}
+        self.constants: dict[str, str] = {}
         self.stars: list[str] = []
 
     def module(self) -> Module:
         self._top(self.tree.body)
         problems = (f"{self.path}: {self.note}",) if self.note else ()
         return Module(self.name, self.path, self.is_package, self.imports,
-                      self.functions, self.classes, self.assigns, problems, tuple(self.stars))
+                      self.functions, self.classes, self.assigns, problems, tuple(self.stars), self.constants)
 
     def line(self, node: cst.CSTNode) -> int:
         """The line a node starts on: its own, or its first recorded child's."""
@@ -202,9 +204,12 @@ class _Builder:
             self.imports.update(_imports(small, self.name, self.is_package))
         elif isinstance(small, cst.Assign):
             value = chain(small.value) or ""
+            text = _string(small.value) if isinstance(small.value, cst.SimpleString) else None
             for target in small.targets:
                 if isinstance(target.target, cst.Name):
                     self.assigns.setdefault(target.target.value, value)
+                    if isinstance(text, str) and len(text) <= MAX_CONSTANT:  # a policy name, a message: for notes
+                        self.constants.setdefault(target.target.value, text)
 
     # classes and functions ---------------------------------------------
     def _class(self, node: cst.ClassDef) -> ClassDef:

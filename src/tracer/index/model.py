@@ -198,3 +198,4 @@ class Module:
     assigns: dict[str, str]  # module-level name -> value text
     problems: tuple[str, ...] = field(default=())
     star_imports: tuple[str, ...] = ()  # modules imported with `from x import *`
+    constants: dict[str, str] = field(default_factory=dict)  # module-level name -> a string literal it is set to
