@@ -91,8 +91,8 @@ def functions(mod: Module) -> dict[str, tuple]:
 
 
 def same_records(lazy: Module, whole: Module) -> None:
-    assert (lazy.imports, lazy.assigns, lazy.problems, lazy.star_imports) == \
-           (whole.imports, whole.assigns, whole.problems, whole.star_imports)
+    assert (lazy.imports, lazy.assigns, lazy.problems, lazy.star_imports, lazy.constants) == \
+           (whole.imports, whole.assigns, whole.problems, whole.star_imports, whole.constants)
     assert {n: (c.bases, c.attrs, c.decorators, c.line) for n, c in lazy.classes.items()} == \
            {n: (c.bases, c.attrs, c.decorators, c.line) for n, c in whole.classes.items()}
     assert functions(lazy) == functions(whole)
