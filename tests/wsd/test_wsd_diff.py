@@ -341,7 +341,10 @@ def test_reference_against_its_draft(reference_dir: Path) -> None:
         if e.op == "changed":
             assert e.a and e.b and e.a.who == e.b.who and e.similarity >= 0.5
             assert set(words(e.a.text)) & set(words(e.b.text)) or e.similarity >= 0.8
-    assert result.stat()["message"]["only_a"] + result.stat()["note"]["only_a"] <= 2
+    # what only the hand-drawn one says: Liberty's authorize step, its bare "check policy" (the draft
+    # names the policy: os_compute_api:os-pause-server:pause), a libvirt call the draft leaves in its driver
+    assert {e.a.text for e in result.entries if e.op == "removed" and e.a} == \
+        {"authorize context", "check policy", "domain.suspend()"}
 
 
 def test_cli_alias_and_folder_table(tmp_path: Path) -> None:
@@ -410,7 +413,7 @@ def test_too_many_pairs_to_weigh_pair_equal_steps_only_and_say_so(monkeypatch: p
     assert first_coarse.entries == exact.entries
     monkeypatch.setattr(wsd_diff, "MOST_WEIGHED", 9 * 9 - 1)
     coarse = diff(a, b)
-    assert [n.split(" steps")[0] for n in coarse.coarse] == ["60 x 60", "9 x 9"]
+    assert [n.split(" steps")[0] for n in coarse.coarse] == ["60 x 60"]  # the largest alignment said once
     ops = [e.op for e in coarse.entries]
     assert ops.count("equal") == sum(1 for n in range(60) if n % 7) and "changed" not in ops
     assert ops.count("removed") == ops.count("added") == 9
@@ -427,3 +430,24 @@ def test_cli_diff_of_long_diagrams_warns_when_pairing_coarsely(tmp_path: Path,
     assert result.exit_code == 1
     assert "warning: 20 x 20 steps to align at once" in result.stderr
     assert result.stdout.count("\n- ") == result.stdout.count("\n+ ") == 4 and "\n~" not in result.stdout
+
+
+def test_past_the_limit_repeated_steps_still_pair_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No step worded once on each side to anchor on: equal steps pair greedily, in order."""
+    import tracer.wsd.diff as wsd_diff
+
+    monkeypatch.setattr(wsd_diff, "MOST_WEIGHED", 10)
+    body = "".join("api->db: get instance\napi->db: save instance\n" for _ in range(40))
+    result = diff(body, "api->db: validate\n" + body + "api->db: finish\n")
+    ops = [e.op for e in result.entries]
+    assert result.coarse and ops.count("equal") == 80 and ops.count("added") == 2 and "removed" not in ops
+
+
+def test_thousands_of_sections_under_two_anchors_pair_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracer.wsd.diff as wsd_diff
+
+    monkeypatch.setattr(wsd_diff, "MOST_WEIGHED", 100)
+    text = "".join("# nova/compute/api.py f()\na->b: step\n# nova/compute/api.py g()\na->b: other\n"
+                   for _ in range(30))
+    result = diff(text, text)
+    assert result.same and len(result.hunks) == 60

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -244,8 +245,13 @@ def sections_of(steps: list[Step]) -> list[_Section]:
 
 def _pair_sections(ra: list[_Section], rb: list[_Section]) -> list[tuple[int, int]]:
     """Sections with the same anchor: in order first, then the ones that moved."""
-    candidates = [{j: 1.0 for j, y in enumerate(rb) if y.key == x.key} for x in ra]
-    pairs = align(len(ra), len(rb), candidates)
+    where: dict[SectionKey, list[int]] = defaultdict(list)
+    for j, y in enumerate(rb):
+        where[y.key].append(j)
+    if sum(len(where.get(x.key, ())) for x in ra) > MOST_WEIGHED:  # thousands of sections under a few anchors
+        pairs = _in_order([x.key for x in ra], [y.key for y in rb])
+    else:
+        pairs = align(len(ra), len(rb), [dict.fromkeys(where.get(x.key, ()), 1.0) for x in ra])
     used_a, used_b = {i for i, _ in pairs}, {j for _, j in pairs}
     waiting: dict[SectionKey, list[int]] = defaultdict(list)
     for j, y in enumerate(rb):
@@ -295,34 +301,60 @@ def _too_many(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> b
 
 
 def _equal_runs(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
-    """Too many steps to weigh every pair: equal steps paired in order, the
-    patience way (near linear time): steps worded once on each side anchor
-    the longest in-order run of them, and the stretches between anchors are
-    paired the same way, or by their equal ends; no step pairs as changed."""
+    """Too many steps to weigh every pair: equal steps paired in order
+    (`_in_order`); no step pairs as changed."""
     ka = [(sa[i].key, sa[i].reply_to is None) for i in ia]
     kb = [(sb[j].key, sb[j].reply_to is None) for j in ib]
-    pairs: dict[int, int] = {}
+    return {ia[p]: ib[q] for p, q in _in_order(ka, kb)}
+
+
+def _in_order(ka: list[Hashable], kb: list[Hashable]) -> list[tuple[int, int]]:
+    """Equal keys paired in order, in near linear time, the patience way:
+    keys found once on each side anchor the longest in-order run of them,
+    and the stretches between anchors are paired the same way; a stretch
+    with no such key is paired greedily (each key on one side to its next
+    match on the other), its equal heads and tails first."""
+    pairs: list[tuple[int, int]] = []
     todo = [(0, len(ka), 0, len(kb))]
     while todo:
         a0, a1, b0, b1 = todo.pop()
         while a0 < a1 and b0 < b1 and ka[a0] == kb[b0]:  # equal heads
-            pairs[ia[a0]], a0, b0 = ib[b0], a0 + 1, b0 + 1
+            pairs.append((a0, b0))
+            a0, b0 = a0 + 1, b0 + 1
         while a0 < a1 and b0 < b1 and ka[a1 - 1] == kb[b1 - 1]:  # equal tails
-            pairs[ia[a1 - 1]], a1, b1 = ib[b1 - 1], a1 - 1, b1 - 1
-        once_a = _once(ka, a0, a1)
-        once_b = _once(kb, b0, b1)
+            pairs.append((a1 - 1, b1 - 1))
+            a1, b1 = a1 - 1, b1 - 1
+        once_a, once_b = _once(ka, a0, a1), _once(kb, b0, b1)
         anchors = _increasing(sorted((p, once_b[k]) for k, p in once_a.items() if k in once_b))
+        if not anchors:
+            pairs += _greedy(ka, kb, a0, a1, b0, b1)
+            continue
+        pairs += anchors
         for (p, q), (p1, q1) in zip([(a0 - 1, b0 - 1), *anchors], [*anchors, (a1, b1)]):
-            if (p, q) != (a0 - 1, b0 - 1):
-                pairs[ia[p]] = ib[q]
-            if anchors and p + 1 < p1 and q + 1 < q1:
+            if p + 1 < p1 and q + 1 < q1:
                 todo.append((p + 1, p1, q + 1, q1))
+    return sorted(pairs)
+
+
+def _greedy(ka: list[Hashable], kb: list[Hashable], a0: int, a1: int, b0: int, b1: int) -> list[tuple[int, int]]:
+    """Each key of ka[a0:a1] paired with its next match in kb[b0:b1] after the last pair made."""
+    places: dict[Hashable, list[int]] = defaultdict(list)
+    for q in range(b0, b1):
+        places[kb[q]].append(q)
+    pairs, last = [], b0 - 1
+    for p in range(a0, a1):
+        found = places.get(ka[p])
+        if found:
+            k = bisect_right(found, last)
+            if k < len(found):
+                last = found[k]
+                pairs.append((p, last))
     return pairs
 
 
-def _once(keys: list[object], start: int, end: int) -> dict[object, int]:
+def _once(keys: list[Hashable], start: int, end: int) -> dict[Hashable, int]:
     """The keys found once in keys[start:end], with their place."""
-    seen: dict[object, int] = {}
+    seen: dict[Hashable, int] = {}
     for n in range(start, end):
         seen[keys[n]] = -1 if keys[n] in seen else n
     return {k: n for k, n in seen.items() if n >= 0}
@@ -348,8 +380,9 @@ def diff_diagrams(a: Diagram, b: Diagram, aliases: Mapping[str, str] | None = No
     pairs.update(_align_steps(*runs[-1], sa, sb))
     pairs = _drop_lone_replies(pairs, sa, sb)
     section_pairs += _pair_by_steps(ra, rb, section_pairs, pairs)
-    coarse = tuple(f"{len(ia):,} x {len(ib):,} steps to align at once (over {MOST_WEIGHED:,} pairs to weigh): "
-                   f"only steps worded the same were paired" for ia, ib in runs if _too_many(ia, ib, sa, sb))
+    largest = max(((len(ia), len(ib)) for ia, ib in runs if _too_many(ia, ib, sa, sb)), default=None)
+    coarse = (f"{largest[0]:,} x {largest[1]:,} steps to align at once (over {MOST_WEIGHED:,} pairs to weigh): "
+              "only steps worded the same were paired",) if largest else ()
     return DiffResult(_hunks(sa, sb, ra, rb, section_pairs, pairs), coarse)
 
 
