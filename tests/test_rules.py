@@ -163,7 +163,9 @@ ROUTE = '\n[[routes]]\nclient = \'{}\'\nrequest = "GET /x"\n'
 
 @pytest.mark.parametrize("pattern", [r"(a+)+b", r"(\w+)*\.get", r"(?P<x>[a-z_]*_?)+", r"(x+x+)+y",
                                      r"(a*b*)*c", r"((ab)+)+", r"(a?){20}a{20}", r"(.*,)*x", r"(\d+|\w+)*!",
-                                     r"(?P<x>" + r"\w*" * 14 + ")Z", r"\w*\w*\w*Z", r".*.*.*x", r"\w+_\w+_\w+"])
+                                     r"(?P<x>" + r"\w*" * 14 + ")Z", r"\w*\w*\w*\w*Z", r".*.*.*.*x",
+                                     r"(?:" + r"\w*" * 16 + "!|create_port_binding)", r"(?:\w*\w*\w*\w*){0,1}Z",
+                                     r"(?=(?:\w*\w*\w*\w*\w*)?)x", r"\w+_\w+_\w+_\w+"])
 def test_a_route_that_can_backtrack_catastrophically_is_refused(pattern):
     message = error_of(GOOD + ROUTE.format(pattern))
     assert message.startswith("rules/demo.toml:10: [[routes]] #1: 'client' can backtrack catastrophically")
@@ -172,7 +174,8 @@ def test_a_route_that_can_backtrack_catastrophically_is_refused(pattern):
 @pytest.mark.parametrize("pattern", [r"create_(?P<resource>\w+)", r"(?P<what>\w+)\.(?:list|find)",
                                      r"(\w+\.)*\w+", r"(?:(?:ab)+c)+", r"\w+\w+", r"(a|b)*", r"([^,]*,)*x",
                                      r"volumes\.(?P<action>reserve|unreserve)", r"(?:\w|\d)+", r"a++",
-                                     r"\w*\w*Z", r"(?P<a>\w+)\.(?P<b>\w+)\.(?P<c>\w+)", r".*foo.*bar.*", r"a*b*a*"])
+                                     r"\w*\w*Z", r"(?P<a>\w+)\.(?P<b>\w+)\.(?P<c>\w+)", r".*foo.*bar.*", r"a*b*a*",
+                                     r"\w*\w*\w*Z", r"(?P<verb>\w+)_(?P<resource>\w+)_(?P<sub>\w+)"])
 def test_an_unambiguous_route_loads(pattern):
     assert hazard(pattern) is None
     assert parse_rules(GOOD + ROUTE.format(pattern), "rules/demo.toml").routes[0].client == pattern

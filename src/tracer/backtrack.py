@@ -6,8 +6,8 @@ reads the parsed pattern and names the shape that allows it: inside a
 repeat, a part of variable length followed by something that can match its
 first character (the same text then splits in many ways), or alternatives
 under a repeat that can begin with the same character; or, one after the
-other, three or more repeats of variable length that can match the same
-character (`\\w*\\w*\\w*Z`: the text splits between them in n**3 ways).
+other, four or more repeats of variable length that can match the same
+character (`\\w*\\w*\\w*\\w*Z`: the text splits between them in n**4 ways).
 It is conservative: an unambiguous rewrite passes (`(\\w+\\.)*` rather than
 `(\\w+)*`).
 """
@@ -28,9 +28,9 @@ _CATEGORY = {"DIGIT": r"\d", "SPACE": r"\s", "WORD": r"\w", "LINEBREAK": r"\n"}
 NESTED = ("a repeated part inside a repeat can match the same text in more than one way (as in (a+)+); "
           "end each repetition with a character the part cannot match, e.g. (\\w+\\.)*")
 OVERLAP = "alternatives under a repeat can begin with the same character (as in (\\d+|\\w+)*); make them distinct"
-RUN = ("three or more repeats in a row can match the same characters (as in \\w*\\w*\\w*), so the text splits "
-       "between them in many ways; keep one, or separate them with a character they cannot match")
-MOST_IN_A_ROW = 2  # repeats able to take the same character, one after the other
+RUN = ("four or more repeats in a row can match the same characters (as in \\w*\\w*\\w*\\w*), so the text splits "
+       "between them in many ways; keep fewer, or separate them with a character they cannot match")
+MOST_IN_A_ROW = 3  # repeats able to take the same character, one after the other (n**3 on a short name)
 
 
 def hazard(pattern: str) -> str | None:
@@ -45,37 +45,42 @@ def hazard(pattern: str) -> str | None:
 def _in_a_row(seq: list) -> int:
     """The most repeats of variable length one after the other that can all
     match one character (a part between them that takes that character, or
-    may take nothing, keeps the run going)."""
-    items = _inline(seq)
-    shared = frozenset().union(*(chars for chars, variable, _ in items if variable))
-    most = 0
-    for c in shared:
-        run = 0
-        for chars, variable, nullable in items:
-            if variable and c in chars:
-                run += 1
-                most = max(most, run)
-            elif not (nullable or c in chars):
-                run = 0
-    return most
+    may take nothing, keeps the run going; groups, alternatives, optional
+    parts and lookarounds are looked into)."""
+    shared = _all_chars(seq)
+    return max((_run(seq, c, 0)[1] for c in shared), default=0)
 
 
-def _inline(seq: list) -> list[tuple[Chars, bool, bool]]:
-    """The items of a sequence, groups opened: (the characters it may take,
-    whether it is a repeat of variable length, whether it can match nothing)."""
-    out: list[tuple[Chars, bool, bool]] = []
+def _run(seq: list, c: str, run: int) -> tuple[int, int]:
+    """Walk `seq` for character `c` with `run` repeats already in a row:
+    the run at its end, and the longest met."""
+    most = run
     for op, arg in seq:
         name = str(op)
         if name == "SUBPATTERN":
-            out += _inline(arg[-1])
+            run, inner = _run(arg[-1], c, run)
+        elif name == "ATOMIC_GROUP":
+            run, inner = _run(arg, c, run)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            inner = _run(arg[1], c, run)[1]  # tried where it stands, then given up
+        elif name == "BRANCH":
+            ends = [_run(branch, c, run) for branch in arg[1]]
+            run, inner = max(e for e, _ in ends), max(m for _, m in ends)
         elif name.endswith("REPEAT") and name != "POSSESSIVE_REPEAT":
             low, high, body = arg
-            chars, nullable = _first(body)
-            out.append((_all_chars(body), low != high, nullable or low == 0))
+            if high <= 1:  # optional: its parts stand in the row
+                run, inner = _run(body, c, run)
+            elif c in _all_chars(body) and low != high:
+                run += 1
+                inner = run
+            else:
+                run, inner = (run if c in _all_chars(body) or low == 0 else 0), run
         else:
             chars, nullable = _first_item(name, arg)
-            out.append((chars, False, nullable))
-    return out
+            run = run if nullable or c in chars else 0
+            inner = run
+        most = max(most, inner, run)
+    return run, most
 
 
 def _all_chars(seq: list) -> Chars:
