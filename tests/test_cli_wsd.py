@@ -122,7 +122,9 @@ def test_lint_names_a_comment_written_like_an_anchor_that_is_not_one(tree: Path,
     f = tmp_path / "near.wsd"
     f.write_text("# nova/api/openstack/compute/servers.py ServersController._stop_server\nA->B: x\n"
                  "# nova/api/openstack/compute/servers ServersController._stop_server\n"
-                 "# and/or a note in prose\n# see https://example.org/a/b\n")
+                 "# and/or a note in prose\n# see https://example.org/a/b\n# read/write/execute bits\n"
+                 "# 2024/01/02 release\n# docs/admin/guide here\n# /etc/nova/nova.conf option\n"
+                 "# nova/api/ servers\n")  # prose, and paths that start in no folder of the tree
     result = run("lint", f, "--source", tree)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [

@@ -127,7 +127,7 @@ def lint_anchors(diagram: Diagram, wsd_path: str, tree: Path, *more: Path) -> li
             continue
         anchor = stmt.anchor
         if anchor is None:
-            if (hint := near_anchor(stmt)) is not None:
+            if (hint := near_anchor(stmt, sources)) is not None:
                 problems.append(Problem(wsd_path, stmt.line, hint))
             continue
         source = _tree_for(anchor, sources)
@@ -140,24 +140,28 @@ def lint_anchors(diagram: Diagram, wsd_path: str, tree: Path, *more: Path) -> li
 _NEAR = re.compile(r"^(?P<path>[\w.-]*(?:/[\w.-]+)+/?)(?:\s+(?P<name>[A-Za-z_][\w.]*)(?:\s*\(\s*\))?)?$")
 
 
-def near_anchor(comment: Comment) -> str | None:
+def near_anchor(comment: Comment, sources: list[SourceTree]) -> str | None:
     """What is wrong with a comment written like an anchor that is not one
-    (`# pkg/virt/driver power_on`: no .py, no ()), or None for other comments."""
+    (`# nova/virt/libvirt/driver power_on`: no .py, no ()), or None for other
+    comments: its path must start in a folder of a tree given (`nova/`),
+    name a file, and be followed by a name or be a .py file."""
     text = comment.text.strip()
     found = _NEAR.match(text) if comment.level == 1 and comment.anchor is None else None
     if found is None:
         return None
     path, name = found["path"], found["name"]
-    if not (path.endswith(".py") or "(" in text or (name and path.strip("/").count("/") >= 2)):
-        return None  # `and/or`, a folder named alone: prose
+    top = path.split("/", 1)[0]
+    if path.endswith("/") or not top or top in (".", "..") or \
+            not any((source.root / top).is_dir() for source in sources):
+        return None  # prose with a slash (`read/write`, a date, a URL), a folder named alone
+    if not (path.endswith(".py") or name):
+        return None
     if path.endswith(".py"):
         fixed, why = path, "its name lacks ()"
     else:
-        stem, _, last = path.rstrip("/").rpartition("/")
+        stem, _, last = path.rpartition("/")
         fixed, why = f"{stem}/{last.split('.')[0]}.py", "its path names no .py file"
     return f"comment '# {text}' looks like an anchor but is not one ({why}); write '# {fixed} {name or 'func'}()'"
-
-
 
 
 def _tree_for(anchor: Anchor, sources: list[SourceTree]) -> SourceTree:
