@@ -402,3 +402,6 @@ def test_titles_name_one_operations_title_held_to_the_same_template():
     assert good.titles == (("list", "list all {op}s"),)
     message = error_of(GOOD.replace("[project]\n", "[project]\ntitles = { list = '{op.x}' }\n"))
     assert "'titles' may use only {op}" in message
+    for bad in ('"list\\nparticipant evil"', '"  "', '"tab\\there"'):
+        message = error_of(GOOD.replace("[project]\n", f"[project]\ntitles = {{ list = {bad} }}\n"))
+        assert "'titles' must be one line of text (a diagram's title)" in message, bad

@@ -556,6 +556,9 @@ class _Reader(TomlReader):
         if any(f != ("op", None, "") for f in fields):
             raise self.fail("project", None, key, "may use only {op} (the operation's name); "
                             "write {{ and }} for braces") from None
+        if not template.strip() or not template.isprintable():
+            raise self.fail("project", None, key, "must be one line of text (a diagram's title), "
+                            "not empty, without newlines or control characters")
         return template
 
     def _api_modules(self, patterns: tuple[str, ...]) -> tuple[str, ...]:
