@@ -142,5 +142,133 @@ def test_a_failed_write_is_a_tracer_error_not_an_oserror(tmp_path: Path):
     link = tmp_path / "site" / "nova"
     link.parent.mkdir()
     link.symlink_to(tmp_path / "nowhere")  # a link to nothing where a folder goes
-    with pytest.raises(TracerError, match="is a file, and the site needs a folder there"):
+    with pytest.raises(TracerError, match="nova is a symbolic link, and the site writes only into folders"):
         build_site(DIAGRAMS, PICTURES, tmp_path / "site", force=True)
+
+
+# the site writes only inside its folder
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_rebuild_never_writes_through_a_linked_subfolder(run, tmp_path: Path, force: list[str]):
+    assert run("-o", "site").exit_code == 0
+    victim = tmp_path / "victim" / "2026.2" / "pause.html"
+    victim.parent.mkdir(parents=True)
+    victim.write_text("not the site's")
+    shutil.rmtree(tmp_path / "site" / "nova")
+    (tmp_path / "site" / "nova").symlink_to(Path("..") / "victim")
+    before = (tmp_path / "site" / MARKER).read_text()
+    result = run("-o", "site", *force)
+    assert result.exit_code == 2
+    one_line(result, f"-o site: {Path('site/nova')} is a symbolic link, and the site writes only into folders")
+    assert victim.read_text() == "not the site's"
+    assert sorted(p.name for p in victim.parent.iterdir()) == ["pause.html"]
+    assert (tmp_path / "site" / MARKER).read_text() == before  # refused before any write
+
+
+def test_a_linked_site_file_leading_outside_is_refused_even_forced(run, tmp_path: Path):
+    assert run("-o", "site").exit_code == 0
+    victim = tmp_path / "victim.html"
+    victim.write_text("not the site's")
+    (tmp_path / "site" / "index.html").unlink()
+    (tmp_path / "site" / "index.html").symlink_to(victim)
+    for force in ([], ["--force"]):
+        result = run("-o", "site", *force)
+        assert result.exit_code == 2
+        one_line(result, f"-o site: {Path('site/index.html')} leads to {victim}, outside the site folder")
+    assert victim.read_text() == "not the site's"
+
+
+def test_a_list_linked_outside_is_refused(run, tmp_path: Path):
+    (tmp_path / "site").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("index.html\n")
+    (tmp_path / "site" / MARKER).symlink_to(elsewhere)
+    result = run("-o", "site", "--force")
+    assert result.exit_code == 2
+    one_line(result, f"-o site: {Path('site') / MARKER} leads to {elsewhere}, outside the site folder")
+    assert elsewhere.read_text() == "index.html\n"
+
+
+def test_the_site_folder_itself_may_be_a_link_to_a_folder(run, tmp_path: Path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "linked").symlink_to("real")
+    for _ in range(2):
+        assert run("-o", "linked").exit_code == 0
+    assert listed(tmp_path / "real") == SITE
+
+
+# names the site cannot carry
+
+
+@pytest.mark.parametrize(("name", "shown"), [(b"op\xff.wsd", "op\\xff.wsd"), (b"odd\nname.wsd", "odd\\nname.wsd")])
+def test_a_diagram_whose_name_the_site_cannot_carry_is_left_out_with_a_warning(
+        run, tmp_path: Path, name: bytes, shown: str):
+    release = tmp_path / "diagrams" / "nova" / "2026.2"
+    odd = os.fsdecode(bytes(release) + b"/" + name)
+    shutil.copy(release / "pause.wsd", odd)
+    for _ in range(2):  # the rebuild too
+        result = run("-o", "site")
+        assert result.exit_code == 0, result.stderr
+        warned = [line for line in result.stderr.splitlines() if "left out" in line]
+        why = "is not UTF-8" if b"\xff" in name else "holds a line break or another control character"
+        assert warned == [f"warning: {Path('diagrams/nova/2026.2')}/{shown}: its name {why}; "
+                          "left out of the site. Rename it to have its page"]
+        assert "wrote 1 pages and 1 pictures" in result.stderr
+        assert listed(tmp_path / "site") == SITE
+    # the list reads back whole: every line names a file of the site
+    assert all((tmp_path / "site" / line).is_file() for line in listed(tmp_path / "site"))
+
+
+def test_a_release_folder_not_utf8_is_left_out_with_one_warning(run, tmp_path: Path):
+    odd = os.fsdecode(bytes(tmp_path / "diagrams" / "nova") + b"/rel\xff")
+    os.mkdir(odd)
+    shutil.copy(tmp_path / "diagrams" / "nova" / "2026.2" / "pause.wsd", odd)
+    shutil.copy(tmp_path / "diagrams" / "nova" / "2026.2" / "pause.wsd", os.path.join(odd, "unpause.wsd"))
+    result = run("-o", "site")
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "left out" in line]
+    assert warned == [f"warning: {Path('diagrams/nova')}/rel\\xff: its name is not UTF-8; "
+                      "its diagrams are left out of the site. Rename it to have them"]
+    assert listed(tmp_path / "site") == SITE
+    assert "Traceback" not in result.output and "internal error" not in result.stderr
+
+
+def test_a_project_named_like_a_comment_rebuilds(run, tmp_path: Path):
+    (tmp_path / "diagrams" / "#draft" / "2026.2").mkdir(parents=True)
+    shutil.copy(tmp_path / "diagrams" / "nova" / "2026.2" / "pause.wsd", tmp_path / "diagrams" / "#draft" / "2026.2")
+    for _ in range(2):
+        result = run("-o", "site")
+        assert result.exit_code == 0, result.stderr
+    assert "./#draft/2026.2/pause.html" in listed(tmp_path / "site")
+
+
+# empty options, the list itself
+
+
+@pytest.mark.parametrize("option", ["-o", "--output", "--diagrams", "--pictures"])
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_folder_option_is_a_usage_error_naming_it(run, tmp_path: Path, option: str, value: str):
+    result = run(option, value)
+    assert result.exit_code == 2
+    named = "-o/--output" if option in ("-o", "--output") else option
+    assert f"Error: {named} is empty: give the folder" in result.stderr
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diagrams", "output"]  # nothing written
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_list_that_is_a_folder_is_said_to_be_one(run, tmp_path: Path, force: list[str]):
+    (tmp_path / "site" / MARKER).mkdir(parents=True)
+    result = run("-o", "site", *force)
+    assert result.exit_code == 2
+    one_line(result, f"-o site: {Path('site') / MARKER} is a folder, and the site keeps the list of the files")
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [MARKER]
+
+
+def test_list_lines_outside_the_folder_are_dropped(run, tmp_path: Path):
+    assert run("-o", "site").exit_code == 0
+    with (tmp_path / "site" / MARKER).open("a") as fh:
+        fh.write("../x\n/etc/passwd\nnova/../../y\n./style.css\n")
+    assert run("-o", "site").exit_code == 0
+    assert listed(tmp_path / "site") == SITE

@@ -7,18 +7,24 @@ from pathlib import Path
 import click
 
 from tracer.cli.app import main
-from tracer.cli.outputs import check_writable
+from tracer.cli.outputs import GivenPath, check_writable
 from tracer.site.build import MARKER, build_site
 
-_DIR = click.Path(file_okay=False, path_type=Path)
+
+def _dir(what: str) -> GivenPath:
+    """A folder option; empty is refused (it would quietly be the current folder)."""
+    return GivenPath(what, file_okay=False, path_type=Path)
 
 
 @main.command("site")
-@click.option("-o", "--output", type=_DIR, default=Path("output/site"), show_default=True,
+@click.option("-o", "--output", type=_dir("give the folder for the site (made if missing)"),
+              default=Path("output/site"), show_default=True,
               help="Folder for the site (made if missing).")
-@click.option("--diagrams", type=_DIR, default=Path("diagrams"), show_default=True,
+@click.option("--diagrams", type=_dir("give the folder of PROJECT/RELEASE/OP.wsd diagrams"),
+              default=Path("diagrams"), show_default=True,
               help="Catalogue of PROJECT/RELEASE/OP.wsd files.")
-@click.option("--pictures", type=_DIR, default=Path("output"), show_default=True,
+@click.option("--pictures", type=_dir("give the folder of their pictures (from `trace render`)"),
+              default=Path("output"), show_default=True,
               help="Their pictures, PROJECT/RELEASE/OP.svg (from `trace render`).")
 @click.option("--force", is_flag=True,
               help=f"Build into a folder that `trace site` did not make (no {MARKER} in it), "
