@@ -142,8 +142,8 @@ _NEAR = re.compile(r"^(?P<path>[\w.-]*(?:/[\w.-]+)+/?)(?:\s+(?P<name>[A-Za-z_][\
 
 def near_anchor(comment: Comment, sources: list[SourceTree]) -> str | None:
     """What is wrong with a comment written like an anchor that is not one
-    (`# nova/virt/libvirt/driver power_on`: no .py, no ()), or None for other
-    comments: its path must start in a folder of a tree given (`nova/`),
+    (`# pkg/virt/driver power_on`: no .py, no ()), or None for other
+    comments: its path must start in a folder of a tree given (`pkg/`),
     name a file, and be followed by a name or be a .py file."""
     text = comment.text.strip()
     found = _NEAR.match(text) if comment.level == 1 and comment.anchor is None else None
