@@ -292,7 +292,7 @@ def test_stat_and_json_carry_the_pairing() -> None:
     assert "66.7% of a's 6 steps found in b (83.3% counting changed text)" in stat
     doc = json.loads(format_json(result, "a", "b"))
     assert list(doc) == ["a", "b", "same", "stat", "found_in_a_percent", "found_or_changed_percent",
-                         "shares", "steps"]
+                         "shares", "warnings", "steps"]
     assert doc["shares"] == {"b_equal_in_a": 80.0, "b_found_in_a": 100.0,
                              "a_equal_in_b": 66.7, "a_found_in_b": 83.3}
     assert [(s["op"], s["a"]["text"]) for s in doc["steps"] if s["op"] in ("removed", "changed")] == [
@@ -429,6 +429,8 @@ def test_cli_diff_of_long_diagrams_warns_when_pairing_coarsely(tmp_path: Path,
     result = CliRunner().invoke(main, ["diff", str(tmp_path / "a.wsd"), str(tmp_path / "b.wsd")])
     assert result.exit_code == 1
     assert "warning: 20 x 20 steps to align at once" in result.stderr
+    as_json = CliRunner().invoke(main, ["diff", "--json", str(tmp_path / "a.wsd"), str(tmp_path / "b.wsd")])
+    assert json.loads(as_json.stdout)["warnings"] == [result.stderr.strip().splitlines()[-1][len("warning: "):]]
     assert result.stdout.count("\n- ") == result.stdout.count("\n+ ") == 4 and "\n~" not in result.stdout
 
 

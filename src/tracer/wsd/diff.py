@@ -617,7 +617,8 @@ def format_stat(result: DiffResult, a_name: str, b_name: str) -> str:
 
 
 def json_doc(result: DiffResult, a_name: str, b_name: str) -> dict[str, object]:
-    """Files, verdict, counts, shares and every pairing, in the order the hunks show them."""
+    """Files, verdict, counts, shares, warnings (steps paired coarsely) and
+    every pairing, in the order the hunks show them."""
     stat = result.stat()
     pct = shares(stat)
     return {
@@ -628,6 +629,7 @@ def json_doc(result: DiffResult, a_name: str, b_name: str) -> dict[str, object]:
         "found_in_a_percent": pct["b_equal_in_a"],
         "found_or_changed_percent": pct["b_found_in_a"],
         "shares": pct,
+        "warnings": list(result.coarse),
         "steps": [_entry_json(e, h) for h in result.hunks for e in h.entries],
     }
 
