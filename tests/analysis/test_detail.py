@@ -163,6 +163,30 @@ def test_a_helper_that_runs_the_function_it_is_given_keeps_what_that_reads(make_
     assert "api->database: get instance" in steps and not any("fn" in s.split() for s in steps)
 
 
+def test_a_parameter_the_call_leaves_out_holds_its_default(make_tree):
+    files = {"demo/compute/api.py": """
+        from demo import db
+
+        class API(object):
+            def stop(self, ctx):
+                self._get(ctx)
+                self._get(ctx, False)
+                self._get(ctx, *self.args)
+                self._get(ctx, **self.kwargs)
+
+            def _get(self, ctx, by_uuid=True):
+                if by_uuid:
+                    db.get_instance(ctx, 1)
+                else:
+                    db.get_quota(ctx)
+    """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    drawn = [s for s in steps if s.startswith("api->database")]
+    # left out: the default; passed: what was passed; handed over in *args or **kwargs: either arm may run
+    assert drawn == ["api->database: get instance", "api->database: get quota"] + \
+        ["api->database: get instance", "api->database: get quota"] * 2, steps
+
+
 def test_a_branch_on_configuration_takes_the_declared_default(make_tree):
     files = {"demo/compute/api.py": """
         from demo import db

@@ -150,7 +150,12 @@ def _every(events: tuple[Event, ...]) -> Iterator[Event]:
 def _pairs(call: Call, params: tuple[str, ...]) -> list[tuple[str, Arg]]:
     """(parameter, argument) for the positional arguments, then every keyword
     argument (a keyword the parameters lack may still travel in `**kw`)."""
-    positional = [a for a in call.args if a.keyword is None]
+    positional = []
+    for a in call.args:
+        if a.text.startswith("*"):
+            break  # `*args`: which parameters the rest fill is not known here
+        if a.keyword is None:
+            positional.append(a)
     return [*zip(params, positional), *((a.keyword, a) for a in call.args if a.keyword)]
 
 
@@ -749,7 +754,7 @@ class Walker:
         level = 0 if crossing else frame.inline + (0 if self.limits.folds and self._delegates(frame.fn) else 1)
         inner = self._frame(ref, target, env, frame.depth + 1, level)
         assert inner is not None
-        inner.known = self._known_args(frame, call, _params(ref, found[2]))
+        inner.known = self._known_args(frame, call, _params(ref, found[2]), found[2].defaults)
         inner.passed = _passed(call, _params(ref, found[2]))
         inner.callbacks = self._callbacks(frame, call, _params(ref, found[2]))
         count, remote = self.count, self.remote_size
@@ -1245,12 +1250,19 @@ class Walker:
         return f"dynamic attribute: {'.'.join(parts[:i + 1])}"
 
     # helpers -------------------------------------------------------------------
-    def _known_args(self, frame: Frame, call: Call, params: tuple[str, ...]) -> dict[str, Any]:
-        """Parameters that receive literals (`live=False`) or known values."""
+    def _known_args(self, frame: Frame, call: Call, params: tuple[str, ...],
+                    defaults: dict[str, object] | None = None) -> dict[str, Any]:
+        """Parameters that receive literals (`live=False`) or known values,
+        and those the call leaves to a literal default (unless it hands over
+        `*args` or `**kwargs`, which may fill them)."""
         known: dict[str, Any] = {}
-        for name, arg in _pairs(call, params):
+        pairs = _pairs(call, params)
+        for name, arg in pairs:
             if (value := literal(arg, frame.known)) is not UNKNOWN:
                 known[name] = value
+        if defaults and not any(a.text.startswith("*") for a in call.args):
+            given = {name for name, _ in pairs}
+            known.update((name, value) for name, value in defaults.items() if name not in given and name in params)
         return known
 
     def _bind_args(self, frame: Frame, call: Call, ref: Ref, fn: Function) -> dict[str, Ref]:

@@ -239,16 +239,20 @@ class _Builder:
 
     def _function(self, node: cst.FunctionDef, qualname: str) -> Function:
         params = tuple(p.name.value for p in _all_params(node.params))
+        defaults = {p.name.value: value for p in _all_params(node.params)
+                    if p.default is not None and (value := _default(p.default)) is not _NO_DEFAULT}
         decorators = self._decorators(node.decorators)
         is_cm = any(d.name.split(".")[-1].endswith("classmethod") for d in decorators)
         line = self.line(node.name)
         if line in self.spans:  # its body was left out: kept as text until asked for
             source = Source("\n".join(self.lines[line - 1:self.spans[line]]) + "\n", line)
-            return Function(node.name.value, qualname, params, decorators, line, is_cm, source=source)
+            return Function(node.name.value, qualname, params, decorators, line, is_cm, source=source,
+                            defaults=defaults)
         events = tuple(self._body(_suite(node.body)))
         nested = {n.name.value: self._function(n, f"{qualname}.{n.name.value}")
                   for n in _inner_defs(node.body)}
-        return Function(node.name.value, qualname, params, decorators, line, is_cm, Body(events, nested))
+        return Function(node.name.value, qualname, params, decorators, line, is_cm, Body(events, nested),
+                        defaults=defaults)
 
     def _decorators(self, decorators: Sequence[cst.Decorator]) -> tuple[Decorator, ...]:
         out = []
@@ -274,7 +278,7 @@ class _Builder:
                     warnings.simplefilter("ignore")
                     val = a.value.evaluated_value
                 lit = val if isinstance(val, str) else None
-            out.append(Arg(kw, " ".join(self.code(a.value).split()), lit))
+            out.append(Arg(kw, a.star + " ".join(self.code(a.value).split()), lit))  # `*args`, `**kw` keep their stars
         return tuple(out)
 
     # statements -> events ----------------------------------------------
@@ -538,6 +542,23 @@ def _inner_defs(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
             yield kid
         elif not _is_opaque(kid):
             yield from _inner_defs(kid)
+
+
+_NO_DEFAULT = object()
+
+
+def _default(node: cst.BaseExpression) -> object:
+    """A parameter's default when it is a plain literal (a string, a number,
+    True, False, None), else _NO_DEFAULT."""
+    if isinstance(node, cst.SimpleString):
+        value = _string(node)
+        return value if isinstance(value, str) else _NO_DEFAULT
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0) if not node.value.startswith("0") or node.value == "0" \
+            or node.value[:2].lower() in ("0x", "0o", "0b") else _NO_DEFAULT
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    return _NO_DEFAULT
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:

@@ -158,6 +158,7 @@ class Function:
     is_classmethod: bool = False
     body: Body | None = None
     source: Source | None = None
+    defaults: dict[str, object] = field(default_factory=dict)  # parameter -> its default, where a literal
 
     @property
     def events(self) -> tuple[Event, ...]:
