@@ -52,7 +52,8 @@ BOTH = {
 PER_RELEASE = {
     (OLD, "delete_network"): Layers(messages=((SRV, MECH, "delete network precommit"),
                                               (SRV, MECH, "delete network postcommit"), (SRV, L2, "network_delete"))),
-    (OLD, "create_port"): Layers(messages=((SRV, L2, "port_update"),)),
+    # (no port_update: _bind_port_if_needed sends one only when allow_notify, False when left out)
+    (OLD, "create_port"): Layers(messages=((SRV, L2, "security_groups_member_updated"),)),
     (OLD, "delete_port"): Layers(messages=((SRV, L2, "port_delete"),)),
     (NEW, "delete_network"): Layers(messages=((SRV, MECH, "delete port precommit"),), absent=(L2,)),
     (NEW, "delete_port"): Layers(absent=(L2,)),

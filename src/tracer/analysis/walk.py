@@ -431,6 +431,8 @@ class Walker:
 
     def _bind(self, frame: Frame, ev: Bind) -> None:
         frame.alternatives.pop(ev.name, None)
+        if ev.name in frame.known:  # a parameter bound anew no longer holds what was passed (or its default)
+            frame.known = {k: v for k, v in frame.known.items() if k != ev.name}
         if "(" not in ev.value and "." in ev.value:
             frame.aliases[ev.name] = ev.value  # `rpc_method = cctxt.cast`
         else:
