@@ -68,13 +68,12 @@ def _run(seq: list, c: str, run: int) -> tuple[int, int]:
             run, inner = max(e for e, _ in ends), max(m for _, m in ends)
         elif name.endswith("REPEAT") and name != "POSSESSIVE_REPEAT":
             low, high, body = arg
+            takes = c in _all_chars(body)
             if high <= 1:  # optional: its parts stand in the row
                 run, inner = _run(body, c, run)
-            elif c in _all_chars(body) and low != high:
-                run += 1
+            else:  # one more in the row if it varies; a fixed one takes c or may take nothing, or ends the row
+                run = run + 1 if takes and low != high else run if takes or low == 0 else 0
                 inner = run
-            else:
-                run, inner = (run if c in _all_chars(body) or low == 0 else 0), run
         else:
             chars, nullable = _first_item(name, arg)
             run = run if nullable or c in chars else 0

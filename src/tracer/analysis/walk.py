@@ -694,8 +694,8 @@ class Walker:
         name = (f"{ref.name}.__call__" if ref.kind == "instance" else ref.name) if ref else call.callee
         note = self._note_rule(call=call.callee, qual=name)
         if note is not None:
-            self._emit(frame, out, Landmark("over", (frame.participant,),
-                                            render(note.text, call.args, self._fields(call, ref), frame.known, self._constant(frame))))
+            text = render(note.text, call.args, self._fields(call, ref), frame.known, self._constant(frame))
+            self._emit(frame, out, Landmark("over", (frame.participant,), text))
             return
         persist = self._persist_rule(call.callee, name)
         if persist is not None:
@@ -1264,7 +1264,7 @@ class Walker:
                 known[name] = value
         if defaults and not any(a.text.startswith("*") for a in call.args):
             given = {name for name, _ in pairs}
-            known.update((name, value) for name, value in defaults.items() if name not in given and name in params)
+            known.update((name, value) for name, value in defaults.items() if name not in given)
         return known
 
     def _bind_args(self, frame: Frame, call: Call, ref: Ref, fn: Function) -> dict[str, Ref]:
@@ -1288,8 +1288,7 @@ class Walker:
         A function called through a name that holds it (`fn(ctx, uuid)`, a
         parameter given `objects.Instance.get_by_uuid`) goes by its own name."""
         name = call.callee.rsplit(".", 1)[-1].replace("()", "")
-        if ref is not None and ref.kind in ("function", "method") and "." not in call.callee \
-                and name != ref.name.rsplit(".", 1)[-1]:
+        if ref is not None and ref.kind in ("function", "method") and "." not in call.callee:
             name = ref.name.rsplit(".", 1)[-1]
         owner = call.callee.rsplit(".", 1)[0].split(".")[-1] if "." in call.callee else ""
         cls = owner if owner[:1].isupper() else None

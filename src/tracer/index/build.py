@@ -554,8 +554,10 @@ def _default(node: cst.BaseExpression) -> object:
         value = _string(node)
         return value if isinstance(value, str) else _NO_DEFAULT
     if isinstance(node, cst.Integer):
-        return int(node.value.replace("_", ""), 0) if not node.value.startswith("0") or node.value == "0" \
-            or node.value[:2].lower() in ("0x", "0o", "0b") else _NO_DEFAULT
+        try:
+            return int(node.value, 0)  # 10, 0x1f, 1_000
+        except ValueError:  # a Python-2-era octal (0755)
+            return _NO_DEFAULT
     if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.value]
     return _NO_DEFAULT

@@ -274,9 +274,10 @@ def _worth(x: Step, y: Step) -> float | None:
     return score * scale if score >= THRESHOLD else None
 
 
-def _align_steps(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step]) -> dict[int, int]:
-    """Pairs (A index -> B index) of an order-respecting alignment of the two lists."""
-    if _too_many(ia, ib, sa, sb):
+def _align_steps(ia: list[int], ib: list[int], sa: list[Step], sb: list[Step], coarse: bool) -> dict[int, int]:
+    """Pairs (A index -> B index) of an order-respecting alignment of the two
+    lists (`coarse`: too many to weigh, equal steps only)."""
+    if coarse:
         return _equal_runs(ia, ib, sa, sb)
     by_who: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for pos, j in enumerate(ib):
@@ -372,15 +373,21 @@ def diff_diagrams(a: Diagram, b: Diagram, aliases: Mapping[str, str] | None = No
     ra, rb = sections_of(sa), sections_of(sb)
     section_pairs = _pair_sections(ra, rb)
     pairs: dict[int, int] = {}
-    runs = [(ra[i].steps, rb[j].steps) for i, j in section_pairs]
-    for ia, ib in runs:
-        pairs.update(_align_steps(ia, ib, sa, sb))
+    coarse_runs: list[tuple[int, int]] = []  # the sizes of the alignments too large to weigh
+
+    def align_run(ia: list[int], ib: list[int]) -> None:
+        coarse = _too_many(ia, ib, sa, sb)
+        if coarse:
+            coarse_runs.append((len(ia), len(ib)))
+        pairs.update(_align_steps(ia, ib, sa, sb, coarse))
+
+    for i, j in section_pairs:
+        align_run(ra[i].steps, rb[j].steps)
     taken = set(pairs.values())
-    runs.append(([s.index for s in sa if s.index not in pairs], [s.index for s in sb if s.index not in taken]))
-    pairs.update(_align_steps(*runs[-1], sa, sb))
+    align_run([s.index for s in sa if s.index not in pairs], [s.index for s in sb if s.index not in taken])
     pairs = _drop_lone_replies(pairs, sa, sb)
     section_pairs += _pair_by_steps(ra, rb, section_pairs, pairs)
-    largest = max(((len(ia), len(ib)) for ia, ib in runs if _too_many(ia, ib, sa, sb)), default=None)
+    largest = max(coarse_runs, default=None)
     coarse = (f"{largest[0]:,} x {largest[1]:,} steps to align at once (over {MOST_WEIGHED:,} pairs to weigh): "
               "only steps worded the same were paired",) if largest else ()
     return DiffResult(_hunks(sa, sb, ra, rb, section_pairs, pairs), coarse)
