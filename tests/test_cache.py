@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,23 @@ LIBERTY = FIXTURES / "liberty"
 MODULE = "nova.compute.api"
 
 
-def entries(root: Path) -> list[Path]:
-    return sorted(root.rglob("*.entry"))
+def entries(root: Path) -> list[bytes]:
+    """The keys of the entries kept under `root`."""
+    path = IndexCache(root).path
+    if not path.exists():
+        return []
+    with closing(sqlite3.connect(path)) as db:
+        return sorted(key for (key,) in db.execute("SELECT key FROM entry"))
+
+
+def stored(root: Path, key: bytes) -> bytes:
+    with closing(sqlite3.connect(IndexCache(root).path)) as db:
+        return db.execute("SELECT blob FROM entry WHERE key = ?", (key,)).fetchone()[0]
+
+
+def replace_entry(root: Path, key: bytes, blob: bytes) -> None:
+    with closing(sqlite3.connect(IndexCache(root).path)) as db, db:
+        db.execute("UPDATE entry SET blob = ? WHERE key = ?", (blob, key))
 
 
 def load(root: Path, name: str = MODULE, tree: Path = LIBERTY) -> tuple[object, IndexCache]:
@@ -54,10 +71,10 @@ def test_a_damaged_entry_is_rejected_and_rebuilt(tmp_path: Path, damage: str):
     fresh = SourceTree(LIBERTY).module(MODULE)
     load(tmp_path)
     [entry] = entries(tmp_path)
-    blob = entry.read_bytes()
+    blob = stored(tmp_path, entry)
     damaged = {"garbage": b"not a cache entry at all" * 50, "truncated": blob[: len(blob) // 2],
                "empty": b"", "flipped byte": blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:]}[damage]
-    entry.write_bytes(damaged)
+    replace_entry(tmp_path, entry, damaged)
     module, cache = load(tmp_path)
     assert (cache.rejected, cache.hits) == (1, 0)
     assert module == fresh
@@ -105,13 +122,45 @@ def test_processes_writing_at_once_leave_whole_entries(tmp_path: Path):
     with multiprocessing.get_context("fork").Pool(4) as pool:
         counts = pool.map(_index_everything, [str(tmp_path)] * 4)
     assert len(set(counts)) == 1 and counts[0] > 10
-    assert not list(tmp_path.rglob(".tmp-*"))
     reader = IndexCache(tmp_path)
     source = SourceTree(LIBERTY, reader)
     for path in sorted((LIBERTY / "nova").rglob("*.py")):
         name = source.module_name(path)
         assert source.module(name) == SourceTree(LIBERTY).module(name)
     assert reader.misses == 0 and reader.hits == counts[0]
+
+
+def _index_in_a_child(cache: IndexCache) -> None:
+    source = SourceTree(LIBERTY, cache)  # the parent's cache, its connection open
+    assert _index_all(source) > 10
+
+
+def test_a_forked_process_leaves_its_parents_connection_working(tmp_path: Path):
+    cache = IndexCache(tmp_path)
+    first = SourceTree(LIBERTY, cache)
+    assert first.module(MODULE) is not None and cache.misses == 1
+    child = multiprocessing.get_context("fork").Process(target=_index_in_a_child, args=(cache,))
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    again = SourceTree(LIBERTY, cache)  # the same connection, after the child wrote and ended
+    total = _index_all(again)
+    assert cache.write_errors == 0 and cache.misses == 1 and cache.hits == total
+    assert len(entries(tmp_path)) == total
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_cache_file_is_begun_anew(tmp_path: Path, damage: str):
+    load(tmp_path)
+    path = IndexCache(tmp_path).path
+    data = path.read_bytes()
+    path.write_bytes(b"not a database at all" * 100 if damage == "garbage" else data[:1000])
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    module, cache = load(tmp_path)
+    assert module == SourceTree(LIBERTY).module(MODULE) and cache.write_errors == 0 and cache.misses == 1
+    _, cache = load(tmp_path)
+    assert cache.hits == 1
 
 
 @pytest.fixture
@@ -201,14 +250,14 @@ def test_an_entry_written_by_another_user_never_runs_code(tmp_path: Path, kind: 
     import os
     fresh = SourceTree(LIBERTY).module(MODULE)
     load(tmp_path / "c")
-    [entry] = entries(tmp_path / "c")
+    [key] = entries(tmp_path / "c")
     marker = tmp_path / "ran"
     payload = _planted_payload(kind, marker)
-    key = bytes.fromhex(entry.stem)
     head = cache_mod._HEAD.pack(cache_mod.MAGIC, cache_mod.FORMAT, cache_mod.build_id(), key, len(payload),
                                 hashlib.sha256(payload).digest())
-    entry.write_bytes(head + payload)  # whole and well signed: only its payload is hostile
-    for path in (entry, entry.parent, tmp_path / "c", tmp_path / "c" / "index"):
+    replace_entry(tmp_path / "c", key, head + payload)  # whole and well signed: only its payload is hostile
+    kept = IndexCache(tmp_path / "c").path
+    for path in (kept, kept.parent, tmp_path / "c"):
         os.chown(path, 4242, 4242)  # another user's, writable by anyone
         os.chmod(path, 0o777 if path.is_dir() else 0o666)
     module, cache = load(tmp_path / "c")

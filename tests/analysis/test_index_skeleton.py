@@ -313,9 +313,10 @@ def test_a_walked_body_that_cannot_be_read_is_one_warning(tmp_path: Path):
 def test_a_body_read_once_is_kept_in_the_index_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from tracer.index import build
     from tracer.index.cache import IndexCache, bodies
-    monkeypatch.setattr(bodies, "cache", IndexCache(tmp_path / "cache"))
+    cache = IndexCache(tmp_path / "cache")
+    monkeypatch.setattr(bodies, "cache", cache)
     first = index(SOURCE).classes["API"].methods["pause"].events
-    assert list((tmp_path / "cache" / "index").rglob("*.entry"))
+    assert cache.misses == 1 and cache.path.exists()
 
     def unparsed(*args: object) -> None:
         raise AssertionError("parsed again")

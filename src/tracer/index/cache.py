@@ -1,13 +1,17 @@
 """A persistent, content-addressed cache of indexed modules on disk.
 
-One file per (module source, module name, tracer build): a fixed header
-(magic, format version, tracer build id, entry key, payload length and
-sha256) and the `Module` as JSON (`codec`: plain data, so an entry someone
-else wrote can mislead a draft but never run code), or the one-line problem
-of a file that cannot be read. Entries are written to a temporary file and
-renamed into place, so concurrent `trace` processes only ever see whole
-entries; a corrupt or truncated one fails its checks and is rebuilt. The
-index does not depend on the rules, so they are not part of the key.
+One entry per (module source, module name, tracer build), kept in one
+SQLite file (`index/entries.sqlite3`: a cold batch writes thousands of
+entries, and a file each cost more in the file system than the encoding):
+a fixed header (magic, format version, tracer build id, entry key, payload
+length and sha256) and the `Module` as JSON (`codec`: plain data, so an
+entry someone else wrote can mislead a draft but never run code), or the
+one-line problem of a file that cannot be read. Each entry is written in a
+transaction of its own, so concurrent `trace` processes only ever see whole
+entries; one that fails its checks is rebuilt, and a file that is no
+database (any more) is begun anew. Each process opens its own connection
+(a forked one too). The index does not depend on the rules, so they are not
+part of the key.
 
 A function body read late (skeleton.py) is kept the same way, keyed by its
 text, place and name, so a body parsed by one process serves the others and
@@ -23,10 +27,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import sqlite3
 import struct
-import tempfile
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 try:
     import fcntl
@@ -40,6 +44,7 @@ from tracer import __version__
 if TYPE_CHECKING:  # the codec (and the index model) are imported when an entry is read or written
     from tracer.index.codec import Entry
 
+T = TypeVar("T")
 FORMAT = 2  # 1: pickled entries
 MAGIC = b"TRACERIX"
 _HEAD = struct.Struct(">8sH32s32sQ32s")  # magic, format, build id, key, length, payload sha256
@@ -90,6 +95,9 @@ class IndexCache:
         self.hits = self.misses = self.rejected = self.write_errors = 0
         self.failure: str | None = None  # why the cache cannot be written, until reported
         self._failed = False
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0  # the process `_db` was opened in
+        self._renewed = False  # a damaged file was begun anew (once at most)
 
     def key(self, name: str, rel: str, is_package: bool, data: bytes) -> bytes:
         head = f"{FORMAT}\0{name}\0{rel}\0{int(is_package)}\0".encode()
@@ -99,24 +107,68 @@ class IndexCache:
         head = f"{FORMAT}\0body\0{qualname}\0{line}\0".encode()
         return hashlib.sha256(build_id() + head + hashlib.sha256(text.encode()).digest()).digest()
 
-    def entry_path(self, key: bytes) -> Path:
-        hexed = key.hex()
-        return self.root / "index" / hexed[:2] / f"{hexed}.entry"
+    @property
+    def path(self) -> Path:
+        """The file the entries are kept in."""
+        return self.root / "index" / "entries.sqlite3"
+
+    def _entries(self) -> sqlite3.Connection | None:
+        """This process's connection to the entries (None once the cache
+        failed): a forked process opens its own, and leaves its parent's
+        untouched (closing it there would close the parent's)."""
+        if self._failed:
+            return None
+        if self._db is not None and self._pid == os.getpid():
+            return self._db
+        if self._db is not None:
+            _INHERITED.append(self._db)
+        self._db, self._pid = None, os.getpid()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._retried(lambda: _opened(self.path))
+        except (OSError, sqlite3.Error) as err:
+            self._failed_with(err)
+        return self._db
+
+    def _retried(self, act: Callable[[], T]) -> T:
+        """`act()`; when the file turns out damaged (not a database, or a
+        malformed one), once more on a new, empty one."""
+        try:
+            return act()
+        except sqlite3.DatabaseError as err:
+            if not _damage(err) or self._renewed:  # locked, read-only, ...: not the file's fault
+                raise
+        self._renewed = True
+        if self._db is not None:
+            self._db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._db = _opened(self.path)
+        return act()
 
     def load(self, key: bytes) -> Entry | None:
         """The entry under `key`, or None when absent or failing any check."""
-        try:
-            blob = self.entry_path(key).read_bytes()
-        except OSError:
+        row = None
+        if self._entries() is not None:
+            try:
+                row = self._retried(lambda: self._row(key))
+            except (OSError, sqlite3.Error):
+                row = None
+        if row is None:
             self.misses += 1
             return None
-        entry = self._decode(blob, key)
+        entry = self._decode(row, key)
         if entry is None:
             self.rejected += 1
             self.misses += 1
         else:
             self.hits += 1
         return entry
+
+    def _row(self, key: bytes) -> bytes | None:
+        assert self._db is not None
+        found = self._db.execute("SELECT blob FROM entry WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
 
     @contextmanager
     def building(self, key: bytes) -> Iterator[bool]:
@@ -144,34 +196,25 @@ class IndexCache:
             os.close(fd)
 
     def store(self, key: bytes, entry: Entry) -> None:
-        """Write an entry atomically; after a write fails, nothing more is tried."""
-        if self._failed:
+        """Keep an entry (one transaction: other processes see all of it or
+        none); after a write fails, nothing more is tried."""
+        db = self._entries()
+        if db is None:
             return
         from tracer.index import codec
         payload = codec.dumps(entry)
         head = _HEAD.pack(MAGIC, FORMAT, build_id(), key, len(payload), hashlib.sha256(payload).digest())
-        path = self.entry_path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        except OSError as err:
+            self._retried(lambda: self._db.execute("INSERT OR REPLACE INTO entry VALUES (?, ?)",  # type: ignore[union-attr]
+                                                   (key, head + payload)))
+        except (OSError, sqlite3.Error) as err:
             self._failed_with(err)
-            return
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(head + payload)
-            os.replace(tmp, path)
-        except OSError as err:
-            self._failed_with(err)
-            _unlink(tmp)
-        except BaseException:  # stopped halfway (a prefetching process told to stop): leave nothing
-            _unlink(tmp)
-            raise
 
-    def _failed_with(self, err: OSError) -> None:
+    def _failed_with(self, err: OSError | sqlite3.Error) -> None:
         self.write_errors += 1
         self._failed = True
-        self.failure = (f"{self.root}: cannot write the index cache ({err.strerror or err}); this run and "
+        why = err.strerror if isinstance(err, OSError) and err.strerror else err
+        self.failure = (f"{self.root}: cannot write the index cache ({why}); this run and "
                         f"later ones stay uncached until it is writable (--cache-dir PATH moves it)")
 
     def take_failure(self) -> str | None:
@@ -223,6 +266,28 @@ class IndexCache:
         finally:
             if collecting:
                 gc.enable()
+
+
+_DAMAGE = ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_IOERR_SHORT_READ")
+
+
+def _damage(err: sqlite3.DatabaseError) -> bool:
+    """Does the error say the file is no (whole) database?"""
+    name = getattr(err, "sqlite_errorname", None)  # Python 3.11 on
+    if name is not None:
+        return str(name).startswith(_DAMAGE)
+    return type(err) is sqlite3.DatabaseError or "disk I/O error" in str(err)
+
+
+def _opened(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    db.execute("PRAGMA synchronous=NORMAL")  # no sync per entry: a crash loses the last few at most
+    db.execute("CREATE TABLE IF NOT EXISTS entry (key BLOB PRIMARY KEY, blob BLOB NOT NULL) WITHOUT ROWID")
+    return db
+
+
+_INHERITED: list[sqlite3.Connection] = []  # a parent's connections, kept open in a forked child
 
 
 class _Bodies:
