@@ -272,3 +272,26 @@ def test_list_lines_outside_the_folder_are_dropped(run, tmp_path: Path):
         fh.write("../x\n/etc/passwd\nnova/../../y\n./style.css\n")
     assert run("-o", "site").exit_code == 0
     assert listed(tmp_path / "site") == SITE
+
+
+@pytest.mark.parametrize("name", ["a#b", "what?", "50%", "two words"])
+def test_links_to_a_diagram_whose_name_holds_url_characters_reach_its_files(run, tmp_path: Path, name: str):
+    import re
+    from urllib.parse import unquote, urlsplit
+    shutil.copy(tmp_path / "diagrams" / "nova" / "2026.2" / "pause.wsd",
+                tmp_path / "diagrams" / "nova" / "2026.2" / f"{name}.wsd")
+    shutil.copy(tmp_path / "output" / "nova" / "2026.2" / "pause.svg",
+                tmp_path / "output" / "nova" / "2026.2" / f"{name}.svg")
+    assert run("-o", "site").exit_code == 0
+    site = tmp_path / "site"
+    pages = [site / "index.html", site / "nova" / "2026.2" / f"{name}.html"]
+    targets = set()
+    for page in pages:
+        for url in re.findall(r'(?:href|src)="([^"]+)"', page.read_text()):
+            parts = urlsplit(url)
+            if parts.path:  # not a jump within the page
+                assert not parts.query and not parts.fragment, url
+                targets.add((page.parent / unquote(parts.path)).resolve())
+    assert (site / "nova" / "2026.2" / f"{name}.html").resolve() in targets
+    assert (site / "nova" / "2026.2" / f"{name}.svg").resolve() in targets
+    assert all(target.is_file() for target in targets)

@@ -12,7 +12,7 @@ def esc(text: str) -> str:
 
 def href(path: str) -> str:
     """A relative URL from a relative file path (`project/2026.2/pause.html`)."""
-    return quote(path, safe="/#")
+    return quote(path, safe="/")  # a `#` or `?` in a name is part of it, not a fragment or a query
 
 
 def el(tag: str, body: str = "", **attrs: str | None) -> str:
