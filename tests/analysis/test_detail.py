@@ -661,3 +661,49 @@ def test_a_local_bound_in_both_arms_keeps_both_bindings(make_tree):
     steps = draft(make_tree, files, "demo.compute.api.API.stop")
     assert "api->database: save instance" in steps            # the first arm's binding
     assert "note over api: notify: remote stop" in steps      # and the second's: none disappears
+
+
+def test_a_server_parameter_the_message_leaves_out_holds_its_default(make_tree):
+    files = {
+        "demo/compute/api.py": """
+            from demo.compute import rpcapi
+
+            class API(object):
+                def __init__(self):
+                    self.rpc = rpcapi.RPC()
+
+                def stop(self, ctx, instance, kw):
+                    self.rpc.stop_instance(ctx, instance)
+                    self.rpc.prep_resize(ctx, instance, instance.host, kw)
+        """,
+        "demo/compute/rpcapi.py": """
+            class RPC(object):
+                def stop_instance(self, ctx, instance):
+                    cctxt = self.client.prepare(server=instance.host)
+                    cctxt.cast(ctx, 'stop_instance', instance=instance)
+
+                def prep_resize(self, ctx, instance, host, kw):
+                    cctxt = self.client.prepare(server=host)
+                    cctxt.cast(ctx, 'prep_resize', instance=instance, **kw)
+        """,
+        "demo/compute/manager.py": """
+            from demo import db
+
+            class Manager(object):
+                def stop_instance(self, ctx, instance, clean=True):
+                    if clean:
+                        db.get_instance(ctx, 1)
+                    else:
+                        db.get_quota(ctx)
+
+                def prep_resize(self, ctx, instance, clean=True):
+                    if clean:
+                        db.get_instance(ctx, 2)
+                    else:
+                        db.get_quota(ctx)
+        """}
+    steps = draft(make_tree, files, "demo.compute.api.API.stop")
+    drawn = [s for s in steps if s.startswith("compute->database")]
+    # left out of the message: the default; `**kw` may carry it: either arm
+    assert drawn == ["compute->database: get instance", "compute->database: get instance",
+                     "compute->database: get quota"], steps

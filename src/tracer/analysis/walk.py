@@ -939,9 +939,13 @@ class Walker:
             env = {a.keyword: r for a in call.args if a.keyword and (r := self._arg_ref(frame, a.text))}
             inner = self._frame(server, service, env, frame.depth + 1, 0)
             if inner is not None:
-                # what the client knew of its arguments holds for the server's
-                # parameters of the same name (`live` passed on in `**kw`)
-                inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
+                if any(a.text.startswith("*") for a in call.args):
+                    # what the client knew of its arguments holds for the server's
+                    # parameters of the same name (`live` passed on in `**kw`)
+                    inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
+                else:  # the parameters the message leaves out hold their defaults
+                    sent = {a.keyword for a in call.args}
+                    inner.known = {k: v for k, v in inner.fn.defaults.items() if k not in sent}
                 inner.known.update(self._known_args(frame, call, ()))
                 steps = self._scoped(lambda: self._walked(inner))
         if is_call:  # the caller waits for the result
