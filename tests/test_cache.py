@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 import sqlite3
 from contextlib import closing
@@ -128,6 +129,37 @@ def test_processes_writing_at_once_leave_whole_entries(tmp_path: Path):
         name = source.module_name(path)
         assert source.module(name) == SourceTree(LIBERTY).module(name)
     assert reader.misses == 0 and reader.hits == counts[0]
+
+
+def _open_many_and_write(root: str) -> int:
+    kept = []
+    for _ in range(10):  # each its own connection, held open while the other processes open theirs
+        cache = IndexCache(Path(root))
+        kept.append(cache)
+        key = os.urandom(32)
+        cache.load(key)
+        cache.store(key, "a problem " * 300)
+    return sum(cache.write_errors for cache in kept)
+
+
+def test_processes_opening_the_cache_while_others_hold_it_open_can_all_write(tmp_path: Path):
+    IndexCache(tmp_path).load(b"\0" * 32)  # made, in write-ahead mode
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        assert pool.map(_open_many_and_write, [str(tmp_path)] * 6) == [0] * 6
+    assert len(entries(tmp_path)) == 60
+
+
+def test_write_ahead_mode_is_set_once_another_process_lets_go(tmp_path: Path):
+    import threading
+    holder = sqlite3.connect(tmp_path / "db", isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # as while another process opens or checkpoints it
+    threading.Timer(0.3, lambda: holder.execute("COMMIT")).start()
+    db = sqlite3.connect(tmp_path / "db", timeout=0, isolation_level=None)  # SQLite waits for no lock here
+    cache_mod._write_ahead(db)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    holder.close()
 
 
 def _index_in_a_child(cache: IndexCache) -> None:

@@ -29,6 +29,8 @@ import hashlib
 import os
 import sqlite3
 import struct
+import time
+import weakref
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
@@ -113,22 +115,31 @@ class IndexCache:
         return self.root / "index" / "entries.sqlite3"
 
     def _entries(self) -> sqlite3.Connection | None:
-        """This process's connection to the entries (None once the cache
-        failed): a forked process opens its own, and leaves its parent's
-        untouched (closing it there would close the parent's)."""
+        """This process's connection to the entries, opened when first
+        needed (None once the cache failed). No connection crosses a fork:
+        each is closed before one (SQLite's locks would be the parent's)."""
         if self._failed:
             return None
         if self._db is not None and self._pid == os.getpid():
             return self._db
-        if self._db is not None:
-            _INHERITED.append(self._db)
-        self._db, self._pid = None, os.getpid()
+        self._db, self._pid = None, os.getpid()  # forked otherwise than by os.fork: left alone
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._retried(lambda: _opened(self.path))
         except (OSError, sqlite3.Error) as err:
             self._failed_with(err)
+        if self._db is not None:
+            _OPEN.add(self)
         return self._db
+
+    def close(self) -> None:
+        """Close this process's connection (the next read or write opens one)."""
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_db": None}  # a connection is this process's alone
 
     def _retried(self, act: Callable[[], T]) -> T:
         """`act()`; when the file turns out damaged (not a database, or a
@@ -281,13 +292,38 @@ def _damage(err: sqlite3.DatabaseError) -> bool:
 
 def _opened(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    _write_ahead(db)  # readers never wait for the writer
     db.execute("PRAGMA synchronous=NORMAL")  # no sync per entry: a crash loses the last few at most
     db.execute("CREATE TABLE IF NOT EXISTS entry (key BLOB PRIMARY KEY, blob BLOB NOT NULL) WITHOUT ROWID")
     return db
 
 
-_INHERITED: list[sqlite3.Connection] = []  # a parent's connections, kept open in a forked child
+def _write_ahead(db: sqlite3.Connection, tries: int = 100) -> None:
+    """The file in WAL mode (it stays so). Changing the mode waits for no
+    lock (SQLite answers "locked" at once while another process opens or
+    changes it), so it is asked first and changed only when needed, and
+    tried again for up to a few seconds."""
+    for attempt in range(tries):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if attempt == tries - 1 or "locked" not in str(err):
+                raise
+            time.sleep(0.03)
+
+
+_OPEN: weakref.WeakSet[IndexCache] = weakref.WeakSet()  # caches with a connection open
+
+
+def _close_all() -> None:
+    for cache in list(_OPEN):
+        cache.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_close_all)
 
 
 class _Bodies:
