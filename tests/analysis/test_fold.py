@@ -104,3 +104,13 @@ def test_a_long_formatted_name_keeps_its_end():
     value = arg_value(Arg(None, 'BASE % "reset_status"'), {}, constants)
     assert value.endswith("backup_admin_actions:reset_status") and value.startswith("...")
     assert len(value) == MAX_VALUE
+
+
+def test_a_name_is_written_as_the_string_it_holds():
+    from tracer.analysis.text import named
+    constants = {"fields.Phase.START": "start", "EMPTY": ""}.get
+    assert named("delete_type", {"delete_type": "soft_delete"}) == "soft_delete"
+    assert named("fields.Phase.START", {}, constants) == "start"
+    # no string, an empty one, an expression, a name nobody knows: none
+    for text, known in (("force", {"force": True}), ("EMPTY", {}), ("x % 2", {"x": "a"}), ("other", {})):
+        assert named(text, known, constants) is None, text

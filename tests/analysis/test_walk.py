@@ -265,6 +265,45 @@ def test_a_note_formatted_with_a_modules_constant_reads_the_constant(make_tree):
     assert notes == ["notify: compute:lock", "notify: compute:unlock", "notify: MISSING % 'x'"]  # the last as written
 
 
+def test_a_note_reads_the_string_a_class_constant_or_a_known_parameter_holds(make_tree):
+    files = dict(SHAPES)
+    files["demo/fields.py"] = """
+        class BaseEnum(object):
+            ERROR = 'error'
+
+        class Phase(BaseEnum):
+            START = 'start'
+            ALL = (START,)
+    """
+    files["demo/compute/manager.py"] = """
+        from demo import fields
+
+        class Manager(object):
+            def lock(self, ctx):
+                self.notify(ctx, fields.Phase.START)
+                self.notify(ctx, fields.Phase.ERROR)
+                self.notify(ctx, fields.Phase.ALL)
+                self._send(ctx, fields.Phase.START)
+                self._send(ctx, 'end')
+                self._send(ctx, self.phase)
+
+            def _send(self, ctx, phase):
+                self.notify(ctx, phase)
+
+            def notify(self, ctx, event):
+                pass
+    """
+    tree = SourceTree(make_tree(files))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
+        Ref("method", "demo.compute.manager.Manager.lock"), "compute", "lock")
+    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    # a base class's constant too; a tuple is no string (as written); a parameter the
+    # caller gave a constant or a literal holds its string, one given something else its name
+    assert notes == ["notify: start", "notify: error", "notify: ALL", "notify: start", "notify: end",
+                     "notify: phase"], notes
+
+
 def test_recursion_and_the_step_limit_leave_a_note(make_tree):
     steps = draft(make_tree, "demo.compute.manager.Manager.loop", files=SHAPES)
     assert steps[-1] == "note over api: loop (recursive call: not followed)"

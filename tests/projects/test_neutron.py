@@ -24,7 +24,7 @@ OPS = {
         messages=(("client", SRV, "create_network"), (SRV, "database", "add network_db"),
                   (SRV, MECH, "create network segments"), (SRV, MECH, "create network precommit"),
                   (SRV, MECH, "create network postcommit")),
-        notes=((SRV, "notify: NETWORK AFTER_CREATE"),), absent=(L2,)),
+        notes=((SRV, "notify: network after_create"),), absent=(L2,)),
     "delete_network": Layers(messages=((SRV, MECH, "delete network precommit"), (SRV, "database", "delete network"),
                                        (SRV, MECH, "delete network postcommit"), (SRV, L2, "network_delete"))),
     "create_subnet": Layers(messages=((SRV, "database", "add subnet_db"), (SRV, MECH, "create subnet precommit"),
@@ -40,7 +40,7 @@ OPS = {
                             messages=((SRV, "database", "add router_db"),), absent=(MECH,)),
     # the mixins reach the L3 notifier through a property (with a setter)
     "delete_router": Layers(messages=((SRV, "database", "delete router"), (SRV, "l3_agent", "router_deleted")),
-                            notes=((SRV, "notify: ROUTER AFTER_DELETE"),)),
+                            notes=((SRV, "notify: router after_delete"),)),
     # a floating IP's external port is an ML2 port
     "create_floatingip": Layers(anchors=("neutron/services/l3_router/l3_router_plugin.py create_floatingip()",),
                                 messages=((SRV, MECH, "create port precommit"), (SRV, "database", "add floatingip_db"))),

@@ -23,12 +23,12 @@ CREATE = Layers(
     messages=(("client", "sahara_api", "create_cluster"),
               ("sahara_api", "database", "cluster create"),
               ("sahara_api", "plugin", "validate"),
-              ("sahara_api", "database", "status = CLUSTER_STATUS_VALIDATING"),
+              ("sahara_api", "database", "status = Validating"),
               ("sahara_api", "sahara_engine", "provision_cluster"),
-              ("sahara_engine", "database", "status = CLUSTER_STATUS_INFRAUPDATING"),
+              ("sahara_engine", "database", "status = InfraUpdating"),
               ("sahara_engine", "engine", "create cluster"),
               ("engine", "database", "status = Spawning"),
-              ("sahara_engine", "database", "status = CLUSTER_STATUS_ACTIVE")),
+              ("sahara_engine", "database", "status = Active")),
     notes=(("sahara_api", "check policy: data-processing:clusters:create"),),
 )
 

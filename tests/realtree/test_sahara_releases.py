@@ -27,14 +27,14 @@ CREATE = Layers(
              "sahara/service/heat/heat_engine.py create_cluster()"),
     messages=(("client", "sahara_api", "create_cluster"),
               ("sahara_api", "database", "cluster create"),
-              ("sahara_api", "database", "status = CLUSTER_STATUS_VALIDATING"),
+              ("sahara_api", "database", "status = Validating"),
               ("sahara_api", "plugin", "validate"),
               ("sahara_api", "sahara_engine", "provision_cluster"),
-              ("sahara_engine", "database", "status = CLUSTER_STATUS_INFRAUPDATING"),
+              ("sahara_engine", "database", "status = InfraUpdating"),
               ("sahara_engine", "engine", "create cluster"),
               ("engine", "heat", "stacks create"),        # handed to execute_with_retries
               ("sahara_engine", "plugin", "start cluster"),  # the plugin, through the unpacked (plugin, ...) pair
-              ("sahara_engine", "database", "status = CLUSTER_STATUS_ACTIVE")),
+              ("sahara_engine", "database", "status = Active")),
     notes=(("sahara_api", "check policy: data-processing:cluster"),),
 )
 

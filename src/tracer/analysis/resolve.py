@@ -221,13 +221,16 @@ class Resolver:
         return out
 
     def constant(self, chain: str, ctx: Context) -> str | None:
-        """The string a module-level constant holds, named here by `chain`
-        (`POLICY_ROOT`, `policies.POLICY_ROOT`, or imported by name); None
-        for anything else."""
+        """The string a module-level or class-level constant holds, named
+        here by `chain` (`POLICY_ROOT`, `policies.POLICY_ROOT`, imported by
+        name, `fields.NotificationPhase.START`); None for anything else."""
         head, _, name = chain.rpartition(".")
         module: str | None = ctx.module
         if head:
             ref = self.eval(head, ctx)
+            if ref is not None and ref.kind == "class":
+                return next((found[1].constants[name] for cls in self.mro(ref.name)
+                             if (found := self.find_class(cls)) and name in found[1].constants), None)
             module = ref.name if ref is not None and ref.kind == "module" else None
         elif (mod := self.tree.module(ctx.module)) is not None and name in mod.imports:
             module, _, name = mod.imports[name].rpartition(".")

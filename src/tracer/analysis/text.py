@@ -14,6 +14,7 @@ PREPOSITIONS = {"by", "for", "from", "on", "with", "in", "to", "of", "and"}
 _STRING = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")  # a string literal, kept whole
 _QUALIFIED = re.compile(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)\b")
 _FIELD = re.compile(r"\{(\w+)\}")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.(?:\d+|\*))?[a-zA-Z%]")
 
 
@@ -48,13 +49,26 @@ Constants = Callable[[str], "str | None"]  # the string a named constant holds, 
 
 def arg_value(arg: Arg, known: Mapping[str, Any] | None = None, constant: Constants | None = None) -> str:
     """An argument for a note: literals unquoted, names shortened, a string
-    made by formatting written out (`formatted`), long values cut
-    (`[None, REBOOTING, ...]`)."""
-    made = formatted(arg.text, known or {}, constant) if arg.literal is None else None
+    made by formatting or held by a name written out (`formatted`, `named`),
+    long values cut (`[None, REBOOTING, ...]`)."""
+    made = (formatted(arg.text, known or {}, constant) or named(arg.text, known or {}, constant)) \
+        if arg.literal is None else None
     if made is not None and len(made) > MAX_VALUE:  # a name built from parts ends in what sets it apart
         return "..." + made[3 - MAX_VALUE:]
     text = arg.literal if arg.literal is not None else made or short_value(arg.text)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 3].rstrip(" ,") + "..."
+
+
+def named(text: str, known: Mapping[str, Any], constant: Constants | None = None) -> str | None:
+    """The non-empty string a name holds: a parameter the walk knows to hold
+    one (`delete_type`, passed 'soft_delete'), or a constant
+    (`fields.NotificationPhase.START` -> `start`). None for anything else."""
+    if not _DOTTED.fullmatch(text):
+        return None
+    value = known.get(text)
+    if value is None and constant is not None:
+        value = constant(text)
+    return value if isinstance(value, str) and value else None
 
 
 def formatted(text: str, known: Mapping[str, Any], constant: Constants | None = None) -> str | None:

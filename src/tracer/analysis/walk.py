@@ -31,7 +31,7 @@ from tracer.analysis.resolve import UNDECIDED, Context, Ref, Resolver, without_a
 from tracer.analysis.sequence import rename
 from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, Landmark, _trim, reading, sends, common_ends, has_message, messages_only, size, without_reads
-from tracer.analysis.text import humanise, render, short_value, words, wsd_text
+from tracer.analysis.text import humanise, named, render, short_value, words, wsd_text
 from tracer.globs import any_match, matches
 from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
 from tracer.problems import TracerError
@@ -1258,14 +1258,16 @@ class Walker:
     # helpers -------------------------------------------------------------------
     def _known_args(self, frame: Frame, call: Call, params: tuple[str, ...],
                     defaults: dict[str, object] | None = None) -> dict[str, Any]:
-        """Parameters that receive literals (`live=False`) or known values,
-        and those the call leaves to a literal default (unless it hands over
-        `*args` or `**kwargs`, which may fill them)."""
+        """Parameters that receive literals (`live=False`), known values or a
+        constant's string, and those the call leaves to a literal default
+        (unless it hands over `*args` or `**kwargs`, which may fill them)."""
         known: dict[str, Any] = {}
         pairs = _pairs(call, params)
         for name, arg in pairs:
             if (value := literal(arg, frame.known)) is not UNKNOWN:
                 known[name] = value
+            elif "." in arg.text and (held := named(arg.text, {}, self._constant(frame))) is not None:
+                known[name] = held  # a constant's string: `phase=fields.NotificationPhase.START`
         if defaults and not any(a.text.startswith("*") for a in call.args):
             given = {name for name, _ in pairs}
             known.update((name, value) for name, value in defaults.items() if name not in given)

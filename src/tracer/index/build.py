@@ -218,6 +218,7 @@ class _Builder:
         init: dict[str, str] = {}
         other: dict[str, str] = {}
         body: dict[str, str] = {}
+        constants: dict[str, str] = {}
         for stmt in _flat(node.body.body):
             if isinstance(stmt, cst.FunctionDef):
                 fn = self._function(stmt, f"{node.name.value}.{stmt.name.value}")
@@ -233,9 +234,12 @@ class _Builder:
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
                         body.setdefault(small.targets[0].target.value, chain(small.value) or "")
+                        if isinstance(small.value, cst.SimpleString) and \
+                                isinstance(text := _string(small.value), str) and len(text) <= MAX_CONSTANT:
+                            constants.setdefault(small.targets[0].target.value, text)  # `START = 'start'`
         attrs = {**other, **body, **init}  # __init__ wins, then the class body
         return ClassDef(node.name.value, bases, methods, attrs,
-                        self._decorators(node.decorators), self.line(node))
+                        self._decorators(node.decorators), self.line(node), constants)
 
     def _function(self, node: cst.FunctionDef, qualname: str) -> Function:
         params = tuple(p.name.value for p in _all_params(node.params))

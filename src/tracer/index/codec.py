@@ -60,7 +60,7 @@ def _plain(value: Any) -> Any:
 # records ("D"), a record or None ("o"); a dict of plain values stays as it is ("v").
 _SPECS: dict[type, str] = {
     Arg: "vvv", Call: "vRvvv", SetAttr: "vvvv", Bind: "vvvvv", If: "vRRv", Loop: "vRv", Raise: "v",
-    Return: "vvt", Decorator: "vRv", Function: "vvtRvvoov", ClassDef: "vtDvRv", Module: "vvvvDDvttv",
+    Return: "vvt", Decorator: "vRv", Function: "vvtRvvoov", ClassDef: "vtDvRvv", Module: "vvvvDDvttv",
     Handler: "vRv", Try: "RRv", Body: "RDv", Source: "vv",
 }
 _LAYOUT = tuple((kind, _FIELDS[tag], _SPECS[kind]) for tag, kind in enumerate(RECORDS))

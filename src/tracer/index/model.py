@@ -184,6 +184,7 @@ class ClassDef:
     attrs: dict[str, str]  # self.x / class-level x -> value text (calls kept as text)
     decorators: tuple[Decorator, ...]
     line: int
+    constants: dict[str, str] = field(default_factory=dict)  # class-level name -> a string literal it is set to
 
 
 @dataclass(frozen=True)
