@@ -5,8 +5,9 @@ trees, the operation and every option that shapes it) and holds the reads
 its walk made in each tree (`SourceTree.reads`: every module looked for,
 package scanned and glob listed, with a digest of what was found) and the
 problems those reads raised. It is used only when each read finds the same
-now; else it is drawn again and replaced. Entries are written atomically;
-one that cannot be read or decoded is a miss.
+now; else it is drawn again and replaced. Entries are written atomically
+and carry their text's sha256; one that cannot be read or decoded, or whose
+text does not match its digest, is a miss.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from tracer import __version__
 from tracer.files import write_atomic
 
-FORMAT = 1
+FORMAT = 2  # 1: no digest of the text
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +53,7 @@ class DraftCache:
         except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             return None
         ok = isinstance(record, dict) and record.get("key") == key and isinstance(record.get("text"), str) \
-            and isinstance(record.get("reads"), dict) \
+            and record.get("sha256") == _digest(record["text"]) and isinstance(record.get("reads"), dict) \
             and all(isinstance(reads, list) and all(map(_well_formed, reads)) for reads in record["reads"].values())
         return record if ok else None
 
@@ -63,9 +64,14 @@ class DraftCache:
             return
         try:
             write_atomic(self.root / key[:2] / f"{key}.json",
-                         json.dumps({"key": key, "text": text, "reads": reads}))
+                         json.dumps({"key": key, "text": text, "sha256": _digest(text), "reads": reads}))
         except (OSError, ValueError):
             self._failed = True
+
+
+def _digest(text: str) -> str:
+    """What a kept draft's text must hash to (a changed letter is still JSON)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _well_formed(read: object) -> bool:
