@@ -20,6 +20,11 @@ from tracer.index.model import Arg
     ("f(live)", {"live": True}, None),
     ("live", {}, None),
     ("not (", {"live": True}, None),
+    ("kind in ['delete', 'soft_delete']", {"kind": "delete"}, True),
+    ("kind not in ('delete', 'soft_delete')", {"kind": "force_delete"}, True),
+    ("kind in {'delete'}", {"kind": "soft_delete"}, False),
+    ("kind in [other, 'delete']", {"kind": "delete"}, None),  # an item not known: not settled
+    ("kind in []", {"kind": "delete"}, False),
 ])
 def test_decide(test, known, expected):
     assert decide(test, known) is expected

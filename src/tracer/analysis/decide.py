@@ -67,6 +67,9 @@ def _value(node: ast.AST, known: Mapping[str, Any]) -> Any:
         return known.get(node.id, UNKNOWN)
     if isinstance(node, ast.Attribute) and (dotted := _dotted(node)):
         return known.get(dotted, UNKNOWN)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):  # `kind in ['delete', 'soft_delete']`
+        items = tuple(_value(item, known) for item in node.elts)
+        return UNKNOWN if any(item is UNKNOWN for item in items) else items
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = _value(node.operand, known)
         return UNKNOWN if inner is UNKNOWN else not inner
