@@ -38,6 +38,14 @@ def test_literals_and_known_names():
     assert literal(Arg(None, "[1, 2]"), {}) is UNKNOWN
 
 
+def test_a_conditional_argument_is_the_arm_the_known_names_choose():
+    text = "delete_type if delete_type != 'soft_delete' else 'delete'"
+    assert literal(Arg(None, text), {"delete_type": "force_delete"}) == "force_delete"
+    assert literal(Arg(None, text), {"delete_type": "soft_delete"}) == "delete"
+    assert literal(Arg(None, text), {"other": 1}) is UNKNOWN  # the test not settled
+    assert literal(Arg(None, "x if flag else [1]"), {"flag": False}) is UNKNOWN  # a list is no value here
+
+
 def test_the_projects_own_escape_sequences_raise_no_warning():
     import warnings
 

@@ -21,10 +21,16 @@ _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Is: operator.is_, a
 
 
 def literal(arg: Arg, known: dict[str, Any]) -> Any:
-    """The value of an argument that is a literal (or a known name), else UNKNOWN."""
+    """The value of an argument that is a literal (or a known name, or
+    `a if test else b` where the known names settle the test), else UNKNOWN."""
     if arg.text in known:
         return known[arg.text]
-    return _literal(arg.text)
+    value = _literal(arg.text)
+    if value is UNKNOWN and known and " if " in arg.text and isinstance(node := _parsed(arg.text), ast.IfExp):
+        test = _value(node.test, known)
+        if test is not UNKNOWN:
+            value = _value(node.body if test else node.orelse, known)
+    return value if isinstance(value, (bool, int, str, type(None))) else UNKNOWN
 
 
 @lru_cache(maxsize=1 << 14)
