@@ -338,3 +338,79 @@ def test_the_python2_note_is_said_on_the_first_run_on_a_tree_only(run, tmp_path:
         == [True, False]  # another tree, said once for it too
     assert said("--no-cache") and said("--no-cache")  # nowhere to remember it
     assert said("--cache-dir", "other")
+
+
+# a hostile or unlucky cache ----------------------------------------------
+
+@pytest.mark.parametrize("blob", [5, 1.5, "not bytes " * 40])
+def test_a_kept_blob_of_another_type_is_rejected(tmp_path: Path, blob: object):
+    """SQLite keeps any type in any column: an entry someone set to a
+    number or a text is a miss, not an internal error."""
+    load(tmp_path)
+    [key] = entries(tmp_path)
+    replace_entry(tmp_path, key, blob)  # type: ignore[arg-type]
+    module, cache = load(tmp_path)
+    assert module == SourceTree(LIBERTY).module(MODULE) and (cache.rejected, cache.write_errors) == (1, 0)
+    _, cache = load(tmp_path)
+    assert cache.hits == 1
+
+
+@pytest.mark.parametrize("schema", ["CREATE TABLE entry (key)", "CREATE VIEW entry AS SELECT 1 AS key, 2 AS blob"])
+def test_a_database_of_other_tables_is_begun_anew(tmp_path: Path, schema: str):
+    """A database that is not the entries' (an older layout, anything put
+    there) would fail every write, and stay so: it is begun anew."""
+    path = IndexCache(tmp_path).path
+    path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(schema)
+    module, cache = load(tmp_path)
+    assert module == SourceTree(LIBERTY).module(MODULE) and (cache.misses, cache.write_errors) == (1, 0)
+    _, cache = load(tmp_path)
+    assert cache.hits == 1 and len(entries(tmp_path)) == 1
+
+
+HOLD_LOCKS = """
+import fcntl, os, sys, time
+fds = [os.open(os.path.join(sys.argv[1], f"{i:02x}.lock"), os.O_RDWR | os.O_CREAT) for i in range(256)]
+for fd in fds:
+    fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(120)
+"""
+
+
+def _index_within(root: str, seconds: float) -> None:
+    import time
+    started = time.monotonic()
+    source = SourceTree(LIBERTY, IndexCache(Path(root)))
+    for path in sorted((LIBERTY / "nova").rglob("*.py")):
+        name = source.module_name(path)
+        assert source.module(name) == SourceTree(LIBERTY).module(name)
+    assert time.monotonic() - started < seconds  # one wait, not one per module
+    said = [p for p in source.problems if "held by another process" in p]
+    assert len(said) == 1 and said[0].endswith("(a stopped trace?); modules are built without waiting for it")
+
+
+def test_build_locks_held_by_a_stopped_process_are_waited_for_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A trace stopped (Ctrl-Z) while building holds its lock for ever:
+    another run waits for it a while, once, then builds for itself."""
+    import signal
+    import subprocess
+    import sys
+    locks = tmp_path / "index" / "locks"
+    locks.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, str(locks)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        holder.send_signal(signal.SIGSTOP)
+        monkeypatch.setattr(cache_mod, "LOCK_WAIT", 0.5)
+        child = multiprocessing.get_context("fork").Process(target=_index_within, args=(str(tmp_path), 8.0))
+        child.start()
+        child.join(30)
+        hung = child.is_alive()
+        if hung:
+            child.kill()
+        assert not hung and child.exitcode == 0
+    finally:
+        holder.kill()
+        holder.wait()

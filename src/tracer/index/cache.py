@@ -51,6 +51,7 @@ FORMAT = 2  # 1: pickled entries
 MAGIC = b"TRACERIX"
 _HEAD = struct.Struct(">8sH32s32sQ32s")  # magic, format, build id, key, length, payload sha256
 _BUILD_SOURCES = ("build.py", "guard.py", "lines.py", "model.py", "codec.py", "cache.py", "skeleton.py")
+LOCK_WAIT = 30.0  # seconds: a build takes far less; a lock held longer is a stopped or stuck process's
 
 
 def default_dir() -> Path:
@@ -100,6 +101,7 @@ class IndexCache:
         self._db: sqlite3.Connection | None = None
         self._pid = 0  # the process `_db` was opened in
         self._renewed = False  # a damaged file was begun anew (once at most)
+        self._stuck = False  # a build lock was held past LOCK_WAIT: none is waited for again
 
     def key(self, name: str, rel: str, is_package: bool, data: bytes) -> bytes:
         head = f"{FORMAT}\0{name}\0{rel}\0{int(is_package)}\0".encode()
@@ -176,7 +178,7 @@ class IndexCache:
             self.hits += 1
         return entry
 
-    def _row(self, key: bytes) -> bytes | None:
+    def _row(self, key: bytes) -> object:
         assert self._db is not None
         found = self._db.execute("SELECT blob FROM entry WHERE key = ?", (key,)).fetchone()
         return found[0] if found else None
@@ -186,7 +188,9 @@ class IndexCache:
         """Hold the lock for building `key`'s entry (one of 256, by key), so
         that processes drafting at once never build the same module twice;
         yields whether another process held it (its entry may be there now).
-        The lock goes with the process however it ends."""
+        The lock goes with the process however it ends. One held past
+        LOCK_WAIT (a process stopped, Ctrl-Z) is said once, and the entry
+        built all the same."""
         path = self.root / "index" / "locks" / f"{key[0]:02x}.lock"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,13 +199,11 @@ class IndexCache:
             yield False
             return
         try:
-            waited = False
-            if fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    waited = True
-                    fcntl.flock(fd, fcntl.LOCK_EX)
+            waited = fcntl is not None and not _locked(fd, 0.0)
+            if waited and not self._stuck and not _locked(fd, LOCK_WAIT):
+                self._stuck = True
+                self.failure = self.failure or (f"{path}: held by another process for over {LOCK_WAIT:.0f} s "
+                                                "(a stopped trace?); modules are built without waiting for it")
             yield waited
         finally:
             os.close(fd)
@@ -259,8 +261,8 @@ class IndexCache:
     def _said_path(self, tree: Path) -> Path:
         return self.root / "said" / f"{hashlib.sha256(os.fsencode(tree.resolve())).hexdigest()[:32]}.txt"
 
-    def _decode(self, blob: bytes, key: bytes) -> Entry | None:
-        if len(blob) < _HEAD.size:
+    def _decode(self, blob: object, key: bytes) -> Entry | None:
+        if not isinstance(blob, bytes) or len(blob) < _HEAD.size:  # a column holds any type
             return None
         magic, fmt, build, stored_key, length, sha = _HEAD.unpack_from(blob)
         payload = blob[_HEAD.size:]
@@ -280,10 +282,17 @@ class IndexCache:
 
 
 _DAMAGE = ("SQLITE_NOTADB", "SQLITE_CORRUPT", "SQLITE_IOERR_SHORT_READ")
+_SCHEMA = "CREATE TABLE entry (key BLOB PRIMARY KEY, blob BLOB NOT NULL) WITHOUT ROWID"
+
+
+class _Foreign(sqlite3.DatabaseError):
+    """A database, but not of the entries (other tables or columns)."""
 
 
 def _damage(err: sqlite3.DatabaseError) -> bool:
-    """Does the error say the file is no (whole) database?"""
+    """Does the error say the file is no (whole) database of the entries?"""
+    if isinstance(err, _Foreign):
+        return True
     name = getattr(err, "sqlite_errorname", None)  # Python 3.11 on
     if name is not None:
         return str(name).startswith(_DAMAGE)
@@ -292,9 +301,15 @@ def _damage(err: sqlite3.DatabaseError) -> bool:
 
 def _opened(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-    _write_ahead(db)  # readers never wait for the writer
-    db.execute("PRAGMA synchronous=NORMAL")  # no sync per entry: a crash loses the last few at most
-    db.execute("CREATE TABLE IF NOT EXISTS entry (key BLOB PRIMARY KEY, blob BLOB NOT NULL) WITHOUT ROWID")
+    try:
+        if db.execute("SELECT sql FROM sqlite_master").fetchall() not in ([], [(_SCHEMA,)]):
+            raise _Foreign("not a database of index entries")  # so begun anew
+        _write_ahead(db)  # readers never wait for the writer
+        db.execute("PRAGMA synchronous=NORMAL")  # no sync per entry: a crash loses the last few at most
+        db.execute(_SCHEMA.replace("TABLE", "TABLE IF NOT EXISTS", 1))
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -312,6 +327,22 @@ def _write_ahead(db: sqlite3.Connection, tries: int = 100) -> None:
             if attempt == tries - 1 or "locked" not in str(err):
                 raise
             time.sleep(0.03)
+
+
+def _locked(fd: int, wait: float) -> bool:
+    """Whether the lock on `fd` was taken within `wait` seconds (flock
+    itself waits for ever), or cannot be (a file system without locks)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        except OSError:
+            return True
 
 
 _OPEN: weakref.WeakSet[IndexCache] = weakref.WeakSet()  # caches with a connection open
