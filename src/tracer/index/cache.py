@@ -51,7 +51,7 @@ FORMAT = 2  # 1: pickled entries
 MAGIC = b"TRACERIX"
 _HEAD = struct.Struct(">8sH32s32sQ32s")  # magic, format, build id, key, length, payload sha256
 _BUILD_SOURCES = ("build.py", "guard.py", "lines.py", "model.py", "codec.py", "cache.py", "skeleton.py")
-LOCK_WAIT = 30.0  # seconds: a build takes far less; a lock held longer is a stopped or stuck process's
+LOCK_WAIT = 10.0  # seconds: a build takes less; a lock held longer is a stopped or stuck process's
 
 
 def default_dir() -> Path:
@@ -101,7 +101,6 @@ class IndexCache:
         self._db: sqlite3.Connection | None = None
         self._pid = 0  # the process `_db` was opened in
         self._renewed = False  # a damaged file was begun anew (once at most)
-        self._stuck = False  # a build lock was held past LOCK_WAIT: none is waited for again
 
     def key(self, name: str, rel: str, is_package: bool, data: bytes) -> bytes:
         head = f"{FORMAT}\0{name}\0{rel}\0{int(is_package)}\0".encode()
@@ -200,10 +199,11 @@ class IndexCache:
             return
         try:
             waited = fcntl is not None and not _locked(fd, 0.0)
-            if waited and not self._stuck and not _locked(fd, LOCK_WAIT):
-                self._stuck = True
-                self.failure = self.failure or (f"{path}: held by another process for over {LOCK_WAIT:.0f} s "
-                                                "(a stopped trace?); modules are built without waiting for it")
+            if waited and not _stuck.locks and not _locked(fd, LOCK_WAIT):
+                _stuck.locks = True
+                self.failure = self.failure or (f"{self.root}: another process has held a build lock for over "
+                                                f"{LOCK_WAIT:.0f} s (a stopped trace?); modules are built without "
+                                                "waiting for it")
             yield waited
         finally:
             os.close(fd)
@@ -345,6 +345,14 @@ def _locked(fd: int, wait: float) -> bool:
             return True
 
 
+class _Stuck:
+    """A build lock was held past LOCK_WAIT in this process (or the one it
+    was forked from): none is waited for again."""
+
+    locks = False
+
+
+_stuck = _Stuck()
 _OPEN: weakref.WeakSet[IndexCache] = weakref.WeakSet()  # caches with a connection open
 
 
