@@ -415,3 +415,39 @@ def test_build_locks_held_by_a_stopped_process_are_waited_for_once(tmp_path: Pat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_entries_that_cannot_be_written_are_still_read(tmp_path: Path):
+    """Where no -wal file can be made (a read-only folder: here a folder
+    in its place, as root may write anywhere), the entries kept are read."""
+    fresh = SourceTree(LIBERTY).module(MODULE)
+    _, cache = load(tmp_path)
+    cache.close()  # the last connection: the entries are in the file itself now
+    Path(f"{cache.path}-wal").mkdir()
+    module, cache = load(tmp_path)
+    assert module == fresh and (cache.hits, cache.write_errors) == (1, 1)
+    source = SourceTree(LIBERTY, cache)
+    assert source.module("nova.compute.rpcapi") == SourceTree(LIBERTY).module("nova.compute.rpcapi")
+    assert cache.write_errors == 1 and [p for p in source.problems if "cannot write the index cache" in p]
+    Path(f"{cache.path}-wal").rmdir()
+    assert len(entries(tmp_path)) == 1  # the one built was not kept
+
+
+def _load_in_time(root: str) -> None:
+    assert load(Path(root))[0] == SourceTree(LIBERTY).module(MODULE)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "fifo, -wal a folder"])
+def test_a_fifo_in_place_of_the_entries_never_blocks(tmp_path: Path, kind: str):
+    path = IndexCache(tmp_path).path
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    if "folder" in kind:
+        Path(f"{path}-wal").mkdir()
+    child = multiprocessing.get_context("fork").Process(target=_load_in_time, args=(str(tmp_path),))
+    child.start()
+    child.join(30)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung and child.exitcode == 0 and path.exists()

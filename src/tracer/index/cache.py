@@ -117,18 +117,20 @@ class IndexCache:
 
     def _entries(self) -> sqlite3.Connection | None:
         """This process's connection to the entries, opened when first
-        needed (None once the cache failed). No connection crosses a fork:
-        each is closed before one (SQLite's locks would be the parent's)."""
-        if self._failed:
-            return None
-        if self._db is not None and self._pid == os.getpid():
+        needed; once the cache cannot be written, to read only (None when
+        it cannot be read either). No connection crosses a fork: each is
+        closed before one (SQLite's locks would be the parent's)."""
+        if self._pid == os.getpid() and (self._db is not None or self._failed):
             return self._db
         self._db, self._pid = None, os.getpid()  # forked otherwise than by os.fork: left alone
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._retried(lambda: _opened(self.path))
-        except (OSError, sqlite3.Error) as err:
-            self._failed_with(err)
+        if not self._failed:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = self._retried(lambda: _opened(self.path))
+            except (OSError, sqlite3.Error) as err:
+                self._failed_with(err)
+        if self._db is None and self._failed:
+            self._db = _read_only(self.path)
         if self._db is not None:
             _OPEN.add(self)
         return self._db
@@ -137,7 +139,7 @@ class IndexCache:
         """Close this process's connection (the next read or write opens one)."""
         if self._db is not None and self._pid == os.getpid():
             self._db.close()
-        self._db = None
+        self._db, self._pid = None, 0
 
     def __getstate__(self) -> dict[str, object]:
         return {**self.__dict__, "_db": None}  # a connection is this process's alone
@@ -148,7 +150,7 @@ class IndexCache:
         try:
             return act()
         except sqlite3.DatabaseError as err:
-            if not _damage(err) or self._renewed:  # locked, read-only, ...: not the file's fault
+            if not _damage(err) or self._renewed or self._failed:  # locked, read-only, ...: not the file's fault
                 raise
         self._renewed = True
         if self._db is not None:
@@ -211,8 +213,7 @@ class IndexCache:
     def store(self, key: bytes, entry: Entry) -> None:
         """Keep an entry (one transaction: other processes see all of it or
         none); after a write fails, nothing more is tried."""
-        db = self._entries()
-        if db is None:
+        if self._entries() is None or self._failed:
             return
         from tracer.index import codec
         payload = codec.dumps(entry)
@@ -311,6 +312,26 @@ def _opened(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _read_only(path: Path) -> sqlite3.Connection | None:
+    """The entries as they are on disk, to read only: where they cannot be
+    written (in a folder no -wal or -shm file can be made in), they can
+    still be read. Each entry is checked as it is read, and any error is a
+    miss, so a file changed meanwhile misleads no one."""
+    if not os.path.isfile(path):  # a FIFO, a device, a folder: not read as one
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None,
+                             check_same_thread=False)
+    except (OSError, sqlite3.Error, ValueError):
+        return None
+    try:
+        db.execute("SELECT 1 FROM entry LIMIT 1").fetchall()
+        return db
+    except sqlite3.Error:
+        db.close()
+        return None
 
 
 def _write_ahead(db: sqlite3.Connection, tries: int = 100) -> None:
