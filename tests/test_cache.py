@@ -304,7 +304,7 @@ def test_a_cache_that_cannot_be_written_is_reported_once(run, tmp_path: Path):
         assert result.exit_code == 0, result.stderr
         said = [line for line in result.stderr.splitlines() if "index cache" in line]
         assert said == [f"warning: {tmp_path / 'blocker' / 'cache'}: cannot write the index cache (Not a directory); "
-                        "this run and later ones stay uncached until it is writable (--cache-dir PATH moves it)"]
+                        "this run and later ones keep nothing they index until it is writable (--cache-dir PATH moves it)"]
 
 
 def test_a_failed_write_is_tried_once(tmp_path: Path):
@@ -451,3 +451,13 @@ def test_a_fifo_in_place_of_the_entries_never_blocks(tmp_path: Path, kind: str):
     if hung:
         child.kill()
     assert not hung and child.exitcode == 0 and path.exists()
+
+
+def test_notes_that_cannot_be_remembered_leave_the_entries_kept(tmp_path: Path):
+    (tmp_path / "said").write_text("a file where the notes' folder should be")
+    cache = IndexCache(tmp_path)
+    cache.remember(LIBERTY, "warning: a note")
+    source = SourceTree(LIBERTY, cache)
+    assert _index_all(source) > 10
+    assert cache.write_errors == 0 and cache.failure is None
+    assert len(entries(tmp_path)) == _index_all(SourceTree(LIBERTY))

@@ -101,6 +101,7 @@ class IndexCache:
         self._db: sqlite3.Connection | None = None
         self._pid = 0  # the process `_db` was opened in
         self._renewed = False  # a damaged file was begun anew (once at most)
+        self._said_failed = False  # `said/` cannot be written
 
     def key(self, name: str, rel: str, is_package: bool, data: bytes) -> bytes:
         head = f"{FORMAT}\0{name}\0{rel}\0{int(is_package)}\0".encode()
@@ -229,7 +230,7 @@ class IndexCache:
         self._failed = True
         why = err.strerror if isinstance(err, OSError) and err.strerror else err
         self.failure = (f"{self.root}: cannot write the index cache ({why}); this run and "
-                        f"later ones stay uncached until it is writable (--cache-dir PATH moves it)")
+                        f"later ones keep nothing they index until it is writable (--cache-dir PATH moves it)")
 
     def take_failure(self) -> str | None:
         """Why the cache cannot be written, the first time it is asked only."""
@@ -245,8 +246,10 @@ class IndexCache:
 
     def remember(self, tree: Path, note: str) -> None:
         """Note that `note` was reported about `tree` (one appended line:
-        processes writing at once never mix their lines)."""
-        if self._failed:
+        processes writing at once never mix their lines). Where that cannot
+        be written, the note is said again next time: the entries are not
+        given up for it."""
+        if self._failed or self._said_failed:
             return
         path = self._said_path(tree)
         try:
@@ -256,8 +259,8 @@ class IndexCache:
                 os.write(fd, (note.replace("\n", " ") + "\n").encode())
             finally:
                 os.close(fd)
-        except OSError as err:
-            self._failed_with(err)
+        except OSError:
+            self._said_failed = True
 
     def _said_path(self, tree: Path) -> Path:
         return self.root / "said" / f"{hashlib.sha256(os.fsencode(tree.resolve())).hexdigest()[:32]}.txt"
