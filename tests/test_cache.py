@@ -461,3 +461,21 @@ def test_notes_that_cannot_be_remembered_leave_the_entries_kept(tmp_path: Path):
     assert _index_all(source) > 10
     assert cache.write_errors == 0 and cache.failure is None
     assert len(entries(tmp_path)) == _index_all(SourceTree(LIBERTY))
+
+
+def test_an_earlier_tracers_entry_files_go_when_the_file_of_entries_is_made(tmp_path: Path):
+    old = tmp_path / "index" / "ab"
+    old.mkdir(parents=True)
+    (old / f"{'ab' * 32}.entry").write_bytes(b"TRACERIX an entry of the old layout")
+    (old / ".tmp-x1y2").write_bytes(b"half an entry")
+    kept = tmp_path / "index" / "cd"
+    kept.mkdir()
+    (kept / "notes.txt").write_text("not the tracer's")
+    (kept / f"{'cd' * 32}.entry").write_bytes(b"old")
+    load(tmp_path)
+    assert not old.exists()  # emptied, then removed
+    assert [p.name for p in kept.iterdir()] == ["notes.txt"]  # a folder holding anything else stays
+    old.mkdir()
+    (old / f"{'ab' * 32}.entry").write_bytes(b"made after")
+    load(tmp_path)  # the file of entries exists: nothing looked at again
+    assert (old / f"{'ab' * 32}.entry").exists()

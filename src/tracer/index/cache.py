@@ -27,6 +27,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 import sqlite3
 import struct
 import time
@@ -127,7 +128,10 @@ class IndexCache:
         if not self._failed:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                new = not self.path.exists()
                 self._db = self._retried(lambda: _opened(self.path))
+                if new:
+                    _drop_entry_files(self.path.parent)
             except (OSError, sqlite3.Error) as err:
                 self._failed_with(err)
         if self._db is None and self._failed:
@@ -315,6 +319,23 @@ def _opened(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+_ENTRY_FILE = re.compile(r"(?:[0-9a-f]{64}\.entry|\.tmp-\w+)")
+
+
+def _drop_entry_files(index: Path) -> None:
+    """Remove what an earlier tracer kept one file per entry
+    (`index/ab/<key>.entry`), now never read: once, when the file of
+    entries is made. Only files named so, in folders named so."""
+    for folder in index.glob("[0-9a-f][0-9a-f]"):
+        try:
+            for path in folder.iterdir():
+                if _ENTRY_FILE.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+                    path.unlink()
+            folder.rmdir()  # only when nothing else is left in it
+        except OSError:
+            continue
 
 
 def _read_only(path: Path) -> sqlite3.Connection | None:
