@@ -5,19 +5,16 @@ operations its catalogue drafts, and the services it sends requests to
 
 from __future__ import annotations
 
-from tracer.problems import TracerError
-from tracer.releases import Table, load_table
+from tracer.releases import Table, load_table, table_path
 from tracer.rules import Rules, available_projects, load_rules
 
 START, END = "<!-- projects:start -->", "<!-- projects:end -->"
 
 
 def projects_table() -> str:
-    """A Markdown table, one row per rules file."""
-    try:
-        table: Table | None = load_table()
-    except TracerError:
-        table = None
+    """A Markdown table, one row per rules file (a rules folder without a
+    release table covers no releases; a broken one is an error)."""
+    table: Table | None = load_table() if table_path().is_file() else None
     lines = ["| project | releases | operations | requests to |", "| --- | --- | --- | --- |"]
     for name in available_projects():
         rules = load_rules(name)

@@ -37,3 +37,29 @@ def test_readme_holds_exactly_the_generated_table():
         pytest.skip(f"README.md has no {START} marker yet")
     between = text.split(START, 1)[1].split(END, 1)[0]
     assert between.strip("\n") == projects_table().strip("\n"), "run `.venv/bin/python -m tracer.readme` (or `make catalogue`)"
+
+
+def _rules_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, releases: str | None) -> None:
+    import shutil
+    from tracer.rules import rules_dir
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    (folder / "_releases.toml").unlink()
+    if releases is not None:
+        (folder / "_releases.toml").write_text(releases)
+    monkeypatch.setenv("TRACER_RULES_DIR", str(folder))
+
+
+def test_a_rules_folder_without_a_release_table_covers_no_releases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _rules_copy(tmp_path, monkeypatch, None)
+    result = CliRunner().invoke(main, ["rules", "table"])
+    assert result.exit_code == 0, result.output
+    assert next(r for r in result.output.splitlines() if r.startswith("| nova |")).startswith("| nova | — |")
+
+
+def test_a_broken_release_table_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _rules_copy(tmp_path, monkeypatch, "[[release]\nname = 'x'\n")
+    result = CliRunner().invoke(main, ["rules", "table"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"trace: {tmp_path / 'rules' / '_releases.toml'}:1: not valid TOML")
+    assert result.stderr.count("\n") == 1
