@@ -97,6 +97,19 @@ def test_existing_files_are_skipped_unless_forced(run, tmp_path: Path):
     assert (out / "pause.wsd").read_text().startswith("title pause")
 
 
+def test_a_link_to_nowhere_is_a_file_there_skipped_unless_forced(run, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "pause.wsd").symlink_to(tmp_path / "nowhere.wsd")
+    result = run("nova", "--all", "-o", "out", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "skipped 1 (exist), failed 0" in result.stderr and "appeared" not in result.stderr
+    forced = run("nova", "--all", "-o", "out", "-j", "1", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert not (out / "pause.wsd").is_symlink() and (out / "pause.wsd").read_text().startswith("title pause")
+    assert not (tmp_path / "nowhere.wsd").exists()  # the link replaced, nothing written where it pointed
+
+
 def test_a_failing_operation_does_not_stop_the_rest(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     real = Project.drafted
 

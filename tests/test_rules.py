@@ -405,3 +405,19 @@ def test_titles_name_one_operations_title_held_to_the_same_template():
     for bad in ('"list\\nparticipant evil"', '"  "', '"tab\\there"'):
         message = error_of(GOOD.replace("[project]\n", f"[project]\ntitles = {{ list = {bad} }}\n"))
         assert "'titles' must be one line of text (a diagram's title)" in message, bad
+
+
+def test_a_folder_named_like_a_rules_file_is_no_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import shutil
+    from click.testing import CliRunner
+    from tracer.cli import main
+    from tracer.rules import rules_dir
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    (folder / "x.toml").mkdir()
+    monkeypatch.setenv("TRACER_RULES_DIR", str(folder))
+    monkeypatch.delenv("TRACER_NOVA_SOURCE", raising=False)
+    assert "x" not in available_projects(folder)
+    result = CliRunner().invoke(main, ["nova", "pause", "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("title pause")

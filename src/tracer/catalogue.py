@@ -114,7 +114,8 @@ def draft_all(setup: Setup, names: list[str], out_dir: Path, force: bool, jobs: 
         if files.setdefault(path, name) != name:  # `a/b` and `a_b`
             summary.failed.append((name, f"its file {path.name} is {files[path]}'s; drafted as {files[path]} only"))
             continue
-        (todo if force or not path.exists() else summary.skipped).append(name)
+        # a link there, even one to nowhere, is the user's: kept as any file is
+        (todo if force or not (path.exists() or path.is_symlink()) else summary.skipped).append(name)
     for name in summary.skipped:
         tick(name)
     for outcome in _outcomes(setup, todo, jobs):

@@ -250,6 +250,6 @@ def _rules_digest() -> str:
     """Every rules file: a walk reads other services' routes too."""
     digest = hashlib.sha256()
     folder = rules_dir()
-    for path in sorted(folder.glob("*.toml")):
+    for path in sorted(p for p in folder.glob("*.toml") if p.is_file()):  # a folder named x.toml is none
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

@@ -361,7 +361,7 @@ def rules_dir() -> Path:
 
 def available_projects(folder: Path | None = None) -> list[str]:
     folder = folder or rules_dir()
-    return sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_"))
+    return sorted(p.stem for p in folder.glob("*.toml") if not p.stem.startswith("_") and p.is_file())
 
 
 def load_rules(project: str, folder: Path | None = None) -> Rules:

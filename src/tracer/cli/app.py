@@ -126,7 +126,7 @@ def _no_rules_there() -> str | None:
     """What is wrong with TRACER_RULES_DIR when it names no folder of rules
     (every project command comes from one)."""
     folder = os.environ.get("TRACER_RULES_DIR")
-    if folder and not any(Path(folder).glob("*.toml")):
+    if folder and not any(p.is_file() for p in Path(folder).glob("*.toml")):
         return (f" TRACER_RULES_DIR={folder} holds no rules (PROJECT.toml files): point it at a folder of them, "
                 "or unset it for the rules trace ships with.")
     return None
