@@ -7,7 +7,7 @@ from tracer.analysis.walk import Limits, Walker
 from tracer.examples import step_line
 from tracer.index.tree import SourceTree
 from tracer.wsd.emit import emit
-from tracer.wsd.model import Diagram, Lifeline, Message, Note, walk
+from tracer.wsd.model import Comment, Diagram, Lifeline, Message, Note, walk
 
 from treehelp import rules_from
 
@@ -302,6 +302,41 @@ def test_a_note_reads_the_string_a_class_constant_or_a_known_parameter_holds(mak
     # caller gave a constant or a literal holds its string, one given something else its name
     assert notes == ["notify: start", "notify: error", "notify: ALL", "notify: start", "notify: end",
                      "notify: phase"], notes
+
+
+def test_a_generator_context_manager_draws_what_follows_its_yield_where_the_block_ends(make_tree):
+    files = dict(SHAPES)
+    files["demo/compute/manager.py"] = """
+        import contextlib
+
+        class Manager(object):
+            def lock(self, ctx):
+                with self._notifying(ctx, 'lock'):
+                    self.notify(ctx, 'inside')
+                with self._notifying(ctx, 'empty'):
+                    pass
+                self._notifying(ctx, 'called')
+
+            @contextlib.contextmanager
+            def _notifying(self, ctx, name):
+                self.notify(ctx, 'start')
+                try:
+                    yield
+                finally:
+                    self.notify(ctx, 'end')
+
+            def notify(self, ctx, event):
+                pass
+    """
+    tree = SourceTree(make_tree(files))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
+        Ref("method", "demo.compute.manager.Manager.lock"), "compute", "lock")
+    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    # entered by `with`: its end where the block ends; called (a generator made, not run): as it reads
+    assert notes == ["notify: start", "notify: inside", "notify: end", "notify: start", "notify: end",
+                     "notify: start", "notify: end"], notes
+    assert not any(isinstance(s, Comment) and "\0" in s.text for s in walk(result.statements))
 
 
 def test_recursion_and_the_step_limit_leave_a_note(make_tree):

@@ -33,13 +33,14 @@ from tracer.analysis.services import Request, Services
 from tracer.analysis.steps import STOPPED, Landmark, _trim, reading, sends, common_ends, has_message, messages_only, size, without_reads
 from tracer.analysis.text import humanise, named, render, short_value, words, wsd_text
 from tracer.globs import any_match, matches
-from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, straight
+from tracer.index.model import Arg, Bind, Call, Event, Function, If, Loop, Raise, Return, SetAttr, Try, Yield, straight
 from tracer.problems import TracerError
 from tracer.rules import ClientRule, FlowRule, NoteRule, PersistRule, PluginRule, RpcRule, Rules
 from tracer.wsd.model import Branch, Comment, Group, Lifeline, Message, Note, Statement
 
 BUILTINS = set(dir(builtins))
 _MANAGED = (".__enter__", ".__exit__")  # the calls a `with X(...)` or `with self.x` makes
+_YIELDED = Comment("\0yield")  # where a generator context manager hands over: never drawn (_at_yield)
 _CHAIN = re.compile(r"^[A-Za-z_][\w.()\[\]]*$")
 
 
@@ -73,6 +74,12 @@ class Frame:
     alternatives: dict[str, tuple[Ref, Ref]] = field(default_factory=dict)  # local -> what each if/else arm bound
     reanchor: bool = True
     started: bool = False
+    followed: bool = False  # walked for a call (_follow): its `yield` is marked
+    level: int = 0  # the conditions open when its walk began
+    # a `with` block's closing steps (its manager's after its `yield`): its anchor, the
+    # steps, and where the steps before them ended (the anchor is left out right there)
+    exits: dict[tuple[int, str], tuple[Comment, list[Statement], list[Statement], int]] = \
+        field(default_factory=dict)
 
     @property
     def anchor(self) -> Comment:
@@ -185,6 +192,20 @@ def _lambda_call(text: str, line: int) -> Call | None:
     return Call(callee, tuple(args), line, nested=True)
 
 
+def _manager(fn: Function) -> bool:
+    """Is the function a context manager made of a generator (`@contextlib.contextmanager`)?"""
+    return any(d.name.rsplit(".", 1)[-1] == "contextmanager" for d in fn.decorators)
+
+
+def _at_yield(steps: list[Statement]) -> tuple[list[Statement], list[Statement]]:
+    """The steps before and after a generator context manager's `yield`
+    (all of them and none where it has none)."""
+    for i, step in enumerate(steps):
+        if step == _YIELDED:
+            return steps[:i], steps[i + 1:]
+    return steps, []
+
+
 def _returns(events: tuple[Event, ...]) -> bool:
     return bool(events) and isinstance(events[-1], Return)
 
@@ -274,6 +295,7 @@ class Walker:
         return Frame(ref, mod.path, fn, ctx, participant, depth, inline)
 
     def _function(self, frame: Frame) -> list[Statement]:
+        frame.level = len(self.conditions)
         self.stack.append(frame.ref.name)
         self.receivers.append(_receiver(frame.ref))
         out: list[Statement] = []
@@ -422,6 +444,9 @@ class Walker:
                 self._if(frame, ev, out)
             elif isinstance(ev, Try):
                 self._try(frame, ev, out)
+            elif isinstance(ev, Yield):
+                if frame.followed and len(self.conditions) == frame.level and _manager(frame.fn):
+                    out.append(_YIELDED)  # not a step: _follow splits the steps here
             elif isinstance(ev, Loop):
                 body = self._under(Cond("loop", ev.header, f"{frame.path}:{ev.line}"),
                                    lambda: self._branch(frame, ev.body))
@@ -668,6 +693,16 @@ class Walker:
         if call.callee in frame.callbacks:
             self._callback(frame, call, out)
             return
+        closing = frame.exits.pop((call.line, call.callee.removesuffix("().__exit__")), None)
+        if closing is not None:  # the end of a `with` block: its manager's steps after its `yield`
+            anchor, steps, before, end = closing
+            if before is out and len(out) == end:  # nothing drawn in the block: the same section goes on
+                frame.reanchor = False
+                self._emit(frame, out, *steps, new=0)
+            else:
+                self._emit(frame, out, anchor, *steps, new=0)
+            frame.reanchor = True
+            return
         ref = self.r.eval(call.callee, frame.ctx) if call.callee != "?" else None
         if call.callee.endswith(_MANAGED) and (ref is None or ref.kind != "method"):
             return  # `with` on what is not a class of the tree (a library's context manager)
@@ -756,6 +791,7 @@ class Walker:
         level = 0 if crossing else frame.inline + (0 if self.limits.folds and self._delegates(frame.fn) else 1)
         inner = self._frame(ref, target, env, frame.depth + 1, level)
         assert inner is not None
+        inner.followed = True
         inner.known = self._known_args(frame, call, _params(ref, found[2]), found[2].defaults)
         inner.passed = _passed(call, _params(ref, found[2]))
         inner.callbacks = self._callbacks(frame, call, _params(ref, found[2]))
@@ -767,33 +803,48 @@ class Walker:
         else:
             steps = self._walked(inner)
             self._hand_back(frame, inner)
+        # `with manager(...)`: what follows its `yield` is drawn where the block ends
+        steps, after = _at_yield(steps)
+        if crossing or not self._entered(frame, call):
+            steps, after = steps + after, []
         if crossing:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name), activation="+"),
                        *steps, _reply(target, frame.participant, "done"), new=2)
             frame.reanchor = True
         elif inner.inline > self.limits.helpers:
-            # a helper deep inside one participant: only the messages it sends
-            kept = messages_only(steps, frame.participant)
-            if self.limits.folds:
-                # a helper is drawn for its purpose: what it reads on the way is its own
-                # business (all of it, unless reading is its purpose: `get_instance`, or it
-                # runs a function it is given: `run_in_cell(ctx, cell, Instance.get_by_uuid)`)
-                purpose = _reads(found[2].name) or any(r.kind in ("function", "method") for r in env.values())
-                kept = _trim(without_reads(kept, frame.participant, everywhere=not purpose), lambda s: True)
+            # a helper deep inside one participant: only the messages it sends; drawn
+            # for its purpose: what it reads on the way is its own business (all of it,
+            # unless reading is its purpose: `get_instance`, or it runs a function it
+            # is given: `run_in_cell(ctx, cell, Instance.get_by_uuid)`)
+            purpose = _reads(found[2].name) or any(r.kind in ("function", "method") for r in env.values())
+            kept, after = (self._purpose(part, frame.participant, purpose) for part in (steps, after))
             # what it kept counts here, but for other services' steps: those had their own limit
-            self.count = count + size(kept) - (self.remote_size - remote)
+            self.count = count + size(kept) + size(after) - (self.remote_size - remote)
             self.unresolved.append(Unresolved(where, call.callee, "followed; only what it sends and its landmarks drawn",
                                               folded=True))
             if kept:
                 self._emit(frame, out, *kept, new=0)
                 frame.reanchor = True
-            elif not call.nested:
+            elif not call.nested and not after:
                 self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
         elif steps:
             self._emit(frame, out, *steps, new=0)
             frame.reanchor = True
-        elif not call.nested:
+        elif not call.nested and not after:
             self._emit(frame, out, Note("over", (frame.participant,), humanise(found[2].name)))
+        if after:
+            frame.exits[(call.line, call.callee)] = (inner.anchor, after, out, len(out))
+
+    def _purpose(self, steps: list[Statement], participant: str, purpose: bool) -> list[Statement]:
+        """A deep helper's steps as drawn: the messages it sends, and its reads
+        too where reading is its purpose (at full detail, all it sends)."""
+        kept = messages_only(steps, participant)
+        return _trim(without_reads(kept, participant, everywhere=not purpose), lambda s: True) \
+            if self.limits.folds else kept
+
+    def _entered(self, frame: Frame, call: Call) -> bool:
+        """Is the call the manager of a `with` here (`with f(...):`)?"""
+        return any(c.callee == f"{call.callee}().__enter__" for c in self._calls_by_line(frame.fn).get(call.line, ()))
 
     def _delegates(self, fn: Function) -> bool:
         """Does the function do nothing but call one other (`power_on` ->

@@ -21,7 +21,7 @@ from tracer.index.guard import Refused, check
 from tracer.index.lines import start_lines
 from tracer.index.model import (
     Arg, Bind, Body, Call, ClassDef, Decorator, Event, Function, Handler, If, Loop, Module, Raise, Return, SetAttr,
-    Source, Try,
+    Source, Try, Yield,
 )
 from tracer.index.skeleton import outline
 
@@ -354,6 +354,8 @@ class _Builder:
             return []
         if isinstance(small, cst.Assert):
             return []
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Yield):
+            return self._calls(small.value) + [Yield(self.line(small))]
         if isinstance(small, cst.Return):
             if small.value is None:
                 return [Return("", self.line(small))]

@@ -14,13 +14,13 @@ from typing import Any, Union
 
 from tracer.index.model import (
     Arg, Bind, Body, Call, ClassDef, Decorator, Function, Handler, If, Loop, Module, Raise, Return, SetAttr, Source,
-    Try,
+    Try, Yield,
 )
 
 Entry = Union[Module, Body, str]  # an indexed module or function body, or why a file could not be read
 
 RECORDS: tuple[type, ...] = (Arg, Call, SetAttr, Bind, If, Loop, Raise, Return, Decorator, Function,
-                             ClassDef, Module, Handler, Try, Body, Source)
+                             ClassDef, Module, Handler, Try, Body, Source, Yield)
 _TAGS = {kind: tag for tag, kind in enumerate(RECORDS)}
 _FIELDS = tuple(tuple(f.name for f in fields(kind)) for kind in RECORDS)
 
@@ -61,7 +61,7 @@ def _plain(value: Any) -> Any:
 _SPECS: dict[type, str] = {
     Arg: "vvv", Call: "vRvvv", SetAttr: "vvvv", Bind: "vvvvv", If: "vRRv", Loop: "vRv", Raise: "v",
     Return: "vvt", Decorator: "vRv", Function: "vvtRvvoov", ClassDef: "vtDvRvv", Module: "vvvvDDvttv",
-    Handler: "vRv", Try: "RRv", Body: "RDv", Source: "vv",
+    Handler: "vRv", Try: "RRv", Body: "RDv", Source: "vv", Yield: "v",
 }
 _LAYOUT = tuple((kind, _FIELDS[tag], _SPECS[kind]) for tag, kind in enumerate(RECORDS))
 _PLAIN = tuple(set(spec) == {"v"} for _, _, spec in _LAYOUT)

@@ -108,7 +108,15 @@ class Try:
     line: int
 
 
-Event = Union[Call, SetAttr, Bind, If, Loop, Raise, Return, Try]
+@dataclass(frozen=True)
+class Yield:
+    """A `yield` statement: where a context manager made of a generator
+    hands over to the `with` block (what follows runs at its end)."""
+
+    line: int
+
+
+Event = Union[Call, SetAttr, Bind, If, Loop, Raise, Return, Try, Yield]
 
 
 def straight(events: tuple[Event, ...]) -> Iterator[Event]:
