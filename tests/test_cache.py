@@ -244,6 +244,21 @@ def test_a_kept_draft_of_the_wrong_shape_is_drawn_anew(run, tmp_path: Path, dama
     assert kept.read_text() == good  # drawn anew and kept again
 
 
+def test_a_kept_draft_whose_text_changed_on_disk_is_drawn_anew(run, tmp_path: Path):
+    first = run("nova", "pause", "-o", "-")
+    assert first.exit_code == 0, first.stderr
+    [kept] = (tmp_path / "env-cache" / "drafts").rglob("*.json")
+    good = kept.read_text()
+    record = json.loads(good)
+    assert "pause_instance" in record["text"]
+    record["text"] = record["text"].replace("pause_instance", "pause_imstance")  # one letter: still JSON
+    kept.write_text(json.dumps(record))
+    again = run("nova", "pause", "-o", "-")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout and "pause_imstance" not in again.stdout
+    assert json.loads(kept.read_text()) == json.loads(good)  # drawn anew and kept again
+
+
 def test_default_location_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.delenv("TRACER_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

@@ -123,6 +123,15 @@ def draft(make_tree, entry: str = "demo.compute.api.API.pause", limits: Limits =
     return [step_line(s) for s in walk(tuple(result.statements)) if isinstance(s, (Message, Note))]
 
 
+def manager_walk(make_tree, files: dict[str, str], method: str) -> list:
+    """Every statement (groups entered) of a walk from Manager.<method>, in compute."""
+    tree = SourceTree(make_tree(files))
+    rules = rules_from(RULES)
+    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
+        Ref("method", f"demo.compute.manager.Manager.{method}"), "compute", method)
+    return list(walk(result.statements))
+
+
 def test_the_whole_path_across_participants(make_tree):
     assert draft(make_tree) == [
         "client->api: pause",
@@ -231,11 +240,8 @@ def test_an_early_return_makes_the_rest_an_else_branch(make_tree):
 
 
 def test_a_note_on_a_formatted_name_fills_in_what_the_caller_passed(make_tree):
-    tree = SourceTree(make_tree(SHAPES))
-    rules = rules_from(RULES)
-    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
-        Ref("method", "demo.compute.manager.Manager.resize"), "compute", "resize")
-    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    steps = manager_walk(make_tree, SHAPES, "resize")
+    notes = [s.text for s in steps if isinstance(s, Note)]
     assert notes == ["notify: resize.start", "notify: <action>.end"]
 
 
@@ -257,11 +263,8 @@ def test_a_note_formatted_with_a_modules_constant_reads_the_constant(make_tree):
             def notify(self, ctx, event):
                 pass
     """
-    tree = SourceTree(make_tree(files))
-    rules = rules_from(RULES)
-    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
-        Ref("method", "demo.compute.manager.Manager.lock"), "compute", "lock")
-    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    steps = manager_walk(make_tree, files, "lock")
+    notes = [s.text for s in steps if isinstance(s, Note)]
     assert notes == ["notify: compute:lock", "notify: compute:unlock", "notify: MISSING % 'x'"]  # the last as written
 
 
@@ -293,11 +296,8 @@ def test_a_note_reads_the_string_a_class_constant_or_a_known_parameter_holds(mak
             def notify(self, ctx, event):
                 pass
     """
-    tree = SourceTree(make_tree(files))
-    rules = rules_from(RULES)
-    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
-        Ref("method", "demo.compute.manager.Manager.lock"), "compute", "lock")
-    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    steps = manager_walk(make_tree, files, "lock")
+    notes = [s.text for s in steps if isinstance(s, Note)]
     # a base class's constant too; a tuple is no string (as written); a parameter the
     # caller gave a constant or a literal holds its string, one given something else its name
     assert notes == ["notify: start", "notify: error", "notify: ALL", "notify: start", "notify: end",
@@ -328,15 +328,12 @@ def test_a_generator_context_manager_draws_what_follows_its_yield_where_the_bloc
             def notify(self, ctx, event):
                 pass
     """
-    tree = SourceTree(make_tree(files))
-    rules = rules_from(RULES)
-    result = Walker(Resolver(tree, rules), rules, Limits()).walk(
-        Ref("method", "demo.compute.manager.Manager.lock"), "compute", "lock")
-    notes = [s.text for s in walk(result.statements) if isinstance(s, Note)]
+    steps = manager_walk(make_tree, files, "lock")
+    notes = [s.text for s in steps if isinstance(s, Note)]
     # entered by `with`: its end where the block ends; called (a generator made, not run): as it reads
     assert notes == ["notify: start", "notify: inside", "notify: end", "notify: start", "notify: end",
                      "notify: start", "notify: end"], notes
-    assert not any(isinstance(s, Comment) and "\0" in s.text for s in walk(result.statements))
+    assert not any(isinstance(s, Comment) and "\0" in s.text for s in steps)
 
 
 def test_recursion_and_the_step_limit_leave_a_note(make_tree):

@@ -693,7 +693,8 @@ class Walker:
         if call.callee in frame.callbacks:
             self._callback(frame, call, out)
             return
-        closing = frame.exits.pop((call.line, call.callee.removesuffix("().__exit__")), None)
+        closing = frame.exits.pop((call.line, call.callee.removesuffix("().__exit__")), None) \
+            if call.callee.endswith("().__exit__") else None
         if closing is not None:  # the end of a `with` block: its manager's steps after its `yield`
             anchor, steps, before, end = closing
             if before is out and len(out) == end:  # nothing drawn in the block: the same section goes on
@@ -804,8 +805,8 @@ class Walker:
             steps = self._walked(inner)
             self._hand_back(frame, inner)
         # `with manager(...)`: what follows its `yield` is drawn where the block ends
-        steps, after = _at_yield(steps)
-        if crossing or not self._entered(frame, call):
+        steps, after = _at_yield(steps) if _manager(found[2]) else (steps, [])
+        if after and (crossing or not self._entered(frame, call)):
             steps, after = steps + after, []
         if crossing:
             self._emit(frame, out, Message(frame.participant, target, humanise(found[2].name), activation="+"),
@@ -990,14 +991,12 @@ class Walker:
             env = {a.keyword: r for a in call.args if a.keyword and (r := self._arg_ref(frame, a.text))}
             inner = self._frame(server, service, env, frame.depth + 1, 0)
             if inner is not None:
-                if any(a.text.startswith("*") for a in call.args):
-                    # what the client knew of its arguments holds for the server's
-                    # parameters of the same name (`live` passed on in `**kw`)
-                    inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params}
-                else:  # the parameters the message leaves out hold their defaults
-                    sent = {a.keyword for a in call.args}
-                    inner.known = {k: v for k, v in inner.fn.defaults.items() if k not in sent}
-                inner.known.update(self._known_args(frame, call, ()))
+                # what the client knew of its arguments holds for the server's parameters
+                # of the same name (`live` passed on in `**kw`); without `**kw`, the
+                # parameters the message leaves out hold their defaults (_known_args)
+                inner.known = {k: v for k, v in frame.known.items() if k in inner.fn.params} \
+                    if any(a.text.startswith("*") for a in call.args) else {}
+                inner.known.update(self._known_args(frame, call, (), inner.fn.defaults))
                 steps = self._scoped(lambda: self._walked(inner))
         if is_call:  # the caller waits for the result
             self._emit(frame, out, Message(frame.participant, service, name, activation="+"), *steps,

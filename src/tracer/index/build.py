@@ -203,12 +203,11 @@ class _Builder:
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             self.imports.update(_imports(small, self.name, self.is_package))
         elif isinstance(small, cst.Assign):
-            value = chain(small.value) or ""
-            text = _string(small.value) if isinstance(small.value, cst.SimpleString) else None
+            value, text = chain(small.value) or "", _constant(small.value)
             for target in small.targets:
                 if isinstance(target.target, cst.Name):
                     self.assigns.setdefault(target.target.value, value)
-                    if isinstance(text, str) and len(text) <= MAX_CONSTANT:  # a policy name, a message: for notes
+                    if text is not None:
                         self.constants.setdefault(target.target.value, text)
 
     # classes and functions ---------------------------------------------
@@ -234,9 +233,8 @@ class _Builder:
                 for small in stmt.body:
                     if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
                         body.setdefault(small.targets[0].target.value, chain(small.value) or "")
-                        if isinstance(small.value, cst.SimpleString) and \
-                                isinstance(text := _string(small.value), str) and len(text) <= MAX_CONSTANT:
-                            constants.setdefault(small.targets[0].target.value, text)  # `START = 'start'`
+                        if (text := _constant(small.value)) is not None:  # `START = 'start'`
+                            constants.setdefault(small.targets[0].target.value, text)
         attrs = {**other, **body, **init}  # __init__ wins, then the class body
         return ClassDef(node.name.value, bases, methods, attrs,
                         self._decorators(node.decorators), self.line(node), constants)
@@ -548,6 +546,13 @@ def _inner_defs(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
             yield kid
         elif not _is_opaque(kid):
             yield from _inner_defs(kid)
+
+
+def _constant(value: cst.BaseExpression) -> str | None:
+    """The string a constant is set to, when short (a policy name, a
+    notification's phase: for notes), else None."""
+    text = _string(value) if isinstance(value, cst.SimpleString) else None
+    return text if isinstance(text, str) and len(text) <= MAX_CONSTANT else None
 
 
 _NO_DEFAULT = object()
